@@ -1,0 +1,1 @@
+"""agent-telemetry: production monitoring for LLM agents."""
