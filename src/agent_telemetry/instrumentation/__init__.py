@@ -1,0 +1,1 @@
+"""OpenTelemetry instrumentations of the provider SDKs, one ``BaseInstrumentor`` per library."""

@@ -1,0 +1,244 @@
+"""One provider API call: its span and its metrics, from start to the end of its response or stream."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.util.types import AttributeValue
+
+from agent_telemetry import errors
+from agent_telemetry.instrumentation._telemetry import Telemetry
+from agent_telemetry.usage import Usage
+
+# GenAI semantic-convention attribute keys (kept here so that the hot path does no lookups elsewhere).
+OPERATION = "gen_ai.operation.name"
+PROVIDER = "gen_ai.provider.name"
+REQUEST_MODEL = "gen_ai.request.model"
+AGENT_NAME = "gen_ai.agent.name"
+RESPONSE_MODEL = "gen_ai.response.model"
+RESPONSE_ID = "gen_ai.response.id"
+FINISH_REASONS = "gen_ai.response.finish_reasons"
+INPUT_TOKENS = "gen_ai.usage.input_tokens"
+OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+CACHE_READ_TOKENS = "gen_ai.usage.cache_read.input_tokens"
+CACHE_WRITE_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
+REASONING_TOKENS = "gen_ai.usage.reasoning.output_tokens"
+TOKEN_TYPE = "gen_ai.token.type"
+ERROR_TYPE = "error.type"
+COST_USD = "agent_telemetry.cost.usd"
+TIME_TO_FIRST_TOKEN = "agent_telemetry.time_to_first_token"
+
+# What a call does with the usage its response reports.
+BILLED = "billed"  # a billed call: tokens and cost are recorded
+NOT_BILLED = "not_billed"  # e.g. responses.retrieve, count_tokens: reading usage is not spending it
+
+
+class Call:
+    """The span and metrics of one call. ``end()`` records everything exactly once."""
+
+    __slots__ = (
+        "_context_token",
+        "_ended",
+        "_error",
+        "_finish_reasons",
+        "_first_token_at",
+        "_metric_attributes",
+        "_request_model",
+        "_response_id",
+        "_response_model",
+        "_start",
+        "_telemetry",
+        "_usage",
+        "_usage_expected",
+        "billing",
+        "provider",
+        "span",
+    )
+
+    def __init__(
+        self,
+        telemetry: Telemetry,
+        provider: str,
+        operation: str,
+        model: str,
+        span_attributes: Mapping[str, AttributeValue],
+        *,
+        billing: str = BILLED,
+        with_span: bool = True,
+    ) -> None:
+        self._telemetry = telemetry
+        self.provider = provider
+        self.billing = billing
+        agent = telemetry.agent_name()
+        self._metric_attributes: dict[str, str] = {
+            AGENT_NAME: agent,
+            PROVIDER: provider,
+            OPERATION: operation,
+            REQUEST_MODEL: telemetry.model_label(model) if model else "_unknown",
+        }
+        self._request_model = model
+        self._usage: Usage | None = None
+        self._usage_expected = billing == BILLED
+        self._response_model: str | None = None
+        self._response_id: str | None = None
+        self._finish_reasons: list[str] | None = None
+        self._first_token_at: float | None = None
+        self._error: BaseException | None = None
+        self._ended = False
+        self._context_token: object | None = None
+        if with_span:
+            attributes = {OPERATION: operation, PROVIDER: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
+            attributes.update(span_attributes)
+            self.span: trace.Span = telemetry.tracer.start_span(
+                f"{operation} {model}" if model else operation, kind=SpanKind.CLIENT, attributes=attributes
+            )
+        else:
+            self.span = trace.INVALID_SPAN
+        self._start = time.perf_counter()
+
+    # -- while the call runs -------------------------------------------------------------------
+    def activate(self) -> None:
+        """Make the span current, so that work done inside the SDK call (HTTP spans) nests under it."""
+        self._context_token = otel_context.attach(trace.set_span_in_context(self.span))
+
+    def deactivate(self) -> None:
+        if self._context_token is not None:
+            otel_context.detach(self._context_token)
+            self._context_token = None
+
+    def first_token(self) -> None:
+        if self._first_token_at is None:
+            self._first_token_at = time.perf_counter()
+
+    @property
+    def has_first_token(self) -> bool:
+        return self._first_token_at is not None
+
+    def response(
+        self,
+        *,
+        model: str | None = None,
+        response_id: str | None = None,
+        finish_reasons: list[str] | None = None,
+        usage: Usage | None = None,
+    ) -> None:
+        """What the response told us; later calls add to or replace earlier ones (streams come piecewise)."""
+        if model:
+            self._response_model = model
+        if response_id:
+            self._response_id = response_id
+        if finish_reasons:
+            self._finish_reasons = finish_reasons
+        if usage is not None:
+            self._usage = usage
+
+    def add_finish_reason(self, reason: str) -> None:
+        if self._finish_reasons is None:
+            self._finish_reasons = [reason]
+        else:
+            self._finish_reasons.append(reason)
+
+    @property
+    def usage(self) -> Usage | None:
+        return self._usage
+
+    def usage_not_expected(self) -> None:
+        """The response carries no usage by design (e.g. a raw byte stream we cannot read)."""
+        self._usage_expected = False
+
+    def fail(self, error: BaseException) -> None:
+        self._error = error
+
+    # -- the end -------------------------------------------------------------------------------
+    def end(self) -> None:
+        """Record the metrics and end the span. Idempotent; never raises."""
+        if self._ended:
+            return
+        self._ended = True
+        try:
+            self._record()
+        except Exception as exc:
+            self._telemetry.internal_error("call.end", exc)
+
+    def _record(self) -> None:
+        elapsed = time.perf_counter() - self._start
+        telemetry = self._telemetry
+        attributes = self._metric_attributes
+        span = self.span
+        recording = span.is_recording()
+        telemetry.requests.add(1, attributes)
+        telemetry.duration.record(elapsed, attributes)
+        if self._first_token_at is not None:
+            ttft = self._first_token_at - self._start
+            telemetry.time_to_first_token.record(ttft, attributes)
+            if recording:
+                span.set_attribute(TIME_TO_FIRST_TOKEN, ttft)
+        if self._error is not None:
+            error_type = errors.classify(self._error)
+            telemetry.request_errors.add(1, {**attributes, ERROR_TYPE: error_type})
+            if recording:
+                span.set_attribute(ERROR_TYPE, error_type)
+                span.set_status(Status(StatusCode.ERROR, type(self._error).__name__))
+                span.record_exception(self._error)
+        if recording:
+            self._set_response_attributes(span)
+        if self.billing == BILLED:
+            self._record_usage_and_cost(recording)
+        span.end()
+
+    def _set_response_attributes(self, span: trace.Span) -> None:
+        if self._response_model:
+            span.set_attribute(RESPONSE_MODEL, self._response_model)
+        if self._response_id:
+            span.set_attribute(RESPONSE_ID, self._response_id)
+        if self._finish_reasons:
+            span.set_attribute(FINISH_REASONS, self._finish_reasons)
+        usage = self._usage
+        if usage is not None:
+            # The span follows semconv: input_tokens includes cached input. Metrics keep types disjoint.
+            span.set_attribute(
+                INPUT_TOKENS, usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+            )
+            span.set_attribute(OUTPUT_TOKENS, usage.output_tokens)
+            if usage.cache_read_tokens:
+                span.set_attribute(CACHE_READ_TOKENS, usage.cache_read_tokens)
+            if usage.cache_write_tokens:
+                span.set_attribute(CACHE_WRITE_TOKENS, usage.cache_write_tokens)
+            if usage.reasoning_tokens:
+                span.set_attribute(REASONING_TOKENS, usage.reasoning_tokens)
+
+    def _record_usage_and_cost(self, recording: bool) -> None:
+        telemetry = self._telemetry
+        attributes = self._metric_attributes
+        usage = self._usage
+        if usage is None:
+            # A failed call bills nothing; a successful one whose usage never reached us is counted.
+            if self._error is None and self._usage_expected:
+                telemetry.unreported_usage_requests.add(1, attributes)
+            return
+        tokens = telemetry.tokens
+        for token_type, count in (
+            ("input", usage.input_tokens),
+            ("output", usage.output_tokens),
+            ("cache_read", usage.cache_read_tokens),
+            ("cache_write", usage.cache_write_tokens),
+        ):
+            if count:
+                tokens.add(count, {**attributes, TOKEN_TYPE: token_type})
+        # The response names the exact snapshot (gpt-4o-2024-08-06) where the request used an alias.
+        model = self._response_model or self._request_model
+        price_book = telemetry.price_book
+        cost = price_book.cost(self.provider, model, usage) if price_book is not None else None
+        if cost is None and price_book is not None and model != self._request_model:
+            cost = price_book.cost(self.provider, self._request_model, usage)
+        if cost is None:
+            telemetry.unpriced_requests.add(1, attributes)
+            telemetry.warn_unpriced(self.provider, model)
+            return
+        telemetry.cost.add(cost, attributes)
+        if recording:
+            self.span.set_attribute(COST_USD, cost)

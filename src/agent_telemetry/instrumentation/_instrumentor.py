@@ -1,0 +1,86 @@
+"""The ``BaseInstrumentor`` shared by our SDK instrumentations: a table of methods to wrap."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import wrapt
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+from opentelemetry.instrumentation.utils import unwrap
+
+from agent_telemetry.config import Settings
+from agent_telemetry.instrumentation._telemetry import Telemetry
+from agent_telemetry.instrumentation._wrap import Operation, async_wrapper, sync_wrapper
+
+logger = logging.getLogger("agent_telemetry")
+
+
+@dataclass(frozen=True, slots=True)
+class MethodPatch:
+    module: str
+    cls: str
+    method: str
+    operation: Operation
+    is_async: bool = False
+    # Builds the wrapper; by default the plain sync or async one.
+    wrapper_factory: Callable[[Telemetry, Operation], Callable[..., Any]] | None = None
+
+    def make_wrapper(self, telemetry: Telemetry) -> Callable[..., Any]:
+        factory = self.wrapper_factory or (async_wrapper if self.is_async else sync_wrapper)
+        return factory(telemetry, self.operation)
+
+
+def build_telemetry(**kwargs: Any) -> Telemetry:
+    """The ``Telemetry`` for ``instrument(**kwargs)``: providers and settings given, or the global ones."""
+    settings = kwargs.get("settings") or Settings.from_env()
+    price_book = kwargs.get("price_book")
+    if price_book is None:
+        from agent_telemetry.pricing import load_price_book
+
+        price_book = load_price_book(settings.prices_file)
+    return Telemetry(
+        settings,
+        price_book,
+        tracer_provider=kwargs.get("tracer_provider"),
+        meter_provider=kwargs.get("meter_provider"),
+    )
+
+
+class SdkInstrumentor(BaseInstrumentor):
+    """Wraps each method in ``patches`` that this version of the SDK has; unwraps them all again."""
+
+    patches: tuple[MethodPatch, ...] = ()
+
+    def _apply_patches(self, **kwargs: Any) -> Telemetry:
+        telemetry = build_telemetry(**kwargs)
+        self._telemetry = telemetry
+        self._applied: list[tuple[type, str]] = []
+        for patch in self.patches:
+            owner = _find_class(patch.module, patch.cls)
+            if owner is None or not hasattr(owner, patch.method):
+                continue  # not in this version of the SDK
+            wrapt.wrap_function_wrapper(owner, patch.method, patch.make_wrapper(telemetry))
+            self._applied.append((owner, patch.method))
+        return telemetry
+
+    def _remove_patches(self) -> None:
+        for owner, method in getattr(self, "_applied", ()):
+            unwrap(owner, method)
+        self._applied = []
+
+    @property
+    def telemetry(self) -> Telemetry | None:
+        return getattr(self, "_telemetry", None)
+
+
+def _find_class(module_name: str, cls_name: str) -> type | None:
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    owner = getattr(module, cls_name, None)
+    return owner if isinstance(owner, type) else None

@@ -1,0 +1,115 @@
+"""The instruments and the tracer an instrumentor records into, and how our own failures are handled."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from opentelemetry import metrics, trace
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.trace import TracerProvider
+
+from agent_telemetry import contract
+from agent_telemetry.config import Settings
+from agent_telemetry.context import current_agent_name
+from agent_telemetry.instrumentation._labels import BoundedLabel
+from agent_telemetry.version import __version__
+
+if TYPE_CHECKING:
+    from agent_telemetry.pricing import PriceBook
+
+logger = logging.getLogger("agent_telemetry")
+
+_SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
+
+
+class Telemetry:
+    """Everything a wrapped call needs, created once per ``instrument()``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        price_book: PriceBook | None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+    ) -> None:
+        self.settings = settings
+        self.price_book = price_book
+        self.tracer = trace.get_tracer(
+            "agent_telemetry", __version__, tracer_provider=tracer_provider, schema_url=_SCHEMA_URL
+        )
+        meter = metrics.get_meter(
+            "agent_telemetry", __version__, meter_provider=meter_provider, schema_url=_SCHEMA_URL
+        )
+        self.requests = _counter(meter, contract.REQUESTS)
+        self.request_errors = _counter(meter, contract.REQUEST_ERRORS)
+        self.duration = _histogram(meter, contract.REQUEST_DURATION)
+        self.time_to_first_token = _histogram(meter, contract.TIME_TO_FIRST_TOKEN)
+        self.tokens = _counter(meter, contract.TOKENS)
+        self.cost = _counter(meter, contract.COST)
+        self.unpriced_requests = _counter(meter, contract.UNPRICED_REQUESTS)
+        self.unreported_usage_requests = _counter(meter, contract.UNREPORTED_USAGE_REQUESTS)
+        self._label_overflow = _counter(meter, contract.LABEL_OVERFLOW)
+        self._internal_errors = _counter(meter, contract.INTERNAL_ERRORS)
+        self.model_label = BoundedLabel(settings.max_model_labels, self._model_label_overflowed)
+        self.default_agent_name = settings.agent_name or _service_name()
+        self._reported_failures: set[str] = set()
+        self._unpriced_warned: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def agent_name(self) -> str:
+        return current_agent_name() or self.default_agent_name
+
+    def internal_error(self, component: str, error: BaseException) -> None:
+        """Our own failure: counted every time, logged once per component, never raised."""
+        try:
+            self._internal_errors.add(1, {"component": component})
+            with self._lock:
+                first = component not in self._reported_failures
+                self._reported_failures.add(component)
+            if first:
+                logger.warning(
+                    "agent-telemetry: internal error in %s; the application's call was not affected "
+                    "(further errors here are only counted in agent_telemetry_internal_errors_total)",
+                    component,
+                    exc_info=error,
+                )
+        except Exception:
+            pass
+
+    def warn_unpriced(self, provider: str, model: str) -> None:
+        key = (provider, model)
+        if key in self._unpriced_warned:
+            return
+        with self._lock:
+            self._unpriced_warned.add(key)
+        logger.warning(
+            "agent-telemetry: no price known for %s model %r; its calls are counted in "
+            "agent_cost_unpriced_requests_total. Add it to an AGENT_TELEMETRY_PRICES file to price it.",
+            provider,
+            model,
+        )
+
+    def _model_label_overflowed(self) -> None:
+        self._label_overflow.add(1, {"label": contract.MODEL})
+
+
+def _counter(meter: metrics.Meter, metric: contract.Metric) -> metrics.Counter:
+    return meter.create_counter(metric.otel_name, unit=metric.unit, description=metric.description)
+
+
+def _histogram(meter: metrics.Meter, metric: contract.Metric) -> metrics.Histogram:
+    return meter.create_histogram(
+        metric.otel_name,
+        unit=metric.unit,
+        description=metric.description,
+        explicit_bucket_boundaries_advisory=list(contract.DURATION_BUCKETS),
+    )
+
+
+def _service_name() -> str:
+    """The service name the OpenTelemetry SDK would give (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES)."""
+    name = Resource.create().attributes.get("service.name")
+    return str(name) if name else "unknown_service"

@@ -1,0 +1,209 @@
+"""The ``wrapt`` wrappers shared by every instrumented SDK method, sync and async.
+
+A method is described by an ``Operation``: how to read the request, and what to do with the result.
+The wrapper guarantees the host's contract: the application gets exactly the value or exception it
+would have got without us, and any failure of ours is logged once, counted, and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import wrapt
+from opentelemetry.util.types import AttributeValue
+
+from agent_telemetry.instrumentation._call import BILLED, Call
+from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream, Observer
+from agent_telemetry.instrumentation._telemetry import Telemetry
+
+# Reads the request: (model, extra span attributes). Must not raise on odd input.
+RequestReader = Callable[[Any, Mapping[str, Any]], tuple[str, dict[str, AttributeValue]]]
+# Reads a complete (non-streamed) response into the call.
+ResponseReader = Callable[[Call, Any], None]
+# Rewrites the keyword arguments before the call: (kwargs, hide_injected_items).
+RequestPreparer = Callable[[Telemetry, Mapping[str, Any]], tuple[dict[str, Any], bool]]
+
+RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    provider: str
+    name: str  # gen_ai.operation.name
+    read_request: RequestReader
+    read_response: ResponseReader
+    # Builds the stream observer; its argument says whether to hide items we injected.
+    stream_observer: Callable[[bool], Observer] | None = None
+    prepare: RequestPreparer | None = None
+    billing: str = BILLED
+    always_streams: bool = False
+
+
+def start_call(telemetry: Telemetry, op: Operation, instance: object, kwargs: Mapping[str, Any]) -> Call:
+    model, attributes = op.read_request(instance, kwargs)
+    with_span = not (op.provider == "anthropic" and telemetry.settings.anthropic_native_spans)
+    return Call(telemetry, op.provider, op.name, model, attributes, billing=op.billing, with_span=with_span)
+
+
+def raw_mode(kwargs: Mapping[str, Any]) -> str | None:
+    """``"true"`` under ``with_raw_response``, ``"stream"`` under ``with_streaming_response``."""
+    headers = kwargs.get("extra_headers")
+    if isinstance(headers, Mapping):
+        value = headers.get(RAW_RESPONSE_HEADER)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def is_streaming(op: Operation, kwargs: Mapping[str, Any]) -> bool:
+    return op.always_streams or kwargs.get("stream") is True
+
+
+def finish(
+    telemetry: Telemetry, op: Operation, call: Call, kwargs: Mapping[str, Any], result: Any, hide: bool
+) -> Any:
+    """Hand the result back, watching it if it is a stream; end the call when it is complete."""
+    streaming = is_streaming(op, kwargs)
+    mode = raw_mode(kwargs)
+    if mode == "stream":
+        return ObservedAPIResponse(result, call, op, streaming, hide)
+    if mode is not None:
+        # with_raw_response: the body is read already, except for streams, which we leave alone.
+        if streaming:
+            call.end()
+            return result
+        op.read_response(call, result.parse())
+        call.end()
+        return result
+    if streaming and op.stream_observer is not None:
+        return ObservedStream(result, call, op.stream_observer(hide))
+    op.read_response(call, result)
+    call.end()
+    return result
+
+
+def afinish(
+    telemetry: Telemetry, op: Operation, call: Call, kwargs: Mapping[str, Any], result: Any, hide: bool
+) -> Any:
+    streaming = is_streaming(op, kwargs)
+    mode = raw_mode(kwargs)
+    if mode == "stream":
+        return AsyncObservedAPIResponse(result, call, op, streaming, hide)
+    if mode is not None:
+        if streaming:
+            call.end()
+            return result
+        # The legacy raw response's parse() is synchronous in both SDKs.
+        op.read_response(call, result.parse())
+        call.end()
+        return result
+    if streaming and op.stream_observer is not None:
+        return AsyncObservedStream(result, call, op.stream_observer(hide))
+    op.read_response(call, result)
+    call.end()
+    return result
+
+
+def sync_wrapper(telemetry: Telemetry, op: Operation) -> Callable[..., Any]:
+    def wrapper(
+        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        try:
+            hide = False
+            if op.prepare is not None:
+                kwargs, hide = op.prepare(telemetry, kwargs)
+            call = start_call(telemetry, op, instance, kwargs)
+        except Exception as exc:
+            telemetry.internal_error(f"{op.provider}.{op.name}.start", exc)
+            return wrapped(*args, **kwargs)
+        call.activate()
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.deactivate()
+            call.fail(error)
+            call.end()
+            raise
+        call.deactivate()
+        try:
+            return finish(telemetry, op, call, kwargs, result, hide)
+        except Exception as exc:
+            telemetry.internal_error(f"{op.provider}.{op.name}.finish", exc)
+            call.end()
+            return result
+
+    return wrapper
+
+
+def async_wrapper(telemetry: Telemetry, op: Operation) -> Callable[..., Any]:
+    async def wrapper(
+        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        try:
+            hide = False
+            if op.prepare is not None:
+                kwargs, hide = op.prepare(telemetry, kwargs)
+            call = start_call(telemetry, op, instance, kwargs)
+        except Exception as exc:
+            telemetry.internal_error(f"{op.provider}.{op.name}.start", exc)
+            return await wrapped(*args, **kwargs)
+        call.activate()
+        try:
+            result = await wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.deactivate()
+            call.fail(error)
+            call.end()
+            raise
+        call.deactivate()
+        try:
+            return afinish(telemetry, op, call, kwargs, result, hide)
+        except Exception as exc:
+            telemetry.internal_error(f"{op.provider}.{op.name}.finish", exc)
+            call.end()
+            return result
+
+    return wrapper
+
+
+class ObservedAPIResponse(wrapt.ObjectProxy):
+    """Stands in for the response of ``with_streaming_response``: its body is read only when parsed."""
+
+    def __init__(self, wrapped: Any, call: Call, op: Operation, streaming: bool, hide: bool) -> None:
+        super().__init__(wrapped)
+        self._self_call = call
+        self._self_op = op
+        self._self_streaming = streaming
+        self._self_hide = hide
+
+    def _self_observe(self, parsed: Any, stream_type: type) -> Any:
+        call, op = self._self_call, self._self_op
+        try:
+            if self._self_streaming and op.stream_observer is not None:
+                return stream_type(parsed, call, op.stream_observer(self._self_hide))
+            op.read_response(call, parsed)
+            call.end()
+        except Exception as exc:
+            call._telemetry.internal_error(f"{op.provider}.{op.name}.parse", exc)
+        return parsed
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        return self._self_observe(self.__wrapped__.parse(*args, **kwargs), ObservedStream)
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            self._self_call.end()
+
+
+class AsyncObservedAPIResponse(ObservedAPIResponse):
+    async def parse(self, *args: Any, **kwargs: Any) -> Any:
+        return self._self_observe(await self.__wrapped__.parse(*args, **kwargs), AsyncObservedStream)
+
+    async def close(self) -> None:
+        try:
+            await self.__wrapped__.close()
+        finally:
+            self._self_call.end()

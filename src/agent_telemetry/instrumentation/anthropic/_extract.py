@@ -1,0 +1,86 @@
+"""What we read from anthropic requests, responses and stream events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.util.types import AttributeValue
+
+from agent_telemetry.instrumentation._call import Call
+from agent_telemetry.instrumentation._request import model_param, numeric_params, server_attributes
+from agent_telemetry.instrumentation._streams import Observer
+from agent_telemetry.usage import Usage
+
+_REQUEST_PARAMS: dict[str, tuple[str, ...]] = {
+    "gen_ai.request.max_tokens": ("max_tokens",),
+    "gen_ai.request.temperature": ("temperature",),
+    "gen_ai.request.top_p": ("top_p",),
+    "gen_ai.request.top_k": ("top_k",),
+}
+
+
+def read_request(resource: object, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, AttributeValue]]:
+    attributes = server_attributes(resource)
+    attributes.update(numeric_params(kwargs, _REQUEST_PARAMS))
+    return model_param(kwargs), attributes
+
+
+def message_usage(usage: Any) -> Usage:
+    """Anthropic's ``input_tokens`` already excludes cache reads and writes: the types are disjoint."""
+    return Usage(
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens or 0,
+        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
+    )
+
+
+def read_message(call: Call, message: Any) -> None:
+    usage = message.usage
+    call.response(
+        model=message.model,
+        response_id=message.id,
+        finish_reasons=[message.stop_reason] if message.stop_reason else None,
+        usage=message_usage(usage) if usage is not None else None,
+    )
+
+
+def read_nothing(call: Call, result: Any) -> None:
+    """count_tokens: counting tokens is not spending them."""
+
+
+def message_stream_observer(hide: bool) -> Observer:
+    def observe(call: Call, event: Any) -> bool:
+        kind = event.type
+        if kind == "content_block_delta":
+            if not call.has_first_token:
+                call.first_token()
+        elif kind == "message_start":
+            read_message(call, event.message)
+        elif kind == "message_delta":
+            _read_message_delta(call, event)
+        return False
+
+    return observe
+
+
+def _read_message_delta(call: Call, event: Any) -> None:
+    # message_delta's usage is cumulative; fields it leaves out keep their message_start values.
+    delta_usage = event.usage
+    start = call.usage or Usage()
+    if delta_usage is not None:
+        input_tokens = getattr(delta_usage, "input_tokens", None)
+        cache_read = getattr(delta_usage, "cache_read_input_tokens", None)
+        cache_write = getattr(delta_usage, "cache_creation_input_tokens", None)
+        call.response(
+            usage=Usage(
+                input_tokens=start.input_tokens if input_tokens is None else input_tokens,
+                output_tokens=delta_usage.output_tokens or 0,
+                cache_read_tokens=start.cache_read_tokens if cache_read is None else cache_read,
+                cache_write_tokens=start.cache_write_tokens if cache_write is None else cache_write,
+            )
+        )
+    stop_reason = getattr(event.delta, "stop_reason", None)
+    if stop_reason:
+        call.add_finish_reason(stop_reason)
