@@ -11,6 +11,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry import errors
+from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.instrumentation._telemetry import Telemetry
 from agent_telemetry.usage import Usage
 
@@ -47,6 +48,7 @@ class Call:
         "_finish_reasons",
         "_first_token_at",
         "_metric_attributes",
+        "_output_text",
         "_request_model",
         "_response_id",
         "_response_model",
@@ -55,6 +57,7 @@ class Call:
         "_usage",
         "_usage_expected",
         "billing",
+        "capture_content",
         "provider",
         "span",
     )
@@ -90,6 +93,8 @@ class Call:
         self._error: BaseException | None = None
         self._ended = False
         self._context_token: object | None = None
+        self._output_text: list[str] | None = None
+        self.capture_content = with_span and telemetry.settings.capture_content
         if with_span:
             attributes = {OPERATION: operation, PROVIDER: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
             attributes.update(span_attributes)
@@ -135,6 +140,13 @@ class Call:
             self._finish_reasons = finish_reasons
         if usage is not None:
             self._usage = usage
+
+    def add_output_text(self, text: str) -> None:
+        """A streamed text delta, kept only when content capture is on."""
+        if self._output_text is None:
+            self._output_text = [text]
+        else:
+            self._output_text.append(text)
 
     def add_finish_reason(self, reason: str) -> None:
         if self._finish_reasons is None:
@@ -186,6 +198,11 @@ class Call:
                 span.record_exception(self._error)
         if recording:
             self._set_response_attributes(span)
+            if self._output_text is not None:
+                span.set_attribute(
+                    OUTPUT_MESSAGES,
+                    to_json_attribute([{"role": "assistant", "content": "".join(self._output_text)}]),
+                )
         if self.billing == BILLED:
             self._record_usage_and_cost(recording)
         span.end()

@@ -15,6 +15,7 @@ import wrapt
 from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry.instrumentation._call import BILLED, Call
+from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream, Observer
 from agent_telemetry.instrumentation._telemetry import Telemetry
 
@@ -24,6 +25,8 @@ RequestReader = Callable[[Any, Mapping[str, Any]], tuple[str, dict[str, Attribut
 ResponseReader = Callable[[Call, Any], None]
 # Rewrites the keyword arguments before the call: (kwargs, hide_injected_items).
 RequestPreparer = Callable[[Telemetry, Mapping[str, Any]], tuple[dict[str, Any], bool]]
+# Picks the message content out of a request or a complete response, for opt-in content capture.
+ContentReader = Callable[[Any], Any]
 
 RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
 
@@ -39,12 +42,25 @@ class Operation:
     prepare: RequestPreparer | None = None
     billing: str = BILLED
     always_streams: bool = False
+    # (keyword argument, span attribute) pairs of request content, and the response's output content.
+    input_content: tuple[tuple[str, str], ...] = ()
+    output_content: ContentReader | None = None
 
 
 def start_call(telemetry: Telemetry, op: Operation, instance: object, kwargs: Mapping[str, Any]) -> Call:
     model, attributes = op.read_request(instance, kwargs)
     with_span = not (op.provider == "anthropic" and telemetry.settings.anthropic_native_spans)
+    if with_span and telemetry.settings.capture_content:
+        for name, attribute in op.input_content:
+            if name in kwargs and isinstance(kwargs[name], (str, list, tuple, Mapping)):
+                attributes[attribute] = to_json_attribute(kwargs[name])
     return Call(telemetry, op.provider, op.name, model, attributes, billing=op.billing, with_span=with_span)
+
+
+def read_complete_response(op: Operation, call: Call, response: Any) -> None:
+    op.read_response(call, response)
+    if call.capture_content and op.output_content is not None:
+        call.span.set_attribute(OUTPUT_MESSAGES, to_json_attribute(op.output_content(response)))
 
 
 def raw_mode(kwargs: Mapping[str, Any]) -> str | None:
@@ -73,12 +89,12 @@ def finish(
         if streaming:
             call.end()
             return result
-        op.read_response(call, result.parse())
+        read_complete_response(op, call, result.parse())
         call.end()
         return result
     if streaming and op.stream_observer is not None:
         return ObservedStream(result, call, op.stream_observer(hide))
-    op.read_response(call, result)
+    read_complete_response(op, call, result)
     call.end()
     return result
 
@@ -95,12 +111,12 @@ def afinish(
             call.end()
             return result
         # The legacy raw response's parse() is synchronous in both SDKs.
-        op.read_response(call, result.parse())
+        read_complete_response(op, call, result.parse())
         call.end()
         return result
     if streaming and op.stream_observer is not None:
         return AsyncObservedStream(result, call, op.stream_observer(hide))
-    op.read_response(call, result)
+    read_complete_response(op, call, result)
     call.end()
     return result
 
@@ -182,7 +198,7 @@ class ObservedAPIResponse(wrapt.ObjectProxy):
         try:
             if self._self_streaming and op.stream_observer is not None:
                 return stream_type(parsed, call, op.stream_observer(self._self_hide))
-            op.read_response(call, parsed)
+            read_complete_response(op, call, parsed)
             call.end()
         except Exception as exc:
             call._telemetry.internal_error(f"{op.provider}.{op.name}.parse", exc)

@@ -21,7 +21,15 @@ from agent_telemetry.instrumentation.anthropic._stream_manager import stream_wra
 
 PROVIDER = "anthropic"
 
-_MESSAGES = Operation(PROVIDER, "chat", x.read_request, x.read_message, x.message_stream_observer)
+_MESSAGES = Operation(
+    PROVIDER,
+    "chat",
+    x.read_request,
+    x.read_message,
+    x.message_stream_observer,
+    input_content=x.MESSAGES_INPUT,
+    output_content=x.message_output,
+)
 _COUNT_TOKENS = Operation(PROVIDER, "count_tokens", x.read_request, x.read_nothing, billing=NOT_BILLED)
 
 PATCHES: tuple[MethodPatch, ...] = tuple(

@@ -56,6 +56,8 @@ def message_stream_observer(hide: bool) -> Observer:
         if kind == "content_block_delta":
             if not call.has_first_token:
                 call.first_token()
+            if call.capture_content and event.delta.type == "text_delta":
+                call.add_output_text(event.delta.text)
         elif kind == "message_start":
             read_message(call, event.message)
         elif kind == "message_delta":
@@ -84,3 +86,11 @@ def _read_message_delta(call: Call, event: Any) -> None:
     stop_reason = getattr(event.delta, "stop_reason", None)
     if stop_reason:
         call.add_finish_reason(stop_reason)
+
+
+# -- Content (opt-in) -----------------------------------------------------------------------------
+MESSAGES_INPUT = (("messages", "gen_ai.input.messages"), ("system", "gen_ai.system_instructions"))
+
+
+def message_output(message: Any) -> Any:
+    return [{"role": message.role, "content": message.content}]

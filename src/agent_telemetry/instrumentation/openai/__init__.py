@@ -13,10 +13,32 @@ from agent_telemetry.instrumentation.openai import _extract as x
 PROVIDER = "openai"
 
 _CHAT = Operation(
-    PROVIDER, "chat", x.read_request, x.read_chat_completion, x.chat_stream_observer, x.prepare_chat_stream
+    PROVIDER,
+    "chat",
+    x.read_request,
+    x.read_chat_completion,
+    x.chat_stream_observer,
+    x.prepare_chat_stream,
+    input_content=x.CHAT_INPUT,
+    output_content=x.chat_output,
 )
-_CHAT_PARSE = Operation(PROVIDER, "chat", x.read_request, x.read_chat_completion)
-_RESPONSES = Operation(PROVIDER, "chat", x.read_request, x.read_response, x.responses_stream_observer)
+_CHAT_PARSE = Operation(
+    PROVIDER,
+    "chat",
+    x.read_request,
+    x.read_chat_completion,
+    input_content=x.CHAT_INPUT,
+    output_content=x.chat_output,
+)
+_RESPONSES = Operation(
+    PROVIDER,
+    "chat",
+    x.read_request,
+    x.read_response,
+    x.responses_stream_observer,
+    input_content=x.RESPONSES_INPUT,
+    output_content=x.responses_output,
+)
 _RESPONSES_RETRIEVE = Operation(
     PROVIDER,
     "retrieve",

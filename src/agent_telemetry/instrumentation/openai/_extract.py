@@ -92,10 +92,15 @@ def chat_stream_observer(hide_usage_chunk: bool) -> Observer:
     def observe(call: Call, chunk: Any) -> bool:
         choices = chunk.choices
         for choice in choices:
-            if not call.has_first_token:
-                delta = choice.delta
-                if delta is not None and (delta.content or delta.tool_calls or delta.refusal):
-                    call.first_token()
+            delta = choice.delta
+            if (
+                not call.has_first_token
+                and delta is not None
+                and (delta.content or delta.tool_calls or delta.refusal)
+            ):
+                call.first_token()
+            if call.capture_content and delta is not None and delta.content:
+                call.add_output_text(delta.content)
             if choice.finish_reason:
                 call.add_finish_reason(choice.finish_reason)
                 call.response(model=chunk.model, response_id=chunk.id)
@@ -143,8 +148,11 @@ def responses_stream_observer(hide: bool) -> Observer:
         kind = event.type
         if kind in _FINAL_RESPONSE_EVENTS:
             read_response(call, event.response)
-        elif not call.has_first_token and kind.endswith(".delta"):
-            call.first_token()
+        elif kind.endswith(".delta"):
+            if not call.has_first_token:
+                call.first_token()
+            if call.capture_content and kind == "response.output_text.delta":
+                call.add_output_text(event.delta)
         return False
 
     return observe
@@ -157,3 +165,16 @@ def read_embeddings(call: Call, result: Any) -> None:
         model=result.model,
         usage=Usage(input_tokens=usage.prompt_tokens or 0) if usage is not None else None,
     )
+
+
+# -- Content (opt-in) -----------------------------------------------------------------------------
+CHAT_INPUT = (("messages", "gen_ai.input.messages"),)
+RESPONSES_INPUT = (("input", "gen_ai.input.messages"), ("instructions", "gen_ai.system_instructions"))
+
+
+def chat_output(completion: Any) -> Any:
+    return [choice.message for choice in completion.choices]
+
+
+def responses_output(response: Any) -> Any:
+    return response.output
