@@ -11,6 +11,10 @@ or in code::
 """
 
 from agent_telemetry._setup import init, shutdown
+from agent_telemetry.agents.computer_use import computer_action, record_action
+from agent_telemetry.agents.quality import record_quality
+from agent_telemetry.agents.runs import BudgetExceededError, Run, agent_run, current_run
+from agent_telemetry.agents.tools import tool, tool_call
 from agent_telemetry.config import ConfigError, Settings
 from agent_telemetry.context import agent_name
 from agent_telemetry.instrumentation.anthropic import AnthropicInstrumentor
@@ -20,12 +24,21 @@ from agent_telemetry.version import __version__
 
 __all__ = [
     "AnthropicInstrumentor",
+    "BudgetExceededError",
     "ConfigError",
     "OpenAIInstrumentor",
+    "Run",
     "Settings",
     "Usage",
     "__version__",
     "agent_name",
+    "agent_run",
+    "computer_action",
+    "current_run",
     "init",
+    "record_action",
+    "record_quality",
     "shutdown",
+    "tool",
+    "tool_call",
 ]

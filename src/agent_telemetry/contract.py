@@ -152,6 +152,235 @@ INTERNAL_ERRORS = Metric(
     "Failures inside agent-telemetry itself; the application's call was not affected.",
 )
 
+# -- Agent level: runs, tools, quality, computer use ----------------------------------------------
+STATUS = "status"
+EVALUATOR = "gen_ai_evaluation_name"
+ACTION = "action"
+OUTCOME = "outcome"
+REASON = "reason"
+RUN_STATUSES: tuple[str, ...] = ("success", "failure", "timeout", "budget_exceeded", "cancelled")
+
+RUN_DURATION_BUCKETS: tuple[float, ...] = (
+    *DURATION_BUCKETS[:-1],
+    600.0,
+    900.0,
+    1200.0,
+    1800.0,
+    2700.0,
+    3600.0,
+)
+RUN_STEP_BUCKETS: tuple[float, ...] = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200)
+RUN_COST_BUCKETS: tuple[float, ...] = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    25.0,
+    50.0,
+    100.0,
+)
+RUN_TOKEN_BUCKETS: tuple[float, ...] = (
+    100,
+    250,
+    500,
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    5_000_000,
+    10_000_000,
+)
+QUALITY_BUCKETS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
+SCREENSHOT_BYTES_BUCKETS: tuple[float, ...] = (
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    5_000_000,
+    10_000_000,
+)
+
+RUNS = Metric(
+    "agent.runs",
+    "{run}",
+    Kind.COUNTER,
+    "agent_runs_total",
+    (AGENT, STATUS),
+    "Agent runs (tasks) finished, by status.",
+)
+RUN_DURATION = Metric(
+    "agent.run.duration",
+    "s",
+    Kind.HISTOGRAM,
+    "agent_run_duration_seconds",
+    (AGENT, STATUS),
+    "Completion time of a task.",
+)
+RUN_STEPS = Metric(
+    "agent.run.steps",
+    "{step}",
+    Kind.HISTOGRAM,
+    "agent_run_steps",
+    (AGENT, STATUS),
+    "LLM turns (chat calls) per task.",
+)
+RUN_COST = Metric(
+    "agent.run.cost.usd",
+    "{USD}",
+    Kind.HISTOGRAM,
+    "agent_run_cost_usd",
+    (AGENT, STATUS),
+    "Cost of one task in US dollars.",
+)
+RUN_TOKENS = Metric(
+    "agent.run.tokens",
+    "{token}",
+    Kind.HISTOGRAM,
+    "agent_run_tokens",
+    (AGENT, STATUS),
+    "Tokens billed for one task, all types.",
+)
+BUDGET_STOPS = Metric(
+    "agent.run.budget_stops",
+    "{stop}",
+    Kind.COUNTER,
+    "agent_run_budget_stops_total",
+    (AGENT, "limit"),
+    "Calls refused by agent-telemetry because their run was over its budget, by limit (cost, steps).",
+)
+TOOL_CALLS = Metric(
+    "agent.tools.calls",
+    "{call}",
+    Kind.COUNTER,
+    "agent_tools_calls_total",
+    (AGENT, TOOL),
+    "Tool executions.",
+)
+TOOL_ERRORS = Metric(
+    "agent.tools.errors",
+    "{call}",
+    Kind.COUNTER,
+    "agent_tools_errors_total",
+    (AGENT, TOOL, ERROR_TYPE),
+    "Tool executions that failed, by error type (the exception's class name).",
+)
+TOOL_DURATION = Metric(
+    "agent.tool.duration",
+    "s",
+    Kind.HISTOGRAM,
+    "agent_tool_duration_seconds",
+    (AGENT, TOOL),
+    "Tool execution latency.",
+)
+TOOLS_REQUESTED = Metric(
+    "agent.tools.requested",
+    "{call}",
+    Kind.COUNTER,
+    "agent_tools_requested_total",
+    (AGENT, PROVIDER, TOOL),
+    "Tool calls the model asked for in its responses.",
+)
+QUALITY = Metric(
+    "agent.quality.score",
+    "{score}",
+    Kind.HISTOGRAM,
+    "agent_quality_score",
+    (AGENT, EVALUATOR),
+    "Quality scores in [0, 1] from evaluators (LLM judges, user feedback, tests).",
+)
+ACTIONS = Metric(
+    "agent.actions",
+    "{action}",
+    Kind.COUNTER,
+    "agent_actions_total",
+    (AGENT, PROVIDER, ACTION),
+    "Computer-use actions the model asked for, by action type.",
+)
+ACTIONS_BLOCKED = Metric(
+    "agent.actions.blocked",
+    "{action}",
+    Kind.COUNTER,
+    "agent_actions_blocked_total",
+    (AGENT, PROVIDER, REASON),
+    "Computer-use steps held back by a safety check or a refusal, by reason.",
+)
+ACTION_DURATION = Metric(
+    "agent.action.duration",
+    "s",
+    Kind.HISTOGRAM,
+    "agent_action_duration_seconds",
+    (AGENT, ACTION, OUTCOME),
+    "Actions the application executed (agent_telemetry.record_action), with their outcome.",
+)
+SCREENSHOTS = Metric(
+    "agent.screenshots",
+    "{screenshot}",
+    Kind.COUNTER,
+    "agent_screenshots_total",
+    (AGENT, PROVIDER),
+    "Screenshots sent to the model.",
+)
+SCREENSHOT_SIZE = Metric(
+    "agent.screenshot",
+    "By",
+    Kind.HISTOGRAM,
+    "agent_screenshot_bytes",
+    (AGENT, PROVIDER),
+    "Size of each screenshot sent to the model (never its content).",
+)
+
+AGENT_METRICS: tuple[Metric, ...] = (
+    RUNS,
+    RUN_DURATION,
+    RUN_STEPS,
+    RUN_COST,
+    RUN_TOKENS,
+    BUDGET_STOPS,
+    TOOL_CALLS,
+    TOOL_ERRORS,
+    TOOL_DURATION,
+    TOOLS_REQUESTED,
+    QUALITY,
+    ACTIONS,
+    ACTIONS_BLOCKED,
+    ACTION_DURATION,
+    SCREENSHOTS,
+    SCREENSHOT_SIZE,
+)
+
+# Histogram boundaries by instrument; everything else uses DURATION_BUCKETS.
+BUCKETS: dict[str, tuple[float, ...]] = {
+    RUN_DURATION.otel_name: RUN_DURATION_BUCKETS,
+    RUN_STEPS.otel_name: RUN_STEP_BUCKETS,
+    RUN_COST.otel_name: RUN_COST_BUCKETS,
+    RUN_TOKENS.otel_name: RUN_TOKEN_BUCKETS,
+    QUALITY.otel_name: QUALITY_BUCKETS,
+    SCREENSHOT_SIZE.otel_name: SCREENSHOT_BYTES_BUCKETS,
+}
+
 CALL_METRICS: tuple[Metric, ...] = (
     REQUESTS,
     REQUEST_ERRORS,
@@ -163,7 +392,7 @@ CALL_METRICS: tuple[Metric, ...] = (
     UNREPORTED_USAGE_REQUESTS,
 )
 SELF_METRICS: tuple[Metric, ...] = (LABEL_OVERFLOW, INTERNAL_ERRORS)
-ALL_METRICS: tuple[Metric, ...] = CALL_METRICS + SELF_METRICS
+ALL_METRICS: tuple[Metric, ...] = CALL_METRICS + AGENT_METRICS + SELF_METRICS
 
 TOKEN_TYPES: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
 

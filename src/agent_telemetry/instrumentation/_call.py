@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from agent_telemetry import errors
+from agent_telemetry import contract, errors
+from agent_telemetry.agents.computer_use import action_type
+from agent_telemetry.agents.runs import current_run
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.instrumentation._telemetry import Telemetry
 from agent_telemetry.usage import Usage
@@ -52,6 +55,7 @@ class Call:
         "_request_model",
         "_response_id",
         "_response_model",
+        "_run",
         "_start",
         "_telemetry",
         "_usage",
@@ -59,6 +63,7 @@ class Call:
         "billing",
         "capture_content",
         "provider",
+        "scratch",
         "span",
     )
 
@@ -84,6 +89,7 @@ class Call:
             REQUEST_MODEL: telemetry.model_label(model) if model else "_unknown",
         }
         self._request_model = model
+        self._run = current_run()
         self._usage: Usage | None = None
         self._usage_expected = billing == BILLED
         self._response_model: str | None = None
@@ -94,6 +100,7 @@ class Call:
         self._ended = False
         self._context_token: object | None = None
         self._output_text: list[str] | None = None
+        self.scratch: dict[str, Any] | None = None  # per-call state of a stream observer
         self.capture_content = with_span and telemetry.settings.capture_content
         if with_span:
             attributes = {OPERATION: operation, PROVIDER: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
@@ -147,6 +154,41 @@ class Call:
             self._output_text = [text]
         else:
             self._output_text.append(text)
+
+    # -- agent-level facts read from the request and response -----------------------------------
+    def tool_requested(self, name: str) -> None:
+        """The model asked for a tool call."""
+        self._agent_counter(contract.TOOLS_REQUESTED, {"gen_ai.tool.name": name or "_unknown"})
+        self._emit("tool_request", {"tool": name})
+
+    def action_requested(self, provider_action: object) -> None:
+        """The model asked for a computer-use action."""
+        kind = action_type(provider_action)
+        self._agent_counter(contract.ACTIONS, {contract.ACTION: kind})
+        self._emit("action_request", {"action": kind})
+
+    def action_blocked(self, reason: str) -> None:
+        """A computer-use step held back: a pending safety check, or the model's refusal."""
+        self._agent_counter(contract.ACTIONS_BLOCKED, {contract.REASON: reason or "_unknown"})
+        self._emit("action_blocked", {"reason": reason})
+
+    def screenshot_sent(self, size: int | None) -> None:
+        """The request carries a screenshot back to the model (only its size is kept)."""
+        attributes = self._agent_attributes()
+        self._telemetry.instruments[contract.SCREENSHOTS].add(1, attributes)
+        if size is not None:
+            self._telemetry.instruments[contract.SCREENSHOT_SIZE].record(size, attributes)
+        self._emit("screenshot", {"bytes": size})
+
+    def _agent_attributes(self) -> dict[str, str]:
+        return {AGENT_NAME: self._metric_attributes[AGENT_NAME], PROVIDER: self.provider}
+
+    def _agent_counter(self, metric: contract.Metric, extra: dict[str, str]) -> None:
+        self._telemetry.instruments[metric].add(1, {**self._agent_attributes(), **extra})
+
+    def _emit(self, kind: str, fields: dict[str, object]) -> None:
+        if self._run is not None:
+            self._run.emit(kind, fields)
 
     def add_finish_reason(self, reason: str) -> None:
         if self._finish_reasons is None:
@@ -203,9 +245,13 @@ class Call:
                     OUTPUT_MESSAGES,
                     to_json_attribute([{"role": "assistant", "content": "".join(self._output_text)}]),
                 )
-        if self.billing == BILLED:
-            self._record_usage_and_cost(recording)
+        cost = self._record_usage_and_cost(recording) if self.billing == BILLED else None
         span.end()
+        if self._run is not None:
+            self._run.add_call(is_step=self._operation_is_step(), usage=self._usage, cost_usd=cost)
+
+    def _operation_is_step(self) -> bool:
+        return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
 
     def _set_response_attributes(self, span: trace.Span) -> None:
         if self._response_model:
@@ -228,7 +274,7 @@ class Call:
             if usage.reasoning_tokens:
                 span.set_attribute(REASONING_TOKENS, usage.reasoning_tokens)
 
-    def _record_usage_and_cost(self, recording: bool) -> None:
+    def _record_usage_and_cost(self, recording: bool) -> float | None:
         telemetry = self._telemetry
         attributes = self._metric_attributes
         usage = self._usage
@@ -236,7 +282,7 @@ class Call:
             # A failed call bills nothing; a successful one whose usage never reached us is counted.
             if self._error is None and self._usage_expected:
                 telemetry.unreported_usage_requests.add(1, attributes)
-            return
+            return None
         tokens = telemetry.tokens
         for token_type, count in (
             ("input", usage.input_tokens),
@@ -255,7 +301,8 @@ class Call:
         if cost is None:
             telemetry.unpriced_requests.add(1, attributes)
             telemetry.warn_unpriced(self.provider, model)
-            return
+            return None
         telemetry.cost.add(cost, attributes)
         if recording:
             self.span.set_attribute(COST_USD, cost)
+        return cost

@@ -13,6 +13,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
 
 from agent_telemetry.config import Settings
+from agent_telemetry.instrumentation import _telemetry
 from agent_telemetry.instrumentation._telemetry import Telemetry
 from agent_telemetry.instrumentation._wrap import Operation, async_wrapper, sync_wrapper
 
@@ -35,19 +36,32 @@ class MethodPatch:
 
 
 def build_telemetry(**kwargs: Any) -> Telemetry:
-    """The ``Telemetry`` for ``instrument(**kwargs)``: providers and settings given, or the global ones."""
+    """The ``Telemetry`` for ``instrument(**kwargs)``: providers and settings given, or the global ones.
+
+    Instrumentors given the same providers and settings share one, which agent-level helpers
+    (runs, tools, quality) then record into as well.
+    """
     settings = kwargs.get("settings") or Settings.from_env()
+    tracer_provider = kwargs.get("tracer_provider")
+    meter_provider = kwargs.get("meter_provider")
     price_book = kwargs.get("price_book")
+    active = _telemetry.current()
+    if (
+        active is not None
+        and active.settings == settings
+        and active.providers == (tracer_provider, meter_provider)
+        and (price_book is None or active.price_book is price_book)
+    ):
+        return active
     if price_book is None:
         from agent_telemetry.pricing import load_price_book
 
         price_book = load_price_book(settings.prices_file)
-    return Telemetry(
-        settings,
-        price_book,
-        tracer_provider=kwargs.get("tracer_provider"),
-        meter_provider=kwargs.get("meter_provider"),
+    telemetry = Telemetry(
+        settings, price_book, tracer_provider=tracer_provider, meter_provider=meter_provider
     )
+    _telemetry.set_active(telemetry)
+    return telemetry
 
 
 class SdkInstrumentor(BaseInstrumentor):

@@ -14,6 +14,7 @@ from typing import Any
 import wrapt
 from opentelemetry.util.types import AttributeValue
 
+from agent_telemetry.agents.runs import current_run
 from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream, Observer
@@ -45,6 +46,8 @@ class Operation:
     # (keyword argument, span attribute) pairs of request content, and the response's output content.
     input_content: tuple[tuple[str, str], ...] = ()
     output_content: ContentReader | None = None
+    # Reads agent-level facts from the request (screenshots sent back to the model).
+    observe_request: Callable[[Call, Mapping[str, Any]], None] | None = None
 
 
 def start_call(telemetry: Telemetry, op: Operation, instance: object, kwargs: Mapping[str, Any]) -> Call:
@@ -54,7 +57,21 @@ def start_call(telemetry: Telemetry, op: Operation, instance: object, kwargs: Ma
         for name, attribute in op.input_content:
             if name in kwargs and isinstance(kwargs[name], (str, list, tuple, Mapping)):
                 attributes[attribute] = to_json_attribute(kwargs[name])
-    return Call(telemetry, op.provider, op.name, model, attributes, billing=op.billing, with_span=with_span)
+    call = Call(telemetry, op.provider, op.name, model, attributes, billing=op.billing, with_span=with_span)
+    if op.observe_request is not None:
+        try:
+            op.observe_request(call, kwargs)
+        except Exception as exc:
+            telemetry.internal_error(f"{op.provider}.{op.name}.observe_request", exc)
+    return call
+
+
+def check_budget(op: Operation) -> None:
+    """A run over its budget gets ``BudgetExceededError`` instead of another billed call: on purpose."""
+    if op.billing == BILLED:
+        run = current_run()
+        if run is not None:
+            run.check_budget()
 
 
 def read_complete_response(op: Operation, call: Call, response: Any) -> None:
@@ -125,6 +142,7 @@ def sync_wrapper(telemetry: Telemetry, op: Operation) -> Callable[..., Any]:
     def wrapper(
         wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
+        check_budget(op)
         try:
             hide = False
             if op.prepare is not None:
@@ -156,6 +174,7 @@ def async_wrapper(telemetry: Telemetry, op: Operation) -> Callable[..., Any]:
     async def wrapper(
         wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
+        check_budget(op)
         try:
             hide = False
             if op.prepare is not None:

@@ -29,6 +29,7 @@ _MESSAGES = Operation(
     x.message_stream_observer,
     input_content=x.MESSAGES_INPUT,
     output_content=x.message_output,
+    observe_request=x.observe_messages_request,
 )
 _COUNT_TOKENS = Operation(PROVIDER, "count_tokens", x.read_request, x.read_nothing, billing=NOT_BILLED)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry.instrumentation._call import Call
+from agent_telemetry.instrumentation._content import image_bytes
 from agent_telemetry.instrumentation._request import model_param, numeric_params, server_attributes
 from agent_telemetry.instrumentation._streams import Observer
 from agent_telemetry.usage import Usage
@@ -37,6 +39,10 @@ def message_usage(usage: Any) -> Usage:
 
 
 def read_message(call: Call, message: Any) -> None:
+    for block in message.content or ():
+        _read_content_block(call, block, getattr(block, "input", None))
+    if message.stop_reason == "refusal":
+        call.action_blocked("refusal")
     usage = message.usage
     call.response(
         model=message.model,
@@ -44,6 +50,42 @@ def read_message(call: Call, message: Any) -> None:
         finish_reasons=[message.stop_reason] if message.stop_reason else None,
         usage=message_usage(usage) if usage is not None else None,
     )
+
+
+def _read_content_block(call: Call, block: Any, tool_input: object) -> None:
+    if block.type in ("tool_use", "server_tool_use"):
+        call.tool_requested(block.name)
+        if block.name == COMPUTER_TOOL and isinstance(tool_input, Mapping):
+            call.action_requested(tool_input.get("action"))
+
+
+COMPUTER_TOOL = "computer"
+
+
+def observe_messages_request(call: Call, kwargs: Mapping[str, Any]) -> None:
+    """Screenshots sent back to the model: images in the tool results of the newest user message.
+
+    Earlier messages were sent (and counted) with earlier requests.
+    """
+    messages = kwargs.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return
+    last = messages[-1]
+    if (
+        not isinstance(last, Mapping)
+        or last.get("role") != "user"
+        or not isinstance(last.get("content"), list)
+    ):
+        return
+    for block in last["content"]:
+        if (
+            isinstance(block, Mapping)
+            and block.get("type") == "tool_result"
+            and isinstance(block.get("content"), list)
+        ):
+            for part in block["content"]:
+                if isinstance(part, Mapping) and part.get("type") == "image":
+                    call.screenshot_sent(image_bytes(part))
 
 
 def read_nothing(call: Call, result: Any) -> None:
@@ -58,6 +100,13 @@ def message_stream_observer(hide: bool) -> Observer:
                 call.first_token()
             if call.capture_content and event.delta.type == "text_delta":
                 call.add_output_text(event.delta.text)
+            if call.scratch and event.index in call.scratch and event.delta.type == "input_json_delta":
+                call.scratch[event.index].append(event.delta.partial_json)
+        elif kind == "content_block_start":
+            _start_content_block(call, event)
+        elif kind == "content_block_stop":
+            if call.scratch and event.index in call.scratch:
+                _finish_computer_block(call, call.scratch.pop(event.index))
         elif kind == "message_start":
             read_message(call, event.message)
         elif kind == "message_delta":
@@ -65,6 +114,26 @@ def message_stream_observer(hide: bool) -> Observer:
         return False
 
     return observe
+
+
+def _start_content_block(call: Call, event: Any) -> None:
+    block = event.content_block
+    if block.type not in ("tool_use", "server_tool_use"):
+        return
+    call.tool_requested(block.name)
+    if block.name == COMPUTER_TOOL:
+        # The action is in the tool input, which streams as JSON fragments until content_block_stop.
+        if call.scratch is None:
+            call.scratch = {}
+        call.scratch[event.index] = []
+
+
+def _finish_computer_block(call: Call, fragments: list[str]) -> None:
+    try:
+        tool_input = json.loads("".join(fragments) or "{}")
+    except ValueError:
+        tool_input = {}
+    call.action_requested(tool_input.get("action") if isinstance(tool_input, dict) else None)
 
 
 def _read_message_delta(call: Call, event: Any) -> None:
@@ -86,6 +155,8 @@ def _read_message_delta(call: Call, event: Any) -> None:
     stop_reason = getattr(event.delta, "stop_reason", None)
     if stop_reason:
         call.add_finish_reason(stop_reason)
+        if stop_reason == "refusal":
+            call.action_blocked("refusal")
 
 
 # -- Content (opt-in) -----------------------------------------------------------------------------

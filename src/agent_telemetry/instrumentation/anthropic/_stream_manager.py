@@ -10,7 +10,7 @@ import wrapt
 from agent_telemetry.instrumentation._call import Call
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream
 from agent_telemetry.instrumentation._telemetry import Telemetry
-from agent_telemetry.instrumentation._wrap import Operation, start_call
+from agent_telemetry.instrumentation._wrap import Operation, check_budget, start_call
 
 
 class ObservedStreamManager(wrapt.ObjectProxy):
@@ -52,6 +52,7 @@ class ObservedStreamManager(wrapt.ObjectProxy):
             call.end()
 
     def __enter__(self) -> Any:
+        check_budget(self._self_op)
         call = self._self_begin()
         try:
             message_stream = self.__wrapped__.__enter__()
@@ -70,6 +71,7 @@ class ObservedStreamManager(wrapt.ObjectProxy):
                 self._self_call.end()
 
     async def __aenter__(self) -> Any:
+        check_budget(self._self_op)
         call = self._self_begin()
         try:
             message_stream = await self.__wrapped__.__aenter__()

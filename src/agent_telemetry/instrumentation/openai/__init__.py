@@ -38,6 +38,7 @@ _RESPONSES = Operation(
     x.responses_stream_observer,
     input_content=x.RESPONSES_INPUT,
     output_content=x.responses_output,
+    observe_request=x.observe_responses_request,
 )
 _RESPONSES_RETRIEVE = Operation(
     PROVIDER,

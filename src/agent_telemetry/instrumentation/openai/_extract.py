@@ -7,7 +7,8 @@ from typing import Any
 
 from opentelemetry.util.types import AttributeValue
 
-from agent_telemetry.instrumentation._call import Call
+from agent_telemetry.instrumentation._call import BILLED, Call
+from agent_telemetry.instrumentation._content import image_bytes
 from agent_telemetry.instrumentation._request import model_param, numeric_params, server_attributes
 from agent_telemetry.instrumentation._streams import Observer
 from agent_telemetry.instrumentation._telemetry import Telemetry
@@ -54,6 +55,9 @@ def chat_usage(usage: Any) -> Usage:
 
 
 def read_chat_completion(call: Call, completion: Any) -> None:
+    for choice in completion.choices:
+        for tool_call in choice.message.tool_calls or ():
+            call.tool_requested(_tool_call_name(tool_call))
     usage = completion.usage
     call.response(
         model=completion.model,
@@ -99,8 +103,13 @@ def chat_stream_observer(hide_usage_chunk: bool) -> Observer:
                 and (delta.content or delta.tool_calls or delta.refusal)
             ):
                 call.first_token()
-            if call.capture_content and delta is not None and delta.content:
-                call.add_output_text(delta.content)
+            if delta is not None:
+                if call.capture_content and delta.content:
+                    call.add_output_text(delta.content)
+                for tool_call in delta.tool_calls or ():
+                    # A tool call's name comes once, in its first fragment.
+                    if tool_call.function is not None and tool_call.function.name:
+                        call.tool_requested(tool_call.function.name)
             if choice.finish_reason:
                 call.add_finish_reason(choice.finish_reason)
                 call.response(model=chunk.model, response_id=chunk.id)
@@ -127,7 +136,17 @@ def responses_usage(usage: Any) -> Usage:
     )
 
 
+def _tool_call_name(tool_call: Any) -> str:
+    for kind in ("function", "custom"):
+        named = getattr(tool_call, kind, None)
+        if named is not None and getattr(named, "name", None):
+            return named.name
+    return "_unknown"
+
+
 def read_response(call: Call, response: Any) -> None:
+    if call.billing == BILLED:
+        _read_output_items(call, response.output or ())
     usage = response.usage
     status = response.status
     incomplete = response.incomplete_details
@@ -140,6 +159,52 @@ def read_response(call: Call, response: Any) -> None:
     )
 
 
+def _read_output_items(call: Call, items: Any) -> None:
+    for item in items:
+        kind = item.type
+        if kind == "computer_call":
+            call.tool_requested("computer")
+            actions = getattr(item, "actions", None) or (
+                [item.action] if getattr(item, "action", None) else []
+            )
+            for action in actions:
+                call.action_requested(getattr(action, "type", None))
+            for check in getattr(item, "pending_safety_checks", None) or ():
+                call.action_blocked(getattr(check, "code", None) or "safety_check")
+        elif kind in ("function_call", "custom_tool_call", "mcp_call"):
+            call.tool_requested(getattr(item, "name", None) or "_unknown")
+        elif kind.endswith("_call"):
+            call.tool_requested(kind[: -len("_call")])  # built-in tools: web_search, file_search, ...
+        elif kind == "message":
+            for part in item.content or ():
+                if part.type == "refusal":
+                    call.action_blocked("refusal")
+
+
+def observe_responses_request(call: Call, kwargs: Mapping[str, Any]) -> None:
+    """Screenshots sent back to the model: the computer_call_output items since its last output.
+
+    Items before the model's last output were sent (and counted) with an earlier request.
+    """
+    items = kwargs.get("input")
+    if not isinstance(items, list):
+        return
+    for item in reversed(items):
+        if (
+            not isinstance(item, Mapping)
+            or item.get("type") in _MODEL_OUTPUT_ITEMS
+            or item.get("role") == "assistant"
+        ):
+            break
+        if item.get("type") == "computer_call_output":
+            output = item.get("output")
+            if isinstance(output, Mapping) and output.get("type") in ("computer_screenshot", "input_image"):
+                call.screenshot_sent(image_bytes(output))
+
+
+_MODEL_OUTPUT_ITEMS = frozenset(
+    {"computer_call", "function_call", "reasoning", "custom_tool_call", "message"}
+)
 _FINAL_RESPONSE_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 

@@ -1,0 +1,1 @@
+"""Agent-level telemetry above single LLM calls: runs, tools, quality and computer use."""

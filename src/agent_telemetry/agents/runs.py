@@ -1,0 +1,264 @@
+"""Runs: one task of an agent, from start to outcome, with its steps, tokens, cost and budget.
+
+``with agent_run("support-bot"):`` (or ``@agent_run("support-bot")`` on a sync or async function)
+opens an ``invoke_agent support-bot`` span that parents every LLM and tool span inside it, labels every
+metric recorded inside it with ``gen_ai.agent.name = "support-bot"`` (also in threads started with a
+copied context and in asyncio tasks, which inherit it) and records the run's metrics when it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from types import TracebackType
+from typing import Any, TypeVar
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from agent_telemetry import contract
+from agent_telemetry.context import _agent_name
+from agent_telemetry.instrumentation._telemetry import Telemetry, active_telemetry
+from agent_telemetry.usage import Usage
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_current_run: ContextVar[Run | None] = ContextVar("agent_telemetry_run", default=None)
+
+
+class BudgetExceededError(RuntimeError):
+    """Raised by agent-telemetry before an LLM call of a run that is over its budget.
+
+    The call is not sent. ``limit`` is ``"cost"`` or ``"steps"``; ``spent`` and ``budget`` are in USD
+    or steps. A run that ends with this exception has status ``budget_exceeded``.
+    """
+
+    def __init__(self, run_name: str, limit: str, spent: float, budget: float) -> None:
+        unit = " USD" if limit == "cost" else " steps"
+        super().__init__(
+            f"agent run {run_name!r} is over its {limit} budget: {spent:g}{unit} spent of {budget:g}{unit}; "
+            "the next LLM call was not sent"
+        )
+        self.run_name = run_name
+        self.limit = limit
+        self.spent = spent
+        self.budget = budget
+
+
+def current_run() -> Run | None:
+    """The innermost run in this context, or None."""
+    return _current_run.get()
+
+
+class Run:
+    """The state of one run; use it through ``agent_run``. Thread-safe: tools may run in threads."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        max_cost_usd: float | None = None,
+        max_steps: int | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        _validate(name, max_cost_usd, max_steps)
+        self.name = name
+        self.run_id = run_id or uuid.uuid4().hex
+        self.max_cost_usd = max_cost_usd
+        self.max_steps = max_steps
+        self.steps = 0
+        self.cost_usd = 0.0
+        self.tokens = 0
+        self.status: str | None = None  # set by the application to override the outcome we infer
+        self._lock = threading.Lock()
+        self._telemetry: Telemetry | None = None
+        self._span: trace.Span = trace.INVALID_SPAN
+        self._start = 0.0
+        self._tokens: list[Token[Any]] = []
+        self._context_token: object | None = None
+        self._listeners: list[Callable[[str, dict[str, Any]], None]] = []
+
+    # -- what the calls inside the run report ----------------------------------------------------
+    def check_budget(self) -> None:
+        """Raise ``BudgetExceededError`` if the next call would start over budget."""
+        limit: str | None = None
+        if self.max_cost_usd is not None and self.cost_usd >= self.max_cost_usd:
+            limit, spent, budget = "cost", self.cost_usd, self.max_cost_usd
+        elif self.max_steps is not None and self.steps >= self.max_steps:
+            limit, spent, budget = "steps", float(self.steps), float(self.max_steps)
+        if limit is None:
+            return
+        telemetry = self._telemetry or active_telemetry()
+        telemetry.instruments[contract.BUDGET_STOPS].add(1, {"gen_ai.agent.name": self.name, "limit": limit})
+        raise BudgetExceededError(self.name, limit, spent, budget)
+
+    def add_call(self, *, is_step: bool, usage: Usage | None, cost_usd: float | None) -> None:
+        with self._lock:
+            if is_step:
+                self.steps += 1
+            if usage is not None:
+                self.tokens += usage.total_tokens
+            if cost_usd is not None:
+                self.cost_usd += cost_usd
+        self.emit(
+            "llm_call",
+            {"step": is_step, "tokens": usage.total_tokens if usage else None, "cost_usd": cost_usd},
+        )
+
+    def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
+        """``listener(kind, fields)`` for each event of the run (session recording uses this)."""
+        self._listeners.append(listener)
+
+    def emit(self, kind: str, fields: dict[str, Any]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(kind, fields)
+            except Exception as exc:
+                (self._telemetry or active_telemetry()).internal_error("run.listener", exc)
+
+    @property
+    def span(self) -> trace.Span:
+        return self._span
+
+    # -- start and end ---------------------------------------------------------------------------
+    def _start_run(self) -> None:
+        telemetry = self._telemetry = active_telemetry()
+        self._span = telemetry.tracer.start_span(
+            f"invoke_agent {self.name}",
+            kind=SpanKind.INTERNAL,
+            attributes={
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": self.name,
+                "gen_ai.agent.id": self.run_id,
+            },
+        )
+        self._context_token = otel_context.attach(trace.set_span_in_context(self._span))
+        self._tokens = [_current_run.set(self), _agent_name.set(self.name)]
+        self._start = time.perf_counter()
+        self.emit("run_start", {"agent": self.name, "run_id": self.run_id})
+
+    def _end_run(self, error: BaseException | None) -> None:
+        elapsed = time.perf_counter() - self._start
+        _agent_name.reset(self._tokens[1])
+        _current_run.reset(self._tokens[0])
+        if self._context_token is not None:
+            otel_context.detach(self._context_token)
+        status = self.status or _status_of(error)
+        telemetry = self._telemetry or active_telemetry()
+        try:
+            attributes = {"gen_ai.agent.name": self.name, contract.STATUS: status}
+            made = telemetry.instruments
+            made[contract.RUNS].add(1, attributes)
+            made[contract.RUN_DURATION].record(elapsed, attributes)
+            made[contract.RUN_STEPS].record(self.steps, attributes)
+            made[contract.RUN_COST].record(self.cost_usd, attributes)
+            made[contract.RUN_TOKENS].record(self.tokens, attributes)
+            span = self._span
+            span.set_attribute("agent_telemetry.run.status", status)
+            span.set_attribute("agent_telemetry.run.steps", self.steps)
+            span.set_attribute("agent_telemetry.cost.usd", self.cost_usd)
+            if error is not None:
+                span.set_attribute("error.type", type(error).__name__)
+                span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+            span.end()
+            self.emit(
+                "run_end",
+                {
+                    "status": status,
+                    "duration_s": elapsed,
+                    "steps": self.steps,
+                    "tokens": self.tokens,
+                    "cost_usd": self.cost_usd,
+                    "error": f"{type(error).__name__}: {error}" if error is not None else None,
+                },
+            )
+        except Exception as exc:
+            telemetry.internal_error("run.end", exc)
+
+
+def _validate(name: object, max_cost_usd: object, max_steps: object) -> None:
+    if not name or not isinstance(name, str):
+        raise ValueError("agent_run needs the agent's name, a non-empty string")
+    for label, limit in (("max_cost_usd", max_cost_usd), ("max_steps", max_steps)):
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0
+        ):
+            raise ValueError(f"agent_run {label}={limit!r}: a budget must be a positive number")
+
+
+def _status_of(error: BaseException | None) -> str:
+    if error is None:
+        return "success"
+    if isinstance(error, BudgetExceededError):
+        return "budget_exceeded"
+    if isinstance(error, (asyncio.CancelledError, KeyboardInterrupt)):
+        return "cancelled"
+    if isinstance(error, TimeoutError) or type(error).__name__ in ("APITimeoutError", "TimeoutException"):
+        return "timeout"
+    return "failure"
+
+
+class agent_run:  # used like a function: ``with agent_run(...)``, ``@agent_run(...)``
+    """A run of an agent: a context manager (sync or async) and a decorator (sync or async functions).
+
+    ``max_cost_usd`` / ``max_steps`` set a budget: once the run has spent it, the next LLM call raises
+    ``BudgetExceededError`` instead of being sent. Set ``run.status`` inside the block to record an
+    outcome of your own (for example ``"failure"`` when the task did not succeed without raising).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        max_cost_usd: float | None = None,
+        max_steps: int | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self._options = {"max_cost_usd": max_cost_usd, "max_steps": max_steps, "run_id": run_id}
+        self._name = name
+        _validate(name, max_cost_usd, max_steps)  # now, where the mistake is made
+        self._runs: list[Run] = []
+
+    def __enter__(self) -> Run:
+        run = Run(self._name, **self._options)
+        run._start_run()
+        self._runs.append(run)
+        return run
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._runs.pop()._end_run(exc)
+
+    async def __aenter__(self) -> Run:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+    def __call__(self, function: F) -> F:
+        name, options = self._name, self._options
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                async with agent_run(name, **options):
+                    return await function(*args, **kwargs)
+
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(function)
+        def run_sync(*args: Any, **kwargs: Any) -> Any:
+            with agent_run(name, **options):
+                return function(*args, **kwargs)
+
+        return run_sync  # type: ignore[return-value]
