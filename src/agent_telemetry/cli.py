@@ -16,6 +16,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "agent_telemetry.stack.cli",
     "agent_telemetry.rules.cli",
     "agent_telemetry.fake_provider.cli",
+    "agent_telemetry.recording.cli",
 )
 
 

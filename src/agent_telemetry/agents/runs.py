@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import os
 import threading
 import time
 import uuid
@@ -117,6 +118,7 @@ class Run:
         self._listeners.append(listener)
 
     def emit(self, kind: str, fields: dict[str, Any]) -> None:
+        """Hand an event of the run to its listeners; a failing listener is ours, never the app's."""
         for listener in self._listeners:
             try:
                 listener(kind, fields)
@@ -141,8 +143,14 @@ class Run:
         )
         self._context_token = otel_context.attach(trace.set_span_in_context(self._span))
         self._tokens = [_current_run.set(self), _agent_name.set(self.name)]
+        if os.environ.get("AGENT_TELEMETRY_RECORD_DIR"):
+            _attach_recorder(self, telemetry)
         self._start = time.perf_counter()
-        self.emit("run_start", {"agent": self.name, "run_id": self.run_id})
+        self.emit("run_start", {"agent": self.name, "run_id": self.run_id, "budget": self._budget()})
+
+    def _budget(self) -> dict[str, float] | None:
+        budget = {"max_cost_usd": self.max_cost_usd, "max_steps": self.max_steps}
+        return {key: value for key, value in budget.items() if value is not None} or None
 
     def _end_run(self, error: BaseException | None) -> None:
         elapsed = time.perf_counter() - self._start
@@ -181,6 +189,16 @@ class Run:
             )
         except Exception as exc:
             telemetry.internal_error("run.end", exc)
+
+
+def _attach_recorder(run: Run, telemetry: Telemetry) -> None:
+    """Session recording (AGENT_TELEMETRY_RECORD_DIR): a recorder listens to the run's events."""
+    try:
+        from agent_telemetry.recording import attach_recorder
+
+        attach_recorder(run)
+    except Exception as exc:
+        telemetry.internal_error("recording.attach", exc)
 
 
 def _validate(name: object, max_cost_usd: object, max_steps: object) -> None:

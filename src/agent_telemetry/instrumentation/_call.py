@@ -172,13 +172,17 @@ class Call:
         self._agent_counter(contract.ACTIONS_BLOCKED, {contract.REASON: reason or "_unknown"})
         self._emit("action_blocked", {"reason": reason})
 
-    def screenshot_sent(self, size: int | None) -> None:
-        """The request carries a screenshot back to the model (only its size is kept)."""
+    def screenshot_sent(self, size: int | None, image: Mapping[str, Any] | None = None) -> None:
+        """The request carries a screenshot back to the model. Metrics keep only its size; a session
+        recording gets the image part itself only when content capture is on."""
         attributes = self._agent_attributes()
         self._telemetry.instruments[contract.SCREENSHOTS].add(1, attributes)
         if size is not None:
             self._telemetry.instruments[contract.SCREENSHOT_SIZE].record(size, attributes)
-        self._emit("screenshot", {"bytes": size})
+        fields: dict[str, object] = {"bytes": size}
+        if self._telemetry.settings.capture_content and image is not None:
+            fields["image"] = image
+        self._emit("screenshot", fields)
 
     def _agent_attributes(self) -> dict[str, str]:
         return {AGENT_NAME: self._metric_attributes[AGENT_NAME], PROVIDER: self.provider}
@@ -231,6 +235,7 @@ class Call:
             telemetry.time_to_first_token.record(ttft, attributes)
             if recording:
                 span.set_attribute(TIME_TO_FIRST_TOKEN, ttft)
+        error_type = None
         if self._error is not None:
             error_type = errors.classify(self._error)
             telemetry.request_errors.add(1, {**attributes, ERROR_TYPE: error_type})
@@ -248,7 +253,18 @@ class Call:
         cost = self._record_usage_and_cost(recording) if self.billing == BILLED else None
         span.end()
         if self._run is not None:
-            self._run.add_call(is_step=self._operation_is_step(), usage=self._usage, cost_usd=cost)
+            self._run.add_call(
+                is_step=self._operation_is_step(),
+                usage=self._usage,
+                cost_usd=cost,
+                details={
+                    "provider": self.provider,
+                    "operation": attributes[OPERATION],
+                    "model": self._response_model or self._request_model,
+                    "duration_s": elapsed,
+                    "error_type": error_type,
+                },
+            )
 
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED

@@ -85,7 +85,7 @@ def observe_messages_request(call: Call, kwargs: Mapping[str, Any]) -> None:
         ):
             for part in block["content"]:
                 if isinstance(part, Mapping) and part.get("type") == "image":
-                    call.screenshot_sent(image_bytes(part))
+                    call.screenshot_sent(image_bytes(part), part)
 
 
 def read_nothing(call: Call, result: Any) -> None:

@@ -199,7 +199,7 @@ def observe_responses_request(call: Call, kwargs: Mapping[str, Any]) -> None:
         if item.get("type") == "computer_call_output":
             output = item.get("output")
             if isinstance(output, Mapping) and output.get("type") in ("computer_screenshot", "input_image"):
-                call.screenshot_sent(image_bytes(output))
+                call.screenshot_sent(image_bytes(output), output)
 
 
 _MODEL_OUTPUT_ITEMS = frozenset(

@@ -1,4 +1,4 @@
-"""Fixtures: real SDK clients against the fake provider, recording into in-memory OpenTelemetry."""
+"""Shared fixtures: real SDK clients against the fake provider, recording into in-memory OpenTelemetry."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from agent_telemetry import AnthropicInstrumentor, OpenAIInstrumentor, Settings
 from agent_telemetry.fake_provider import FakeProviderServer
+from agent_telemetry.instrumentation._telemetry import set_active
 from agent_telemetry.pricing import load_price_book
 
 AGENT = "test-agent"
@@ -102,19 +103,18 @@ def recorded(tmp_path, settings: Settings) -> Iterator[Recorded]:
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader()
     meter_provider = MeterProvider(metric_readers=[reader])
+    price_book = load_price_book(str(prices))
     instrumentors = (OpenAIInstrumentor(), AnthropicInstrumentor())
     for instrumentor in instrumentors:
         instrumentor.instrument(
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            settings=settings,
-            price_book=load_price_book(str(prices)),
+            tracer_provider=tracer_provider, meter_provider=meter_provider, settings=settings, price_book=price_book
         )
     try:
         yield Recorded(exporter, reader)
     finally:
         for instrumentor in instrumentors:
             instrumentor.uninstrument()
+        set_active(None)
         meter_provider.shutdown()
         tracer_provider.shutdown()
 
