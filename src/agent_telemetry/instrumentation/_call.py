@@ -316,7 +316,8 @@ class Call:
             cost = price_book.cost(self.provider, self._request_model, usage)
         if cost is None:
             telemetry.unpriced_requests.add(1, attributes)
-            telemetry.warn_unpriced(self.provider, model)
+            if price_book is not None:
+                price_book.warn_unpriced_once(self.provider, model)
             return None
         telemetry.cost.add(cost, attributes)
         if recording:

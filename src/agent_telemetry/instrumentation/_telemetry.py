@@ -60,7 +60,6 @@ class Telemetry:
         self.model_label = BoundedLabel(settings.max_model_labels, self._model_label_overflowed)
         self.default_agent_name = settings.agent_name or _service_name()
         self._reported_failures: set[str] = set()
-        self._unpriced_warned: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     def agent_name(self) -> str:
@@ -82,19 +81,6 @@ class Telemetry:
                 )
         except Exception:
             pass
-
-    def warn_unpriced(self, provider: str, model: str) -> None:
-        key = (provider, model)
-        if key in self._unpriced_warned:
-            return
-        with self._lock:
-            self._unpriced_warned.add(key)
-        logger.warning(
-            "agent-telemetry: no price known for %s model %r; its calls are counted in "
-            "agent_cost_unpriced_requests_total. Add it to an AGENT_TELEMETRY_PRICES file to price it.",
-            provider,
-            model,
-        )
 
     def _model_label_overflowed(self) -> None:
         self._label_overflow.add(1, {"label": contract.MODEL})
