@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,25 +91,22 @@ def call_labels(provider: str, model: str, operation: str = "chat") -> dict[str,
     }
 
 
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(agent_name=AGENT)
-
-
-@pytest.fixture
-def recorded(tmp_path, settings: Settings) -> Iterator[Recorded]:
-    prices = tmp_path / "prices.yaml"
-    prices.write_text(PRICES_YAML)
+@contextlib.contextmanager
+def instrumented(prices_file: str, settings: Settings) -> Iterator[Recorded]:
+    """Both SDKs instrumented into in-memory exporters, uninstrumented again afterwards."""
     exporter = InMemorySpanExporter()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader()
     meter_provider = MeterProvider(metric_readers=[reader])
-    price_book = load_price_book(str(prices))
+    price_book = load_price_book(prices_file)
     instrumentors = (OpenAIInstrumentor(), AnthropicInstrumentor())
     for instrumentor in instrumentors:
         instrumentor.instrument(
-            tracer_provider=tracer_provider, meter_provider=meter_provider, settings=settings, price_book=price_book
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            settings=settings,
+            price_book=price_book,
         )
     try:
         yield Recorded(exporter, reader)
@@ -117,6 +116,31 @@ def recorded(tmp_path, settings: Settings) -> Iterator[Recorded]:
         set_active(None)
         meter_provider.shutdown()
         tracer_provider.shutdown()
+
+
+@pytest.fixture
+def prices_file(tmp_path) -> str:
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(PRICES_YAML)
+    return str(prices)
+
+
+@pytest.fixture
+def recorded_with(prices_file: str) -> Iterator[Callable[..., Recorded]]:
+    """``recorded_with(capture_content=True)``: instrument with settings other than the defaults."""
+    with contextlib.ExitStack() as stack:
+
+        def instrument(**changes: Any) -> Recorded:
+            return stack.enter_context(
+                instrumented(prices_file, dataclasses.replace(Settings(agent_name=AGENT), **changes))
+            )
+
+        yield instrument
+
+
+@pytest.fixture
+def recorded(recorded_with: Callable[..., Recorded]) -> Recorded:
+    return recorded_with()
 
 
 @pytest.fixture
@@ -132,19 +156,26 @@ def openai_client(fake: FakeProviderServer) -> Iterator[openai.OpenAI]:
 
 
 @pytest.fixture
-def async_openai_client(fake: FakeProviderServer) -> openai.AsyncOpenAI:
-    return openai.AsyncOpenAI(base_url=fake.openai_base_url, api_key="sk-test-secret", max_retries=0)
-
-
-@pytest.fixture
-def anthropic_client(fake: FakeProviderServer) -> Iterator[anthropic.Anthropic]:
-    with anthropic.Anthropic(base_url=fake.anthropic_base_url, api_key="sk-ant-test", max_retries=0) as client:
+async def async_openai_client(fake: FakeProviderServer) -> AsyncIterator[openai.AsyncOpenAI]:
+    # Closed inside the test's event loop: its connections belong to that loop.
+    async with openai.AsyncOpenAI(base_url=fake.openai_base_url, api_key="sk-test-secret", max_retries=0) as client:
         yield client
 
 
 @pytest.fixture
-def async_anthropic_client(fake: FakeProviderServer) -> anthropic.AsyncAnthropic:
-    return anthropic.AsyncAnthropic(base_url=fake.anthropic_base_url, api_key="sk-ant-test", max_retries=0)
+def anthropic_client(fake: FakeProviderServer) -> Iterator[anthropic.Anthropic]:
+    with anthropic.Anthropic(
+        base_url=fake.anthropic_base_url, api_key="sk-ant-test", max_retries=0
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def async_anthropic_client(fake: FakeProviderServer) -> AsyncIterator[anthropic.AsyncAnthropic]:
+    async with anthropic.AsyncAnthropic(
+        base_url=fake.anthropic_base_url, api_key="sk-ant-test", max_retries=0
+    ) as client:
+        yield client
 
 
 @pytest.fixture

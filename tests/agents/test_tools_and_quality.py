@@ -15,7 +15,10 @@ def test_a_decorated_tool_records_a_call_a_duration_and_a_span(recorded):
 
     with agent_run("support-bot"):
         assert search("refunds") == "results for refunds"
-    assert recorded.value("agent.tools.calls", gen_ai__agent__name="support-bot", gen_ai__tool__name="search") == 1
+    assert (
+        recorded.value("agent.tools.calls", gen_ai__agent__name="support-bot", gen_ai__tool__name="search")
+        == 1
+    )
     assert recorded.count("agent.tool.duration") == 1
     tool_span, run_span = recorded.spans()
     assert tool_span.name == "execute_tool search"
@@ -32,7 +35,10 @@ def test_a_failing_tool_is_counted_by_error_type_and_its_exception_passes_throug
     with pytest.raises(ConnectionError) as excinfo:
         lookup(42)
     assert excinfo.value is error
-    assert recorded.value("agent.tools.errors", gen_ai__tool__name="lookup_order", error__type="ConnectionError") == 1
+    assert (
+        recorded.value("agent.tools.errors", gen_ai__tool__name="lookup_order", error__type="ConnectionError")
+        == 1
+    )
     assert recorded.value("agent.tools.calls", gen_ai__tool__name="lookup_order") == 1
     assert recorded.span().status.status_code == StatusCode.ERROR
 
@@ -102,4 +108,6 @@ def test_record_action_reports_a_measured_action(recorded):
 def test_record_action_refuses_an_unknown_outcome(recorded):
     with pytest.raises(ValueError) as excinfo:
         record_action("scroll", duration_s=0.1, outcome="maybe")
-    assert str(excinfo.value) == "record_action: outcome must be one of success, failure, blocked, got 'maybe'"
+    assert (
+        str(excinfo.value) == "record_action: outcome must be one of success, failure, blocked, got 'maybe'"
+    )

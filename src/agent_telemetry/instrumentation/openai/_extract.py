@@ -39,17 +39,23 @@ def read_retrieve_request(
 
 
 # -- Chat Completions -----------------------------------------------------------------------------
+def _cache_split(details: Any) -> tuple[int, int]:
+    """(cache reads, cache writes) of an input-tokens breakdown; writes exist from openai 3 on."""
+    if details is None:
+        return 0, 0
+    return details.cached_tokens or 0, getattr(details, "cache_write_tokens", None) or 0
+
+
 def chat_usage(usage: Any) -> Usage:
-    """OpenAI's ``prompt_tokens`` includes ``cached_tokens``: split them so the types are disjoint."""
-    prompt = usage.prompt_tokens or 0
-    details = usage.prompt_tokens_details
-    cached = (details.cached_tokens or 0) if details is not None else 0
+    """OpenAI's ``prompt_tokens`` includes cache reads and writes: split them so the types are disjoint."""
+    cached, written = _cache_split(usage.prompt_tokens_details)
     completion_details = usage.completion_tokens_details
     reasoning = (completion_details.reasoning_tokens or 0) if completion_details is not None else 0
     return Usage(
-        input_tokens=prompt - cached,
+        input_tokens=(usage.prompt_tokens or 0) - cached - written,
         output_tokens=usage.completion_tokens or 0,
         cache_read_tokens=cached,
+        cache_write_tokens=written,
         reasoning_tokens=reasoning,
     )
 
@@ -124,14 +130,14 @@ def chat_stream_observer(hide_usage_chunk: bool) -> Observer:
 
 # -- Responses ------------------------------------------------------------------------------------
 def responses_usage(usage: Any) -> Usage:
-    details = usage.input_tokens_details
-    cached = (details.cached_tokens or 0) if details is not None else 0
+    cached, written = _cache_split(usage.input_tokens_details)
     output_details = usage.output_tokens_details
     reasoning = (output_details.reasoning_tokens or 0) if output_details is not None else 0
     return Usage(
-        input_tokens=(usage.input_tokens or 0) - cached,
+        input_tokens=(usage.input_tokens or 0) - cached - written,
         output_tokens=usage.output_tokens or 0,
         cache_read_tokens=cached,
+        cache_write_tokens=written,
         reasoning_tokens=reasoning,
     )
 
