@@ -36,7 +36,7 @@ models:
     provider: openai
     input: 0.02
     output: 0
-  - model: claude-sonnet-4-5
+  - model: claude-haiku-4-5
     provider: anthropic
     input: 3.0
     output: 15.0
