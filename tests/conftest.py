@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -158,7 +159,9 @@ def openai_client(fake: FakeProviderServer) -> Iterator[openai.OpenAI]:
 @pytest.fixture
 async def async_openai_client(fake: FakeProviderServer) -> AsyncIterator[openai.AsyncOpenAI]:
     # Closed inside the test's event loop: its connections belong to that loop.
-    async with openai.AsyncOpenAI(base_url=fake.openai_base_url, api_key="sk-test-secret", max_retries=0) as client:
+    async with openai.AsyncOpenAI(
+        base_url=fake.openai_base_url, api_key="sk-test-secret", max_retries=0
+    ) as client:
         yield client
 
 
@@ -176,6 +179,14 @@ async def async_anthropic_client(fake: FakeProviderServer) -> AsyncIterator[anth
         base_url=fake.anthropic_base_url, api_key="sk-ant-test", max_retries=0
     ) as client:
         yield client
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import openai
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
-from tests.conftest import call_labels
 
 from agent_telemetry.fake_provider import ComputerAction, Reply, SafetyCheck, TokenUsage, ToolCall
+from tests.conftest import call_labels
 
 MESSAGES = [{"role": "user", "content": "What is the refund policy?"}]
 USAGE = TokenUsage(input_tokens=1000, output_tokens=50, cached_tokens=400, reasoning_tokens=20)

@@ -100,7 +100,15 @@ class Run:
         telemetry.instruments[contract.BUDGET_STOPS].add(1, {"gen_ai.agent.name": self.name, "limit": limit})
         raise BudgetExceededError(self.name, limit, spent, budget)
 
-    def add_call(self, *, is_step: bool, usage: Usage | None, cost_usd: float | None) -> None:
+    def add_call(
+        self,
+        *,
+        is_step: bool,
+        usage: Usage | None,
+        cost_usd: float | None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """An LLM call made inside the run has ended (called by the SDK instrumentation)."""
         with self._lock:
             if is_step:
                 self.steps += 1
@@ -108,10 +116,16 @@ class Run:
                 self.tokens += usage.total_tokens
             if cost_usd is not None:
                 self.cost_usd += cost_usd
-        self.emit(
-            "llm_call",
-            {"step": is_step, "tokens": usage.total_tokens if usage else None, "cost_usd": cost_usd},
-        )
+        if self._listeners:
+            self.emit(
+                "llm_call",
+                {
+                    **(details or {}),
+                    "step": is_step,
+                    "tokens": usage.by_token_type() if usage is not None else None,
+                    "cost_usd": cost_usd,
+                },
+            )
 
     def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
         """``listener(kind, fields)`` for each event of the run (session recording uses this)."""
