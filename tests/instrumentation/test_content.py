@@ -46,7 +46,7 @@ def test_opt_in_records_messages_with_images_replaced_by_their_size(fake, openai
         }
     ]
     assert json.loads(attributes["gen_ai.output.messages"]) == [
-        {"role": "assistant", "content": "A settings dialog."}
+        {"role": "assistant", "content": "A settings dialog.", "annotations": []}
     ]
     assert SCREENSHOT not in str(dict(attributes))
 
