@@ -1,0 +1,164 @@
+"""The three ways to turn it on, each in a fresh interpreter as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent_telemetry.fake_provider import FakeProviderServer
+from tests.support.otlp_sink import OtlpSink
+
+APP = """
+import os, openai
+client = openai.OpenAI(base_url=os.environ["FAKE_OPENAI_URL"], api_key="sk-test", max_retries=0)
+reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+print(reply.choices[0].message.content)
+"""
+
+
+@pytest.fixture
+def sink() -> Iterator[OtlpSink]:
+    with OtlpSink() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    path = tmp_path / "my_agent.py"
+    path.write_text(APP)
+    return path
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))}
+    return subprocess.run(
+        args, env={**clean, **env}, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def otlp_env(fake: FakeProviderServer, sink: OtlpSink) -> dict[str, str]:
+    return {
+        "FAKE_OPENAI_URL": fake.openai_base_url,
+        "OTEL_SERVICE_NAME": "billing-assistant",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_METRIC_EXPORT_INTERVAL": "60000",  # exported at exit, by shutdown
+    }
+
+
+def assert_one_call_arrived(sink: OtlpSink) -> None:
+    (span,) = [s for s in sink.spans if s["scope"] == "agent_telemetry"]
+    assert span["name"] == "chat gpt-4o-mini"
+    assert span["resource"]["service.name"] == "billing-assistant"
+    (requests,) = sink.metric_points("agent.requests")
+    assert requests["value"] == 1
+    assert requests["attributes"] == {
+        "gen_ai.agent.name": "billing-assistant",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "gpt-4o-mini",
+    }
+
+
+def test_the_environment_variable_alone_turns_it_on(fake, sink, app):
+    result = run([sys.executable, str(app)], {**otlp_env(fake, sink), "AGENT_TELEMETRY_ENABLED": "true"})
+    assert (result.returncode, result.stdout, result.stderr) == (0, "Hello from the fake provider.\n", "")
+    assert_one_call_arrived(sink)
+
+
+def test_without_the_variable_nothing_is_loaded(fake, app):
+    probe = "import sys; print('agent_telemetry' in sys.modules, 'opentelemetry' in sys.modules)"
+    result = run([sys.executable, "-c", probe], {})
+    assert result.stdout == "False False\n"
+
+
+def test_opentelemetry_instrument_finds_our_instrumentors(fake, sink, app):
+    instrument = Path(sys.executable).with_name("opentelemetry-instrument")
+    env = {
+        **otlp_env(fake, sink),
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_METRICS_EXPORTER": "otlp",
+        "OTEL_LOGS_EXPORTER": "none",
+    }
+    result = run([str(instrument), sys.executable, str(app)], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from the fake provider.\n"
+    assert_one_call_arrived(sink)
+
+
+def test_init_in_code(fake, sink, tmp_path):
+    script = tmp_path / "explicit.py"
+    script.write_text(
+        "import agent_telemetry\nagent_telemetry.init(service_name='billing-assistant')\n" + APP
+    )
+    result = run([sys.executable, str(script)], {**otlp_env(fake, sink), "OTEL_SERVICE_NAME": ""})
+    assert result.returncode == 0, result.stderr
+    assert_one_call_arrived(sink)
+
+
+def test_a_bad_setting_never_stops_the_application(fake, app):
+    env = {"FAKE_OPENAI_URL": fake.openai_base_url, "AGENT_TELEMETRY_ENABLED": "true",
+           "AGENT_TELEMETRY_METRICS_EXPORTER": "statsd"}  # fmt: skip
+    result = run([sys.executable, str(app)], env)
+    assert result.returncode == 0
+    assert result.stdout == "Hello from the fake provider.\n"
+    assert result.stderr == (
+        "agent-telemetry: not started: AGENT_TELEMETRY_METRICS_EXPORTER='statsd' is not one of: otlp, prometheus, none\n"
+    )
+
+
+def test_sdk_disabled_means_no_telemetry(fake, sink, app):
+    env = {**otlp_env(fake, sink), "AGENT_TELEMETRY_ENABLED": "true", "OTEL_SDK_DISABLED": "true"}
+    result = run([sys.executable, str(app)], env)
+    assert result.returncode == 0
+    assert sink.spans == [] and sink.metrics == []
+
+
+def test_no_collector_mode_serves_the_same_prometheus_names(fake, unused_port, tmp_path):
+    script = tmp_path / "scraped.py"
+    script.write_text(
+        APP
+        + "import urllib.request, os\n"
+        + "print(urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"AGENT_TELEMETRY_PROMETHEUS_PORT\"]}/metrics')"
+        + ".read().decode())\n"
+    )
+    env = {"FAKE_OPENAI_URL": fake.openai_base_url, "AGENT_TELEMETRY_ENABLED": "true", "OTEL_SERVICE_NAME": "solo",
+           "AGENT_TELEMETRY_METRICS_EXPORTER": "prometheus", "AGENT_TELEMETRY_PROMETHEUS_PORT": str(unused_port),
+           "OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}  # fmt: skip
+    result = run([sys.executable, str(script)], env)
+    assert result.returncode == 0, result.stderr
+    names = {line.split("{")[0] for line in result.stdout.splitlines() if line.startswith("agent_")}
+    assert {
+        "agent_requests_total",
+        "agent_request_duration_seconds_bucket",
+        "agent_request_duration_seconds_count",
+        "agent_tokens_total",
+        "agent_cost_usd_total",
+    } <= names
+    assert 'le="10.0"' in result.stdout
+
+
+def test_the_start_up_hook_costs_almost_nothing_when_off(app):
+    """Not a timing assert: the disabled hook must not import anything (what would make it slow)."""
+    result = run([sys.executable, "-X", "importtime", "-c", "pass"], {})
+    assert "agent_telemetry" not in result.stderr
+
+
+def test_the_start_up_hook_survives_a_broken_installation(fake, app, tmp_path):
+    broken = tmp_path / "agent_telemetry"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("raise ImportError('simulated broken install')\n")
+    env = {
+        "FAKE_OPENAI_URL": fake.openai_base_url,
+        "AGENT_TELEMETRY_ENABLED": "true",
+        "PYTHONPATH": str(tmp_path),
+    }
+    result = run([sys.executable, str(app)], env)
+    assert result.returncode == 0
+    assert result.stdout == "Hello from the fake provider.\n"
+    assert "agent-telemetry: not started: ImportError('simulated broken install')" in result.stderr
