@@ -11,12 +11,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# (module, one-line help). Each module defines ``register(subparsers) -> None``.
+# Each module defines ``register(subparsers) -> None``.
 _COMMAND_MODULES: tuple[str, ...] = (
     "agent_telemetry.stack.cli",
     "agent_telemetry.rules.cli",
     "agent_telemetry.fake_provider.cli",
     "agent_telemetry.recording.cli",
+    "agent_telemetry.dashboards.cli",
+    "agent_telemetry.demo.cli",
 )
 
 

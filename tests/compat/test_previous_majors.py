@@ -1,0 +1,51 @@
+"""The previous major of each SDK (openai 2.x, anthropic 1.x): the instrumentation suite, run against them.
+
+The suite runs in its own virtual environment with the older SDKs (cached between runs), with the
+same fake provider and the same exact assertions as for the current majors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PREVIOUS_MAJORS = ("openai>=2,<3", "anthropic>=1.14,<2")
+CACHE = Path(os.environ.get("AGENT_TELEMETRY_CACHE", Path.home() / ".cache" / "agent-telemetry"))
+
+
+def compat_venv() -> Path:
+    key = hashlib.sha256(
+        ((ROOT / "pyproject.toml").read_text() + repr(PREVIOUS_MAJORS)).encode()
+    ).hexdigest()[:16]
+    venv = CACHE / "compat-venv" / key
+    python = venv / "bin" / "python"
+    if not (venv / ".ready").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "-e", str(ROOT), *PREVIOUS_MAJORS,
+             "pytest", "pytest-timeout", "anyio"],
+            check=True,
+        )  # fmt: skip
+        (venv / ".ready").touch()
+    return python
+
+
+def test_the_instrumentation_suite_passes_on_the_previous_majors():
+    python = compat_venv()
+    versions = subprocess.run(
+        [str(python), "-c", "import openai, anthropic; print(openai.__version__, anthropic.__version__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert versions[0].startswith("2.") and versions[1].startswith("1.")
+    result = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/instrumentation", "tests/agents",
+         "--deselect", "tests/instrumentation/test_zero_code.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    summary = result.stdout.strip().splitlines()[-1]
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert " passed" in summary and "failed" not in summary and "skipped" not in summary
