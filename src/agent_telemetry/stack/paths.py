@@ -1,0 +1,60 @@
+"""Where the committed stack files live: the project root holding otel-collector/ and prometheus/."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT_ENV = "AGENT_TELEMETRY_ROOT"
+
+
+class ProjectRootNotFoundError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """The committed configuration files that compose mounts and native runs use as they are."""
+
+    root: Path
+
+    @property
+    def collector_config(self) -> Path:
+        return self.root / "otel-collector" / "config.yaml"
+
+    @property
+    def collector_manifest(self) -> Path:
+        return self.root / "otel-collector" / "builder-config.yaml"
+
+    @property
+    def build_collector_script(self) -> Path:
+        return self.root / "scripts" / "build-collector.sh"
+
+    @property
+    def prometheus_config(self) -> Path:
+        return self.root / "prometheus" / "prometheus.yml"
+
+    @property
+    def alertmanager_config(self) -> Path:
+        return self.root / "prometheus" / "alertmanager" / "alertmanager.yml"
+
+
+def _is_root(path: Path) -> bool:
+    return (path / "otel-collector" / "config.yaml").is_file() and (path / "prometheus").is_dir()
+
+
+def find_project_root(start: Path | None = None) -> ProjectFiles:
+    """$AGENT_TELEMETRY_ROOT, else the nearest parent of ``start`` (cwd), else of this source file."""
+    if env := os.environ.get(ROOT_ENV):
+        if not _is_root(Path(env)):
+            raise ProjectRootNotFoundError(f"{ROOT_ENV}={env} has no otel-collector/config.yaml")
+        return ProjectFiles(Path(env).resolve())
+    for origin in (start or Path.cwd(), Path(__file__)):
+        for candidate in (origin.resolve(), *origin.resolve().parents):
+            if _is_root(candidate):
+                return ProjectFiles(candidate)
+    raise ProjectRootNotFoundError(
+        "cannot find the agent-telemetry project files (otel-collector/config.yaml, prometheus/); "
+        f"run from a checkout or set {ROOT_ENV}"
+    )

@@ -1,0 +1,34 @@
+"""The ports a native stack listens on: the standard ones, or free ones picked for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import socket
+from dataclasses import dataclass
+
+HOST = "127.0.0.1"  # native runs never listen beyond this machine
+
+
+@dataclass(frozen=True)
+class Ports:
+    otlp_grpc: int = 4317
+    otlp_http: int = 4318
+    prometheus: int = 9090
+    alertmanager: int = 9093
+    collector_metrics: int = 8888
+    health_check: int = 13133
+
+    @classmethod
+    def free(cls) -> Ports:
+        """One free port per field. All sockets stay open until every port is chosen, so none repeats."""
+        with contextlib.ExitStack() as stack:
+            ports = []
+            for _ in dataclasses.fields(cls):
+                sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                sock.bind((HOST, 0))
+                ports.append(sock.getsockname()[1])
+        return cls(*ports)
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)

@@ -1,0 +1,39 @@
+"""Reading Prometheus through its HTTP API in tests."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+from typing import Any
+
+
+def api(base_url: str, path: str, **params: str) -> Any:
+    url = f"{base_url}/api/v1/{path}?{urllib.parse.urlencode(params)}"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body = json.load(response)
+    assert body["status"] == "success", body
+    return body["data"]
+
+
+def query(base_url: str, promql: str) -> dict[frozenset[tuple[str, str]], str]:
+    """Instant vector as {frozenset(labels): value string}."""
+    result = api(base_url, "query", query=promql)["result"]
+    return {frozenset(r["metric"].items()): r["value"][1] for r in result}
+
+
+def wait_for(base_url: str, promql: str, count: int = 1, timeout: float = 20.0) -> dict[frozenset, str]:
+    """Poll until the query returns at least ``count`` series (remote write lands within ~2 s)."""
+    deadline = time.monotonic() + timeout
+    result: dict[frozenset, str] = {}
+    while time.monotonic() < deadline:
+        result = query(base_url, promql)
+        if len(result) >= count:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"{promql!r}: {len(result)} series after {timeout}s, wanted {count}: {result}")
+
+
+def series_names(base_url: str, match: str) -> set[str]:
+    return {s["__name__"] for s in api(base_url, "series", **{"match[]": match})}

@@ -1,0 +1,104 @@
+"""Tiny HTTP servers the stack sends to in tests: an OTLP/HTTP trace store and an alert webhook."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+
+class _Sink:
+    """Serves POSTs on 127.0.0.1:<free port>; subclasses turn each body into records."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> _Sink:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_for(
+        self, match: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+    ) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                found = [r for r in self.records if match(r)]
+            if found:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"nothing matching arrived in {timeout}s; got {len(self.records)} records")
+
+    def parse(self, path: str, body: bytes) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.headers.get("Content-Encoding") == "gzip":  # the collector's default
+                    body = gzip.decompress(body)
+                records = sink.parse(self.path, body)
+                with sink._lock:
+                    sink.records.extend(records)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+def _attributes(key_values: Any) -> dict[str, Any]:
+    return {kv.key: getattr(kv.value, kv.value.WhichOneof("value")) for kv in key_values}
+
+
+class TraceSink(_Sink):
+    """OTLP/HTTP protobuf /v1/traces; one record per span."""
+
+    def parse(self, path: str, body: bytes) -> list[dict[str, Any]]:
+        if path != "/v1/traces":
+            return []
+        spans = []
+        for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+            resource = _attributes(resource_spans.resource.attributes)
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    spans.append(
+                        {
+                            "name": span.name,
+                            "trace_id": span.trace_id.hex(),
+                            "attributes": _attributes(span.attributes),
+                            "resource": resource,
+                        }
+                    )
+        return spans
+
+
+class WebhookSink(_Sink):
+    """Alertmanager webhook payloads; one record per alert, with the payload's receiver and status."""
+
+    def parse(self, path: str, body: bytes) -> list[dict[str, Any]]:
+        payload = json.loads(body)
+        return [{"receiver": payload.get("receiver"), "path": path, **alert} for alert in payload["alerts"]]

@@ -1,0 +1,78 @@
+"""`agent-telemetry stack up|status|down` as a user runs them, in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent_telemetry.stack.process import is_running
+from agent_telemetry.stack.readiness import http_ok
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agent_telemetry", "stack", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
+    state_dir = str(tmp_path / "state")
+    try:
+        up = _cli("up", "--state-dir", state_dir, "--free-ports")
+        assert up.returncode == 0, up.stderr
+        urls = dict(line.split(": ", 1) for line in up.stdout.splitlines() if not line.startswith("state:"))
+        assert http_ok(f"{urls['prometheus']}/-/ready")
+        assert http_ok(f"{urls['alertmanager']}/-/ready")
+        assert http_ok(urls["collector_health"])
+
+        state = json.loads((tmp_path / "state" / "stack.json").read_text())
+        pids = {s["name"]: s["pid"] for s in state["services"]}
+        assert set(pids) == {"otel-collector", "prometheus", "alertmanager"}
+        for name in ("otel-collector", "prometheus", "alertmanager"):
+            assert (tmp_path / "state" / f"{name}.log").stat().st_size > 0
+
+        status = _cli("status", "--state-dir", state_dir)
+        assert status.returncode == 0
+        assert status.stdout.count(": running") == 3
+
+        again = _cli("up", "--state-dir", state_dir, "--free-ports")
+        assert again.returncode == 1
+        assert "already running" in again.stderr
+    finally:
+        down = _cli("down", "--state-dir", state_dir)
+    assert down.returncode == 0, down.stderr
+    assert "stack stopped" in down.stdout
+    assert "killed" not in down.stdout  # all three stop on SIGTERM
+    assert not [name for name, pid in pids.items() if is_running(pid)]
+    assert not http_ok(f"{urls['prometheus']}/-/ready")
+    assert not (tmp_path / "state" / "stack.json").exists()
+    assert _cli("status", "--state-dir", state_dir).returncode == 1
+
+
+def test_missing_binaries_are_named_with_how_to_get_them(tmp_path):
+    # A PATH with Go but neither Prometheus nor Alertmanager, and an empty collector cache.
+    go = shutil.which("go")
+    go_dir = str(Path(go).parent) if go else str(tmp_path / "no-go")
+    env = {k: v for k, v in os.environ.items() if k != "AGENT_TELEMETRY_OTELCOL"}
+    env |= {"PATH": go_dir, "AGENT_TELEMETRY_CACHE": str(tmp_path / "empty-cache")}
+    result = _cli("up", "--state-dir", str(tmp_path / "state"), "--free-ports", env=env)
+    assert result.returncode == 3
+    assert "missing: OpenTelemetry Collector (otelcol-agent-telemetry)" in result.stderr
+    assert "scripts/build-collector.sh" in result.stderr
+    assert "missing: prometheus\n" in result.stderr
+    assert "missing: prometheus-alertmanager" in result.stderr
+    assert "apt-get update && apt-get install -y prometheus prometheus-alertmanager" in result.stderr
+    assert not (tmp_path / "state" / "stack.json").exists()
