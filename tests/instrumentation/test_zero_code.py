@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry.fake_provider import FakeProviderServer
-from tests.support.otlp_sink import OtlpSink
+from tests.support.sinks import OtlpSink
 
 APP = """
 import os, openai

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry.stack import Ports, ProjectFiles, Stack, build_collector, find_project_root
-from tests.stack.sinks import TraceSink, WebhookSink
+from tests.support.sinks import OtlpSink, WebhookSink
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +28,8 @@ def collector_binary(project_files: ProjectFiles) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trace_sink() -> Iterator[TraceSink]:
-    with TraceSink() as sink:
+def trace_sink() -> Iterator[OtlpSink]:
+    with OtlpSink() as sink:
         yield sink
 
 
@@ -44,7 +44,7 @@ def running_stack(
     tmp_path_factory: pytest.TempPathFactory,
     project_files: ProjectFiles,
     collector_binary: Path,
-    trace_sink: TraceSink,
+    trace_sink: OtlpSink,
     alert_webhook: WebhookSink,
 ) -> Iterator[Stack]:
     with Stack.start(

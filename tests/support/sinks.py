@@ -1,4 +1,4 @@
-"""Tiny HTTP servers the stack sends to in tests: an OTLP/HTTP trace store and an alert webhook."""
+"""Tiny HTTP servers that tests receive telemetry on: OTLP/HTTP (traces and metrics) and an alert webhook."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 
@@ -74,10 +75,32 @@ def _attributes(key_values: Any) -> dict[str, Any]:
     return {kv.key: getattr(kv.value, kv.value.WhichOneof("value")) for kv in key_values}
 
 
-class TraceSink(_Sink):
-    """OTLP/HTTP protobuf /v1/traces; one record per span."""
+class OtlpSink(_Sink):
+    """OTLP/HTTP protobuf: ``records`` has one record per span (/v1/traces), ``metrics`` one per data point."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.metrics: list[dict[str, Any]] = []
+
+    @property
+    def endpoint(self) -> str:
+        return self.url
+
+    @property
+    def spans(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.records)
+
+    def metric_points(self, name: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.metrics if m["name"] == name]
 
     def parse(self, path: str, body: bytes) -> list[dict[str, Any]]:
+        if path == "/v1/metrics":
+            points = _metric_points(ExportMetricsServiceRequest.FromString(body))
+            with self._lock:
+                self.metrics.extend(points)
+            return []
         if path != "/v1/traces":
             return []
         spans = []
@@ -91,9 +114,36 @@ class TraceSink(_Sink):
                             "trace_id": span.trace_id.hex(),
                             "attributes": _attributes(span.attributes),
                             "resource": resource,
+                            "scope": scope_spans.scope.name,
                         }
                     )
         return spans
+
+
+def _metric_points(request: ExportMetricsServiceRequest) -> list[dict[str, Any]]:
+    points = []
+    for resource_metrics in request.resource_metrics:
+        resource = _attributes(resource_metrics.resource.attributes)
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                data = getattr(metric, metric.WhichOneof("data"))
+                for point in data.data_points:
+                    points.append(
+                        {
+                            "name": metric.name,
+                            "unit": metric.unit,
+                            "attributes": _attributes(point.attributes),
+                            "value": _point_value(point),
+                            "resource": resource,
+                        }
+                    )
+    return points
+
+
+def _point_value(point: Any) -> Any:
+    if hasattr(point, "bucket_counts"):
+        return {"count": point.count, "sum": point.sum, "bounds": list(point.explicit_bounds)}
+    return point.as_int if point.WhichOneof("value") == "as_int" else point.as_double
 
 
 class WebhookSink(_Sink):
