@@ -1,0 +1,208 @@
+"""The metric contract, end to end: the real SDKs, our instrumentation, OTLP, the real collector, Prometheus.
+
+Every metric of ``contract.py`` (but the internal-error counter, which only failures of ours produce)
+must arrive in Prometheus under its documented name, with its documented labels and exact values.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent_telemetry import contract
+from agent_telemetry.fake_provider import ComputerAction, FakeProviderServer, Reply, TokenUsage, ToolCall
+from tests.conftest import PRICES_YAML
+from tests.stack import prom
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+SERVICE = "contract-app"
+NOT_PRODUCED = {contract.INTERNAL_ERRORS}  # appears only when agent-telemetry itself fails
+
+
+@pytest.fixture(scope="module")
+def contract_run(running_stack, tmp_path_factory) -> str:
+    """Runs the contract app once against the stack; returns the Prometheus URL."""
+    prices = tmp_path_factory.mktemp("prices") / "prices.yaml"
+    prices.write_text(PRICES_YAML)
+    with FakeProviderServer() as fake:
+        fake.enqueue(
+            Reply(usage=TokenUsage(input_tokens=1000, output_tokens=50, cached_tokens=400)),
+            Reply(text="a b c", chunks=3, usage=TokenUsage(input_tokens=10, output_tokens=3)),
+            Reply.fail(429),
+            Reply(usage=TokenUsage(input_tokens=8)),
+            Reply(usage=TokenUsage(input_tokens=5, output_tokens=5)),
+            Reply(text="x y z w", chunks=4),
+            Reply(tool_calls=[ToolCall("lookup_order", {"order_id": 7})], usage=TokenUsage(input_tokens=20, output_tokens=10)),
+            Reply(usage=TokenUsage(input_tokens=5, output_tokens=5)),
+            provider="openai",
+        )  # fmt: skip
+        fake.enqueue(
+            Reply(usage=TokenUsage(input_tokens=200, output_tokens=80, cached_tokens=1000, cache_write_tokens=400)),
+            Reply(computer_actions=[ComputerAction.click(10, 20)], usage=TokenUsage(input_tokens=30, output_tokens=10)),
+            Reply(text="I can't do that.", finish_reason="refusal", usage=TokenUsage(input_tokens=5, output_tokens=5)),
+            provider="anthropic",
+        )  # fmt: skip
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))},
+            "FAKE_OPENAI_URL": fake.openai_base_url,
+            "FAKE_ANTHROPIC_URL": fake.anthropic_base_url,
+            "OTEL_SERVICE_NAME": SERVICE,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": running_stack.urls["otlp_http"],
+            "OTEL_METRIC_EXPORT_INTERVAL": "600000",  # one cumulative export, at shutdown: exact values
+            "AGENT_TELEMETRY_PRICES": str(prices),
+            "AGENT_TELEMETRY_MAX_MODEL_LABELS": "4",  # the app's 5th model is folded into _other
+        }
+        app = Path(__file__).with_name("contract_app.py")
+        result = subprocess.run(
+            [sys.executable, str(app)], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert (result.returncode, result.stdout) == (0, "done\n"), result.stderr
+        # One warning per unpriced model, and nothing else.
+        assert result.stderr.splitlines() == [
+            f"agent-telemetry: no price known for openai model {model!r}; its cost is not recorded. "
+            "Add it to a price file (AGENT_TELEMETRY_PRICES) to price it."
+            for model in ("my-finetune", "overflow-model")
+        ]
+    url = running_stack.urls["prometheus"]
+    prom.wait_for(url, f'agent_runs_total{{job="{SERVICE}"}}', count=3)
+    return url
+
+
+def value(url: str, promql: str) -> float:
+    result = prom.query(url, promql)
+    assert len(result) == 1, f"{promql}: {result}"
+    return float(next(iter(result.values())))
+
+
+def series(name: str, **labels: str) -> str:
+    matchers = ",".join([f'job="{SERVICE}"', *(f'{k}="{v}"' for k, v in labels.items())])
+    return f"sum({name}{{{matchers}}})"
+
+
+@pytest.mark.parametrize(
+    "metric", [m for m in contract.ALL_METRICS if m not in NOT_PRODUCED], ids=lambda m: m.prometheus_name
+)
+def test_every_contract_metric_arrives_under_its_name_with_its_labels(contract_run, metric):
+    name = metric.prometheus_name + ("_bucket" if metric.kind is contract.Kind.HISTOGRAM else "")
+    found = prom.api(contract_run, "series", **{"match[]": f'{name}{{job="{SERVICE}"}}'})
+    assert found, f"{name} did not arrive"
+    for labels in found:
+        assert set(metric.labels) <= set(labels), (metric.labels, labels)
+
+
+def test_requests_and_errors(contract_run):
+    labels = {
+        "gen_ai_agent_name": SERVICE,
+        "gen_ai_provider_name": "openai",
+        "gen_ai_request_model": "gpt-4o-mini",
+    }
+    assert value(contract_run, series("agent_requests_total", gen_ai_operation_name="chat", **labels)) == 4
+    assert value(contract_run, series("agent_requests_errors_total", error_type="rate_limit", **labels)) == 1
+
+
+def test_tokens_by_disjoint_type(contract_run):
+    def tokens(model: str, token_type: str, agent: str = SERVICE) -> float:
+        return value(contract_run, series("agent_tokens_total", gen_ai_agent_name=agent, gen_ai_request_model=model,
+                                          gen_ai_token_type=token_type))  # fmt: skip
+
+    assert [tokens("gpt-4o-mini", t) for t in ("input", "output", "cache_read")] == [610, 53, 400]
+    assert [tokens("claude-haiku-4-5", t, "contract-run") for t in contract.TOKEN_TYPES] == [
+        200,
+        80,
+        1000,
+        400,
+    ]
+
+
+def test_cost_in_usd(contract_run):
+    gpt = value(
+        contract_run,
+        series("agent_cost_usd_total", gen_ai_agent_name=SERVICE, gen_ai_request_model="gpt-4o-mini"),
+    )
+    assert gpt == pytest.approx((600 * 1.0 + 50 * 4.0 + 400 * 0.5 + 10 * 1.0 + 3 * 4.0) / 1e6, rel=1e-9)
+    claude = value(contract_run, series("agent_cost_usd_total", gen_ai_agent_name="contract-run"))
+    assert claude == pytest.approx((200 * 3.0 + 80 * 15.0 + 1000 * 0.3 + 400 * 3.75) / 1e6, rel=1e-9)
+
+
+def test_unpriced_unreported_and_bounded_labels(contract_run):
+    assert (
+        value(contract_run, series("agent_cost_unpriced_requests_total", gen_ai_request_model="my-finetune"))
+        == 1
+    )
+    assert (
+        value(contract_run, series("agent_cost_unpriced_requests_total", gen_ai_request_model="_other")) == 1
+    )
+    assert (
+        value(
+            contract_run, series("agent_tokens_unreported_requests_total", gen_ai_request_model="gpt-4o-mini")
+        )
+        == 1
+    )
+    assert (
+        value(contract_run, series("agent_telemetry_label_overflow_total", label="gen_ai_request_model")) == 1
+    )
+
+
+def test_latency_histograms_have_exact_counts_and_the_10s_bucket(contract_run):
+    gpt = {
+        "gen_ai_agent_name": SERVICE,
+        "gen_ai_request_model": "gpt-4o-mini",
+        "gen_ai_operation_name": "chat",
+    }
+    assert value(contract_run, series("agent_request_duration_seconds_count", **gpt)) == 4
+    # The stream closed after its first chunk never got to content (that chunk carries only the role).
+    assert value(contract_run, series("agent_request_time_to_first_token_seconds_count", **gpt)) == 1
+    # Every call of this test is fast: all of them are in the 10 s bucket, whatever form `le` takes.
+    assert value(contract_run, series("agent_request_duration_seconds_bucket", le="10", **gpt)) == 4
+
+
+def test_runs_tools_and_quality(contract_run):
+    assert (
+        value(contract_run, series("agent_runs_total", gen_ai_agent_name="contract-run", status="success"))
+        == 1
+    )
+    assert (
+        value(
+            contract_run,
+            series("agent_runs_total", gen_ai_agent_name="looping-bot", status="budget_exceeded"),
+        )
+        == 1
+    )
+    assert (
+        value(
+            contract_run,
+            series("agent_run_budget_stops_total", gen_ai_agent_name="looping-bot", limit="steps"),
+        )
+        == 1
+    )
+    assert value(contract_run, series("agent_run_steps_sum", gen_ai_agent_name="contract-run")) == 1
+    assert value(contract_run, series("agent_tools_calls_total", gen_ai_tool_name="lookup_order")) == 1
+    assert (
+        value(
+            contract_run,
+            series("agent_tools_errors_total", gen_ai_tool_name="broken_tool", error_type="ValueError"),
+        )
+        == 1
+    )
+    assert value(contract_run, series("agent_tools_requested_total", gen_ai_tool_name="lookup_order")) == 1
+    assert value(contract_run, series("agent_quality_score_sum", gen_ai_evaluation_name="judge")) == 0.9
+
+
+def test_computer_use(contract_run):
+    agent = {"gen_ai_agent_name": "computer-bot"}
+    assert value(contract_run, series("agent_actions_total", action="click", **agent)) == 1
+    assert value(contract_run, series("agent_actions_blocked_total", reason="refusal", **agent)) == 1
+    assert value(contract_run, series("agent_screenshots_total", **agent)) == 1
+    assert value(contract_run, series("agent_screenshot_bytes_sum", **agent)) == 758
+    assert (
+        value(
+            contract_run,
+            series("agent_action_duration_seconds_count", action="click", outcome="success", **agent),
+        )
+        == 1
+    )
