@@ -1,0 +1,114 @@
+"""Recording rule names, ``level:metric:operations`` (monitoring-mixin convention).
+
+Alerts refer to recorded series only through these functions, so a rename cannot leave an alert
+reading a series nobody records.
+"""
+
+from __future__ import annotations
+
+from agent_telemetry import contract
+
+AGENT = contract.AGENT
+TOOL = contract.TOOL
+EVALUATOR = contract.EVALUATOR
+AGENT_TOOL = f"{AGENT}_{TOOL}"
+AGENT_EVALUATOR = f"{AGENT}_{EVALUATOR}"
+
+
+def requests_rate(window: str) -> str:
+    return f"{AGENT}:agent_requests:rate{window}"
+
+
+def errors_rate(window: str) -> str:
+    return f"{AGENT}:agent_requests_errors:rate{window}"
+
+
+def errors_ratio(window: str) -> str:
+    return f"{AGENT}:agent_requests_errors:ratio_rate{window}"
+
+
+def rate_limited_rate(window: str) -> str:
+    return f"{AGENT}:agent_requests_rate_limited:rate{window}"
+
+
+def rate_limited_ratio(window: str) -> str:
+    return f"{AGENT}:agent_requests_rate_limited:ratio_rate{window}"
+
+
+def duration_bucket_rate(window: str) -> str:
+    return f"{AGENT}_le:agent_request_duration_seconds_bucket:rate{window}"
+
+
+def duration_quantile(quantile: float, window: str) -> str:
+    percentile = f"{quantile * 100:g}".replace(".", "_")
+    return f"{AGENT}:agent_request_duration_seconds:p{percentile}_rate{window}"
+
+
+def duration_count_rate(window: str) -> str:
+    return f"{AGENT}:agent_request_duration_seconds_count:rate{window}"
+
+
+def duration_fast_rate(window: str) -> str:
+    """Calls that finished within the latency SLO threshold (the bucket at the threshold)."""
+    return f"{AGENT}:agent_request_duration_seconds_fast:rate{window}"
+
+
+def duration_slow_ratio(window: str) -> str:
+    return f"{AGENT}:agent_request_duration_seconds_slow:ratio_rate{window}"
+
+
+def cost_increase_1d() -> str:
+    return f"{AGENT}:agent_cost_usd:increase1d"
+
+
+def daily_budget() -> str:
+    return f"{AGENT}:agent_cost_usd:daily_budget"
+
+
+def cost_rate(window: str) -> str:
+    return f"{AGENT}:agent_cost_usd:rate{window}"
+
+
+def cost_rate_baseline_avg(window: str, baseline: str) -> str:
+    return f"{AGENT}:agent_cost_usd:avg_over_time{baseline}_rate{window}"
+
+
+def cost_rate_baseline_stddev(window: str, baseline: str) -> str:
+    return f"{AGENT}:agent_cost_usd:stddev_over_time{baseline}_rate{window}"
+
+
+def tool_calls_rate(window: str) -> str:
+    return f"{AGENT_TOOL}:agent_tools_calls:rate{window}"
+
+
+def tool_errors_rate(window: str) -> str:
+    return f"{AGENT_TOOL}:agent_tools_errors:rate{window}"
+
+
+def tool_errors_ratio(window: str) -> str:
+    return f"{AGENT_TOOL}:agent_tools_errors:ratio_rate{window}"
+
+
+def quality_count_rate(window: str) -> str:
+    return f"{AGENT_EVALUATOR}:agent_quality_score_count:rate{window}"
+
+
+def quality_mean(window: str) -> str:
+    return f"{AGENT_EVALUATOR}:agent_quality_score:mean{window}"
+
+
+def quality_baseline_count(baseline: str) -> str:
+    """Scores in the baseline window, which ends where the current window starts."""
+    return f"{AGENT_EVALUATOR}:agent_quality_score_count:baseline_increase{baseline}"
+
+
+def quality_baseline_mean(baseline: str) -> str:
+    return f"{AGENT_EVALUATOR}:agent_quality_score:baseline_mean{baseline}"
+
+
+def reporting_series() -> str:
+    return f"{AGENT}:agent_requests_series:count"
+
+
+def collector_lost_points(window: str) -> str:
+    return f"instance:otelcol_metric_points_lost:rate{window}"
