@@ -94,78 +94,83 @@ def is_streaming(op: Operation, kwargs: Mapping[str, Any]) -> bool:
 
 
 def finish(
-    telemetry: Telemetry, op: Operation, call: Call, kwargs: Mapping[str, Any], result: Any, hide: bool
+    op: Operation, call: Call, kwargs: Mapping[str, Any], result: Any, hide: bool, is_async: bool
 ) -> Any:
     """Hand the result back, watching it if it is a stream; end the call when it is complete."""
     streaming = is_streaming(op, kwargs)
     mode = raw_mode(kwargs)
     if mode == "stream":
-        return ObservedAPIResponse(result, call, op, streaming, hide)
+        response_type = AsyncObservedAPIResponse if is_async else ObservedAPIResponse
+        return response_type(result, call, op, streaming, hide)
     if mode is not None:
         # with_raw_response: the body is read already, except for streams, which we leave alone.
-        if streaming:
-            call.end()
-            return result
-        read_complete_response(op, call, result.parse())
+        if not streaming:
+            # The legacy raw response's parse() is synchronous, in async clients too.
+            read_complete_response(op, call, result.parse())
         call.end()
         return result
     if streaming and op.stream_observer is not None:
-        return ObservedStream(result, call, op.stream_observer(hide))
+        stream_type = AsyncObservedStream if is_async else ObservedStream
+        return stream_type(result, call, op.stream_observer(hide))
     read_complete_response(op, call, result)
     call.end()
     return result
 
 
-def afinish(
-    telemetry: Telemetry, op: Operation, call: Call, kwargs: Mapping[str, Any], result: Any, hide: bool
+def _begin(
+    telemetry: Telemetry, op: Operation, instance: object, kwargs: dict[str, Any]
+) -> tuple[Call | None, dict[str, Any], bool]:
+    """(the call, the keyword arguments to send, whether to hide injected stream items).
+
+    A run over its budget raises here, on purpose; any other failure is ours and leaves the call alone.
+    """
+    check_budget(op)
+    try:
+        prepared, hide = op.prepare(telemetry, kwargs) if op.prepare is not None else (kwargs, False)
+        return start_call(telemetry, op, instance, prepared), prepared, hide
+    except Exception as exc:
+        telemetry.internal_error(f"{op.provider}.{op.name}.start", exc)
+        return None, kwargs, False
+
+
+def _failed(call: Call, error: BaseException) -> None:
+    call.deactivate()
+    call.fail(error)
+    call.end()
+
+
+def _finish_safely(
+    telemetry: Telemetry,
+    op: Operation,
+    call: Call,
+    kwargs: dict[str, Any],
+    result: Any,
+    hide: bool,
+    is_async: bool,
 ) -> Any:
-    streaming = is_streaming(op, kwargs)
-    mode = raw_mode(kwargs)
-    if mode == "stream":
-        return AsyncObservedAPIResponse(result, call, op, streaming, hide)
-    if mode is not None:
-        if streaming:
-            call.end()
-            return result
-        # The legacy raw response's parse() is synchronous in both SDKs.
-        read_complete_response(op, call, result.parse())
+    call.deactivate()
+    try:
+        return finish(op, call, kwargs, result, hide, is_async)
+    except Exception as exc:
+        telemetry.internal_error(f"{op.provider}.{op.name}.finish", exc)
         call.end()
         return result
-    if streaming and op.stream_observer is not None:
-        return AsyncObservedStream(result, call, op.stream_observer(hide))
-    read_complete_response(op, call, result)
-    call.end()
-    return result
 
 
 def sync_wrapper(telemetry: Telemetry, op: Operation) -> Callable[..., Any]:
     def wrapper(
         wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        check_budget(op)
-        try:
-            hide = False
-            if op.prepare is not None:
-                kwargs, hide = op.prepare(telemetry, kwargs)
-            call = start_call(telemetry, op, instance, kwargs)
-        except Exception as exc:
-            telemetry.internal_error(f"{op.provider}.{op.name}.start", exc)
+        call, kwargs, hide = _begin(telemetry, op, instance, kwargs)
+        if call is None:
             return wrapped(*args, **kwargs)
         call.activate()
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as error:
-            call.deactivate()
-            call.fail(error)
-            call.end()
+            _failed(call, error)
             raise
-        call.deactivate()
-        try:
-            return finish(telemetry, op, call, kwargs, result, hide)
-        except Exception as exc:
-            telemetry.internal_error(f"{op.provider}.{op.name}.finish", exc)
-            call.end()
-            return result
+        return _finish_safely(telemetry, op, call, kwargs, result, hide, is_async=False)
 
     return wrapper
 
@@ -174,30 +179,16 @@ def async_wrapper(telemetry: Telemetry, op: Operation) -> Callable[..., Any]:
     async def wrapper(
         wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        check_budget(op)
-        try:
-            hide = False
-            if op.prepare is not None:
-                kwargs, hide = op.prepare(telemetry, kwargs)
-            call = start_call(telemetry, op, instance, kwargs)
-        except Exception as exc:
-            telemetry.internal_error(f"{op.provider}.{op.name}.start", exc)
+        call, kwargs, hide = _begin(telemetry, op, instance, kwargs)
+        if call is None:
             return await wrapped(*args, **kwargs)
         call.activate()
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
-            call.deactivate()
-            call.fail(error)
-            call.end()
+            _failed(call, error)
             raise
-        call.deactivate()
-        try:
-            return afinish(telemetry, op, call, kwargs, result, hide)
-        except Exception as exc:
-            telemetry.internal_error(f"{op.provider}.{op.name}.finish", exc)
-            call.end()
-            return result
+        return _finish_safely(telemetry, op, call, kwargs, result, hide, is_async=True)
 
     return wrapper
 
