@@ -1,0 +1,78 @@
+"""The data sources Grafana is provisioned with: fixed UIDs, so dashboards and links can name them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grafana_foundation_sdk.models.dashboard import DataSourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class DataSource:
+    name: str
+    uid: str
+    type: str
+    url: str
+
+
+PROMETHEUS = DataSource("Prometheus", "prometheus", "prometheus", "http://prometheus:9090")
+# The trace store compose runs: Jaeger v2 takes OTLP and needs no config file of its own.
+JAEGER = DataSource("Jaeger", "jaeger", "jaeger", "http://jaeger:16686")
+ALERTMANAGER = DataSource("Alertmanager", "alertmanager", "alertmanager", "http://alertmanager:9093")
+ALL: tuple[DataSource, ...] = (PROMETHEUS, JAEGER, ALERTMANAGER)
+
+# Panels query the Prometheus picked in the dashboard's `datasource` variable (default: PROMETHEUS).
+DATASOURCE_VARIABLE = "datasource"
+
+# OpenTelemetry SDKs export metrics every 60 s by default (OTEL_METRIC_EXPORT_INTERVAL), so a pushed
+# series has one sample a minute. Grafana makes $__rate_interval at least 4x this, so that every rate()
+# window holds several samples.
+SAMPLE_INTERVAL = "60s"
+
+
+def prometheus_ref() -> DataSourceRef:
+    return DataSourceRef(type_val=PROMETHEUS.type, uid="${" + DATASOURCE_VARIABLE + "}")
+
+
+def provisioning() -> dict[str, Any]:
+    """grafana/provisioning/datasources/datasources.yaml."""
+    return {
+        "apiVersion": 1,
+        "datasources": [
+            {
+                "name": PROMETHEUS.name,
+                "uid": PROMETHEUS.uid,
+                "type": PROMETHEUS.type,
+                "access": "proxy",
+                "url": PROMETHEUS.url,
+                "isDefault": True,
+                "editable": False,
+                "jsonData": {
+                    "httpMethod": "POST",
+                    "timeInterval": SAMPLE_INTERVAL,
+                    # Exemplars carry the trace id of a sampled call: a click opens that trace.
+                    "exemplarTraceIdDestinations": [{"name": "trace_id", "datasourceUid": JAEGER.uid}],
+                },
+            },
+            {
+                "name": JAEGER.name,
+                "uid": JAEGER.uid,
+                "type": JAEGER.type,
+                "access": "proxy",
+                "url": JAEGER.url,
+                "editable": False,
+                "jsonData": {"nodeGraph": {"enabled": True}},
+            },
+            {
+                "name": ALERTMANAGER.name,
+                "uid": ALERTMANAGER.uid,
+                "type": ALERTMANAGER.type,
+                "access": "proxy",
+                "url": ALERTMANAGER.url,
+                "editable": False,
+                # Prometheus's own Alertmanager: Grafana shows its alerts and silences, sends nothing.
+                "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
+            },
+        ],
+    }
