@@ -5,18 +5,23 @@ Only what must differ natively changes; everything else is the committed file's 
 - prometheus.yml: each target written as a compose ``service:port`` (see ``COMPOSE_TARGETS``)
   becomes ``127.0.0.1:<port of this run>``; ``rule_files`` become absolute (the copy lives in the
   state dir, and Prometheus resolves relative paths against the config file's directory);
-  ``global.evaluation_interval`` and ``global.scrape_interval`` may be overridden (fast tests).
+  ``global.evaluation_interval`` and ``global.scrape_interval`` may be overridden (fast tests), and so
+  may ``rule_files`` (tests load rules generated for another thresholds profile).
 - alertmanager.yml: every ``webhook_configs`` entry gets ``url: <webhook_url>`` (a ``url_file`` is
   dropped: Alertmanager 0.25 does not know it; without a webhook_url such an entry gets
-  ``NO_WEBHOOK_URL``), and relative ``templates`` and ``*_file`` paths
-  become absolute against the committed file's directory.
+  ``NO_WEBHOOK_URL``); a ``{path}`` in webhook_url becomes the path of the entry's committed url (so one
+  test server tells /alerts from /heartbeat). Relative ``templates`` and ``*_file`` paths become absolute
+  against the committed file's directory. The root route's group_wait, group_interval and
+  repeat_interval may be overridden (fast tests); routes that set their own keep them.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -32,6 +37,9 @@ COMPOSE_TARGETS: dict[str, str] = {
 # Where a webhook that reads its URL from a file points when no --webhook-url is given: a closed
 # local port (discard), so notifications fail visibly in Alertmanager's log and leave no machine.
 NO_WEBHOOK_URL = "http://127.0.0.1:9/webhook-url-not-configured"
+
+# The root-route timings a native run may override (see ``alertmanager_config``).
+ROUTE_TIMINGS = frozenset({"group_wait", "group_interval", "repeat_interval"})
 
 
 # Used when prometheus/alertmanager/alertmanager.yml does not exist (yet): everything to the webhook.
@@ -68,11 +76,16 @@ def prometheus_config(
     ports: Ports,
     evaluation_interval: str | None = None,
     scrape_interval: str | None = None,
+    rule_files: Sequence[str | Path] | None = None,
 ) -> dict[str, Any]:
+    """``rule_files`` (paths or globs) replace the committed ones; relative ones are taken from the cwd."""
     config = yaml.safe_load(source.read_text())
     overrides = {"evaluation_interval": evaluation_interval, "scrape_interval": scrape_interval}
     config.setdefault("global", {}).update({k: v for k, v in overrides.items() if v})
-    config["rule_files"] = [_absolute(p, source.parent) for p in config.get("rule_files") or []]
+    if rule_files is not None:
+        config["rule_files"] = [str(Path(p).absolute()) for p in rule_files]
+    else:
+        config["rule_files"] = [_absolute(p, source.parent) for p in config.get("rule_files") or []]
     for am in (config.get("alerting") or {}).get("alertmanagers", []):
         _rewrite_static_targets(am.get("static_configs", []), ports)
     for job in config.get("scrape_configs") or []:
@@ -93,7 +106,18 @@ def _absolute_files(node: Any, base: Path) -> None:
             _absolute_files(item, base)
 
 
-def alertmanager_config(source: Path, webhook_url: str | None) -> dict[str, Any]:
+def _webhook_url(webhook_url: str, committed: str | None) -> str:
+    if "{path}" not in webhook_url:
+        return webhook_url
+    return webhook_url.replace("{path}", urlsplit(committed).path if committed else "")
+
+
+def alertmanager_config(
+    source: Path, webhook_url: str | None, route_timings: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """``route_timings``: e.g. ``{"group_wait": "1s"}``, over the root route's (keys in ROUTE_TIMINGS)."""
+    if unknown := set(route_timings or {}) - ROUTE_TIMINGS:
+        raise RenderError(f"unknown route timings {sorted(unknown)}; known: {sorted(ROUTE_TIMINGS)}")
     if source.is_file():
         config = yaml.safe_load(source.read_text())
     else:
@@ -107,9 +131,10 @@ def alertmanager_config(source: Path, webhook_url: str | None) -> dict[str, Any]
         for webhook in receiver.get("webhook_configs") or []:
             if webhook_url:
                 webhook.pop("url_file", None)
-                webhook["url"] = webhook_url
+                webhook["url"] = _webhook_url(webhook_url, webhook.get("url"))
             elif webhook.pop("url_file", None) is not None:
                 webhook["url"] = NO_WEBHOOK_URL
+    config.setdefault("route", {}).update(route_timings or {})
     return config
 
 

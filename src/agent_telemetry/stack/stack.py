@@ -73,14 +73,19 @@ def _launches(
     traces_endpoint: str | None,
     evaluation_interval: str | None,
     scrape_interval: str | None,
+    rules_dir: Path | None = None,
+    alertmanager_route_timings: Mapping[str, str] | None = None,
 ) -> list[_Launch]:
+    rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
     prometheus_yml = render.write_yaml(
-        render.prometheus_config(files.prometheus_config, ports, evaluation_interval, scrape_interval),
+        render.prometheus_config(
+            files.prometheus_config, ports, evaluation_interval, scrape_interval, rule_files
+        ),
         state_dir / "prometheus.yml",
         files.prometheus_config,
     )
     alertmanager_yml = render.write_yaml(
-        render.alertmanager_config(files.alertmanager_config, webhook_url),
+        render.alertmanager_config(files.alertmanager_config, webhook_url, alertmanager_route_timings),
         state_dir / "alertmanager.yml",
         files.alertmanager_config if files.alertmanager_config.is_file() else None,
     )
@@ -152,8 +157,15 @@ class Stack:
         scrape_interval: str | None = None,
         files: ProjectFiles | None = None,
         ready_timeout: float = 60.0,
+        rules_dir: Path | None = None,
+        alertmanager_route_timings: Mapping[str, str] | None = None,
     ) -> Stack:
-        """Start all three and wait until each is ready; on any failure stop what was started."""
+        """Start all three and wait until each is ready; on any failure stop what was started.
+
+        For tests: ``rules_dir`` makes Prometheus load ``<rules_dir>/*.yml`` instead of the committed
+        prometheus/rules (e.g. rules generated with ``--profile test``); ``alertmanager_route_timings``
+        overrides the root route's group_wait/group_interval/repeat_interval (e.g. ``{"group_wait": "1s"}``).
+        """
         state_dir = Path(state_dir).resolve()
         files = files or find_project_root()
         binaries = find_binaries(files)  # raises MissingBinariesError naming what to install
@@ -170,6 +182,8 @@ class Stack:
             traces_endpoint,
             evaluation_interval,
             scrape_interval,
+            rules_dir,
+            alertmanager_route_timings,
         )
         services: list[ServiceState] = []
         stack = cls(state_dir, StackState(ports, stack_urls(ports), services))

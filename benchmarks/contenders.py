@@ -1,0 +1,171 @@
+"""The instrumentations under test: what to install, and how to switch each on and off.
+
+Each contender runs in a fresh subprocess; ``setup`` imports it and returns a ``Switch``. Switching off
+and on again between measured blocks lets every block of instrumented calls be paired with a block of
+bare calls made moments before, in the same process, which cancels most of the drift of a busy machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.trace import TracerProvider
+
+# Content capture off for every contender, through each one's own switch.
+CONTENT_OFF_ENV = {
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false",  # ours and the official ones
+    "TRACELOOP_TRACE_CONTENT": "false",  # OpenLLMetry
+    "TRACELOOP_TELEMETRY": "false",
+    "AGENT_TELEMETRY_ENABLED": "false",  # no start-up hook: the harness instruments by hand
+}
+
+
+@dataclass(slots=True)
+class Switch:
+    """Turns a contender's instrumentation on and off. ``off`` is None when it cannot be undone."""
+
+    on: Callable[[], None]
+    off: Callable[[], None] | None
+    sdks: tuple[str, ...]  # the SDKs it instruments here
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Contender:
+    key: str
+    label: str
+    # pip requirement specifiers; empty for ours (installed editable by run.sh).
+    packages: tuple[str, ...]
+    setup: Callable[[TracerProvider, MeterProvider], Switch]
+
+
+def _instrumentors(instrumentors: list[tuple[str, Any]], **kwargs: Any) -> Switch:
+    """A switch over ``BaseInstrumentor`` objects, one per SDK: ``[(sdk, instrumentor), ...]``."""
+
+    def on() -> None:
+        for _, instrumentor in instrumentors:
+            instrumentor.instrument(**kwargs)
+
+    def off() -> None:
+        for _, instrumentor in instrumentors:
+            instrumentor.uninstrument()
+
+    return Switch(on, off, tuple(sdk for sdk, _ in instrumentors))
+
+
+# -- ours -----------------------------------------------------------------------------------------
+class _StubPriceBook:
+    """Stands in while ``agent_telemetry.pricing`` cannot be imported: a flat, made-up price."""
+
+    def cost(self, provider: str, model: str, usage: Any) -> float:
+        return (usage.input_tokens + usage.output_tokens) * 1e-6
+
+    def warn_unpriced_once(self, provider: str, model: str) -> None:
+        pass
+
+
+def _price_book(notes: list[str]) -> Any:
+    try:
+        from agent_telemetry.pricing import load_price_book
+    except ImportError as exc:
+        notes.append(f"agent_telemetry.pricing not importable ({exc}): a stub price book was used")
+        return _StubPriceBook()
+    return load_price_book()
+
+
+def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+    import agent_telemetry
+
+    notes: list[str] = []
+    switch = _instrumentors(
+        [
+            ("openai", agent_telemetry.OpenAIInstrumentor()),
+            ("anthropic", agent_telemetry.AnthropicInstrumentor()),
+        ],
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        settings=agent_telemetry.Settings(agent_name="bench"),
+        # Loaded once and passed every time: re-instrumenting then reuses the same Telemetry.
+        price_book=_price_book(notes),
+    )
+    switch.notes.extend(notes)
+    return switch
+
+
+# -- peers ----------------------------------------------------------------------------------------
+def setup_openllmetry(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+    from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
+    from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+
+    return _instrumentors(
+        [("openai", OpenAIInstrumentor()), ("anthropic", AnthropicInstrumentor())],
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+    )
+
+
+def setup_openai_v2(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+    from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
+
+    return _instrumentors(
+        [("openai", OpenAIInstrumentor())], tracer_provider=tracer_provider, meter_provider=meter_provider
+    )
+
+
+def setup_genai_openai(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+    from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
+
+    return _instrumentors(
+        [("openai", OpenAIInstrumentor())], tracer_provider=tracer_provider, meter_provider=meter_provider
+    )
+
+
+def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+    """OpenLIT configures itself on the global providers and offers no way back: measured unpaired.
+
+    Not verified here: no OpenLIT release has installed alongside openai 3 / anthropic 2 so far.
+    """
+    import openlit
+    from opentelemetry import metrics, trace
+
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(meter_provider)
+
+    def on() -> None:
+        openlit.init(capture_message_content=False, disable_batch=True, collect_gpu_stats=False)
+
+    return Switch(
+        on, None, ("openai", "anthropic"), ["OpenLIT cannot be switched off: bare blocks ran first"]
+    )
+
+
+OURS = Contender("ours", "agent-telemetry (ours)", (), setup_ours)
+CONTENDERS: tuple[Contender, ...] = (
+    OURS,
+    Contender(
+        "openllmetry",
+        "OpenLLMetry 0.62.4",
+        ("opentelemetry-instrumentation-openai==0.62.4", "opentelemetry-instrumentation-anthropic==0.62.4"),
+        setup_openllmetry,
+    ),
+    Contender(
+        "openai-v2",
+        "OTel openai-v2 2.4b0",
+        ("opentelemetry-instrumentation-openai-v2==2.4b0",),
+        setup_openai_v2,
+    ),
+    Contender(
+        "genai-openai",
+        "OTel genai-openai 1.3b0",
+        ("opentelemetry-instrumentation-genai-openai==1.3b0",),
+        setup_genai_openai,
+    ),
+    Contender("openlit", "OpenLIT 1.45.0", ("openlit==1.45.0",), setup_openlit),
+)
+
+
+def by_key(key: str) -> Contender:
+    return next(c for c in CONTENDERS if c.key == key)

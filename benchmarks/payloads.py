@@ -1,0 +1,159 @@
+"""Canned provider responses, built once, and the in-memory HTTP transports that serve them.
+
+Every contender sees byte-identical responses, so any difference in time is the instrumentation's.
+Streams carry a usage event, as OpenAI does when asked for ``include_usage`` (every contender asks).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+
+OPENAI_MODEL = "gpt-4o-mini"
+OPENAI_RESPONSE_MODEL = "gpt-4o-mini-2024-07-18"
+ANTHROPIC_MODEL = "claude-haiku-4-5"
+ANTHROPIC_RESPONSE_MODEL = "claude-haiku-4-5-20251001"
+
+INPUT_TOKENS = 1000
+CACHED_TOKENS = 400
+OUTPUT_TOKENS = 50
+
+_JSON = {"content-type": "application/json"}
+_SSE = {"content-type": "text/event-stream"}
+
+
+@dataclass(frozen=True, slots=True)
+class Bodies:
+    """The response bodies of one provider: a complete response and streams of a given length."""
+
+    complete: bytes
+    streams: dict[int, bytes]  # number of streamed items -> SSE body
+
+
+# -- OpenAI Chat Completions ----------------------------------------------------------------------
+def _openai_usage() -> dict[str, Any]:
+    return {
+        "prompt_tokens": INPUT_TOKENS,
+        "completion_tokens": OUTPUT_TOKENS,
+        "total_tokens": INPUT_TOKENS + OUTPUT_TOKENS,
+        "prompt_tokens_details": {"cached_tokens": CACHED_TOKENS, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+    }
+
+
+def _openai_completion() -> bytes:
+    return json.dumps(
+        {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion",
+            "created": 1_700_000_000,
+            "model": OPENAI_RESPONSE_MODEL,
+            "system_fingerprint": "fp_bench",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Refunds within 30 days.", "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": _openai_usage(),
+        }
+    ).encode()
+
+
+def _openai_chunk(delta: dict[str, Any], finish: str | None, usage: dict[str, Any] | None) -> dict[str, Any]:
+    choices = [] if usage else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+    return {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1_700_000_000,
+        "model": OPENAI_RESPONSE_MODEL,
+        "system_fingerprint": "fp_bench",
+        "choices": choices,
+        "usage": usage,
+    }
+
+
+def openai_stream(items: int) -> bytes:
+    """``items`` chunks: text deltas, then one with the finish reason, then the usage chunk."""
+    chunks = [_openai_chunk({"role": "assistant", "content": "tok "}, None, None)]
+    chunks += [_openai_chunk({"content": "tok "}, None, None) for _ in range(items - 3)]
+    chunks += [_openai_chunk({}, "stop", None), _openai_chunk({}, None, _openai_usage())]
+    lines = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks] + ["data: [DONE]\n\n"]
+    return "".join(lines).encode()
+
+
+# -- Anthropic Messages ---------------------------------------------------------------------------
+def _anthropic_message(content: list[dict[str, Any]], stop: str | None, output_tokens: int) -> dict[str, Any]:
+    return {
+        "id": "msg_bench",
+        "type": "message",
+        "role": "assistant",
+        "model": ANTHROPIC_RESPONSE_MODEL,
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": INPUT_TOKENS,
+            "output_tokens": output_tokens,
+            "cache_read_input_tokens": 0,
+            "cache_creation_input_tokens": 0,
+        },
+    }
+
+
+def _anthropic_complete() -> bytes:
+    content = [{"type": "text", "text": "Refunds within 30 days."}]
+    return json.dumps(_anthropic_message(content, "end_turn", OUTPUT_TOKENS)).encode()
+
+
+def anthropic_stream(items: int) -> bytes:
+    """``items`` events: message_start, a text block of ``items - 5`` deltas, message_delta, message_stop."""
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": _anthropic_message([], None, 1)},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    ]
+    delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "tok "}}
+    events += [delta] * (items - 5)
+    events += [
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": OUTPUT_TOKENS},
+        },
+        {"type": "message_stop"},
+    ]
+    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
+
+
+def build_bodies(stream_lengths: tuple[int, ...]) -> dict[str, Bodies]:
+    return {
+        "openai": Bodies(_openai_completion(), {n: openai_stream(n) for n in stream_lengths}),
+        "anthropic": Bodies(_anthropic_complete(), {n: anthropic_stream(n) for n in stream_lengths}),
+    }
+
+
+# -- Transport ------------------------------------------------------------------------------------
+STREAM_ITEMS_HEADER = "x-bench-stream-items"
+
+
+def handler(bodies: Bodies) -> Callable[[httpx2.Request], httpx2.Response]:
+    """Answers with the complete body, or with the stream the request names in a header.
+
+    The header (not the request body) picks the stream, so that the handler parses nothing: its cost
+    is the same for every contender and tiny next to the SDK's.
+    """
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        items = request.headers.get(STREAM_ITEMS_HEADER)
+        if items is None:
+            return httpx2.Response(200, headers=_JSON, content=bodies.complete)
+        return httpx2.Response(200, headers=_SSE, content=bodies.streams[int(items)])
+
+    return handle

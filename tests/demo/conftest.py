@@ -1,0 +1,56 @@
+"""The demo fleet, run in-process for a moment with both SDKs instrumented into in-memory exporters."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from agent_telemetry import Settings
+from agent_telemetry.demo.fleet import Fleet, FleetConfig, Status
+from agent_telemetry.demo.scenarios import Scenario, Schedule
+from tests.conftest import Recorded, instrumented
+
+# Fast enough for a test: the latency spike's 11 s calls take 0.33 s, tool and action pauses shrink too.
+TIME_SCALE = 0.03
+RATE = 40.0  # LLM calls per second, per test fleet
+
+
+@pytest.fixture
+def real_prices(tmp_path: Path) -> str:
+    """An empty override file: every cost comes from the genai-prices snapshot, as in the demo."""
+    path = tmp_path / "prices.yaml"
+    path.write_text("models: []\n")
+    return str(path)
+
+
+@pytest.fixture
+def run_fleet(real_prices: str) -> Iterator[Callable[..., tuple[Status, Recorded]]]:
+    """``run_fleet(scenario_or_schedule, seconds, agents=(...))`` -> (final status, what was recorded)."""
+    with contextlib.ExitStack() as stack:
+
+        def run(
+            what: Scenario | Schedule,
+            seconds: float,
+            *,
+            agents: tuple[str, ...] | None = None,
+            rate: float = RATE,
+            seed: int = 1,
+        ) -> tuple[Status, Recorded]:
+            recorded = stack.enter_context(instrumented(real_prices, Settings()))
+            schedule = what if isinstance(what, Schedule) else Schedule.constant(what)
+            config = FleetConfig(schedule=schedule, rate=rate, seed=seed, time_scale=TIME_SCALE)
+            if agents is not None:
+                config.agents = agents
+            fleet = Fleet(config).start()
+            try:
+                deadline = seconds
+                while fleet.tick().elapsed_s < deadline:
+                    fleet.stop_event.wait(0.05)
+            finally:
+                fleet.stop()
+            return fleet.tick(), recorded
+
+        yield run
