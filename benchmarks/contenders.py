@@ -40,6 +40,7 @@ class Contender:
     # pip requirement specifiers; empty for ours (installed editable by run.sh).
     packages: tuple[str, ...]
     setup: Callable[[TracerProvider, MeterProvider], Switch]
+    peer: bool = True  # False for ours and for the reference floor: not in "best peer"
 
 
 def _instrumentors(instrumentors: list[tuple[str, Any]], **kwargs: Any) -> Switch:
@@ -95,6 +96,49 @@ def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -
     return switch
 
 
+# -- the floor ------------------------------------------------------------------------------------
+_FLOOR_TARGETS = (
+    ("openai.resources.chat.completions", "Completions.create", False),
+    ("openai.resources.chat.completions", "AsyncCompletions.create", True),
+    ("anthropic.resources.messages", "Messages.create", False),
+    ("anthropic.resources.messages", "AsyncMessages.create", True),
+)
+
+
+def setup_span_floor(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+    """Not a peer: one empty SDK span, made current, around each call, and nothing else.
+
+    The least that any instrumentation producing a span per call can add on this machine, measured in
+    the same run as everyone else (a stream's span ends when ``create`` returns: a floor, no more).
+    """
+    import importlib
+
+    import wrapt
+    from opentelemetry.instrumentation.utils import unwrap
+    from opentelemetry.trace import SpanKind
+
+    tracer = tracer_provider.get_tracer("span-floor")
+
+    def sync_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        with tracer.start_as_current_span("chat", kind=SpanKind.CLIENT):
+            return wrapped(*args, **kwargs)
+
+    async def async_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        with tracer.start_as_current_span("chat", kind=SpanKind.CLIENT):
+            return await wrapped(*args, **kwargs)
+
+    def on() -> None:
+        for module, name, is_async in _FLOOR_TARGETS:
+            wrapt.wrap_function_wrapper(module, name, async_wrapper if is_async else sync_wrapper)
+
+    def off() -> None:
+        for module, name, _ in _FLOOR_TARGETS:
+            owner, method = name.split(".")
+            unwrap(getattr(importlib.import_module(module), owner), method)
+
+    return Switch(on, off, ("openai", "anthropic"))
+
+
 # -- peers ----------------------------------------------------------------------------------------
 def setup_openllmetry(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
     from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
@@ -142,9 +186,13 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
     )
 
 
-OURS = Contender("ours", "agent-telemetry (ours)", (), setup_ours)
+OURS = Contender("ours", "agent-telemetry (ours)", (), setup_ours, peer=False)
+SPAN_FLOOR = Contender(
+    "span-floor", "reference: one empty SDK span per call", (), setup_span_floor, peer=False
+)
 CONTENDERS: tuple[Contender, ...] = (
     OURS,
+    SPAN_FLOOR,
     Contender(
         "openllmetry",
         "OpenLLMetry 0.62.4",

@@ -135,9 +135,8 @@ def _ratio(value: float | None, best: float | None) -> str:
 
 
 def _best_peer(all_figures: dict[str, Figures], pick: str) -> float | None:
-    values = [
-        _pick(f, pick) for key, f in all_figures.items() if key != cs.OURS.key and _pick(f, pick) is not None
-    ]
+    peers = {c.key for c in cs.CONTENDERS if c.peer}
+    values = [_pick(f, pick) for key, f in all_figures.items() if key in peers and _pick(f, pick) is not None]
     return min(values) if values else None  # type: ignore[type-var]
 
 
@@ -234,6 +233,13 @@ def verdict(results: dict[str, dict[str, Any]]) -> list[str]:
             f"**{_us(chunk)} µs** per stream chunk (target ≤ {TARGET_CHUNK_US}: "
             f"{'met' if chunk is not None and chunk <= TARGET_CHUNK_US else 'MISSED'})."
         )
+        floor = figures(results.get(cs.SPAN_FLOOR.key, {}), sdk)
+        if floor is not None:
+            lines.append(
+                f"  The floor in the same run, one empty SDK span around the call and nothing else: "
+                f"{floor.added['plain']:.1f} µs per plain call; ours adds "
+                f"{plain - floor.added['plain']:.1f} µs above it for everything else it records."
+            )
     return lines
 
 

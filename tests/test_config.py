@@ -39,9 +39,18 @@ def test_reads_every_variable():
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"AGENT_TELEMETRY_ENABLED": "maybe"}, "AGENT_TELEMETRY_ENABLED='maybe' is not a boolean: use true or false"),
-        ({"AGENT_TELEMETRY_MAX_MODEL_LABELS": "many"}, "AGENT_TELEMETRY_MAX_MODEL_LABELS='many' is not a whole number"),
-        ({"AGENT_TELEMETRY_MAX_MODEL_LABELS": "0"}, "AGENT_TELEMETRY_MAX_MODEL_LABELS='0' must be at least 1"),
+        (
+            {"AGENT_TELEMETRY_ENABLED": "maybe"},
+            "AGENT_TELEMETRY_ENABLED='maybe' is not a boolean: use true or false",
+        ),
+        (
+            {"AGENT_TELEMETRY_MAX_MODEL_LABELS": "many"},
+            "AGENT_TELEMETRY_MAX_MODEL_LABELS='many' is not a whole number",
+        ),
+        (
+            {"AGENT_TELEMETRY_MAX_MODEL_LABELS": "0"},
+            "AGENT_TELEMETRY_MAX_MODEL_LABELS='0' must be at least 1",
+        ),
         (
             {"AGENT_TELEMETRY_METRICS_EXPORTER": "statsd"},
             "AGENT_TELEMETRY_METRICS_EXPORTER='statsd' is not one of: otlp, prometheus, none",

@@ -45,12 +45,17 @@ def test_status_codes(sdk, status, expected):
 
 
 def test_openai_context_length_exceeded():
-    body = {"error": {"message": "too long", "type": "invalid_request_error", "code": "context_length_exceeded"}}
+    body = {
+        "error": {"message": "too long", "type": "invalid_request_error", "code": "context_length_exceeded"}
+    }
     assert classify(_status_error(openai, 400, body)) == "context_length_exceeded"
 
 
 def test_anthropic_prompt_too_long():
-    body = {"type": "error", "error": {"type": "invalid_request_error", "message": "prompt is too long: 210000"}}
+    body = {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "prompt is too long: 210000"},
+    }
     assert classify(_status_error(anthropic, 400, body)) == "context_length_exceeded"
 
 

@@ -285,7 +285,8 @@ TOOL_ERRORS = Metric(
     Kind.COUNTER,
     "agent_tools_errors_total",
     (AGENT, TOOL, ERROR_TYPE),
-    "Tool executions that failed, by error type (the exception's class name).",
+    "Tool executions that failed, by error type (the exception's class name, or the SDK tool "
+    "runner's reason: tool_error, driver_failed, cancelled).",
 )
 TOOL_DURATION = Metric(
     "agent.tool.duration",
@@ -333,7 +334,8 @@ ACTION_DURATION = Metric(
     Kind.HISTOGRAM,
     "agent_action_duration_seconds",
     (AGENT, ACTION, OUTCOME),
-    "Actions the application executed (agent_telemetry.record_action), with their outcome.",
+    "Actions executed on the screen, by the application (agent_telemetry.record_action) or an "
+    "SDK computer toolset, with their outcome.",
 )
 SCREENSHOTS = Metric(
     "agent.screenshots",

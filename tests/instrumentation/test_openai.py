@@ -7,7 +7,14 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
-from agent_telemetry.fake_provider import ComputerAction, Reply, SafetyCheck, TokenUsage, ToolCall
+from agent_telemetry.fake_provider import (
+    ComputerAction,
+    FakeProviderServer,
+    Reply,
+    SafetyCheck,
+    TokenUsage,
+    ToolCall,
+)
 from tests.conftest import call_labels
 
 MESSAGES = [{"role": "user", "content": "What is the refund policy?"}]
@@ -44,6 +51,15 @@ def test_chat_completion_span_follows_genai_semantic_conventions(recorded, fake,
         "gen_ai.usage.reasoning.output_tokens": 20,
         "agent_telemetry.cost.usd": pytest.approx(COST, rel=1e-12),
     }
+
+
+def test_server_port_follows_a_client_moved_to_another_base_url(recorded, fake, openai_client):
+    openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    with FakeProviderServer() as other:
+        openai_client.base_url = other.openai_base_url
+        openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        ports = [fake.port, other.port]
+    assert [span.attributes["server.port"] for span in recorded.spans()] == ports
 
 
 def test_chat_completion_metrics(recorded, fake, openai_client):

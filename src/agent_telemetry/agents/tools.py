@@ -19,30 +19,36 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import current_run
-from agent_telemetry.instrumentation._telemetry import active_telemetry
+from agent_telemetry.instrumentation._telemetry import Telemetry, active_telemetry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class tool_call:  # used like a function: ``with tool_call("search"):``
-    """Measures one tool execution: a span, a call count, a duration, and an error count on failure."""
+    """Measures one tool execution: a span, a call count, a duration, and an error count on failure.
 
-    def __init__(self, name: str) -> None:
+    ``failed(error_type)`` marks an execution that failed without raising (a tool runner that turned
+    the tool's exception into an error result, say). ``span=False`` records the metrics only, for
+    tools whose span somebody else makes.
+    """
+
+    def __init__(self, name: str, *, span: bool = True) -> None:
         if not name or not isinstance(name, str):
             raise ValueError("a tool needs a name, a non-empty string")
         self.name = name
+        self._with_span = span
         self._span: trace.Span = trace.INVALID_SPAN
         self._token: object | None = None
         self._start = 0.0
+        self._error_type: str | None = None
+
+    def failed(self, error_type: str) -> None:
+        self._error_type = error_type
 
     def __enter__(self) -> tool_call:
-        telemetry = active_telemetry()
-        self._span = telemetry.tracer.start_span(
-            f"execute_tool {self.name}",
-            kind=SpanKind.INTERNAL,
-            attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": self.name},
-        )
-        self._token = otel_context.attach(trace.set_span_in_context(self._span))
+        if self._with_span:
+            self._span = start_tool_span(active_telemetry(), self.name)
+            self._token = otel_context.attach(trace.set_span_in_context(self._span))
         self._start = time.perf_counter()
         return self
 
@@ -52,26 +58,8 @@ class tool_call:  # used like a function: ``with tool_call("search"):``
         elapsed = time.perf_counter() - self._start
         if self._token is not None:
             otel_context.detach(self._token)
-        telemetry = active_telemetry()
-        try:
-            attributes = {"gen_ai.agent.name": telemetry.agent_name(), "gen_ai.tool.name": self.name}
-            made = telemetry.instruments
-            made[contract.TOOL_CALLS].add(1, attributes)
-            made[contract.TOOL_DURATION].record(elapsed, attributes)
-            if exc is not None:
-                error_type = type(exc).__name__
-                made[contract.TOOL_ERRORS].add(1, {**attributes, "error.type": error_type})
-                self._span.set_attribute("error.type", error_type)
-                self._span.set_status(Status(StatusCode.ERROR, error_type))
-            self._span.end()
-            run = current_run()
-            if run is not None:
-                run.emit(
-                    "tool",
-                    {"tool": self.name, "duration_s": elapsed, "error": type(exc).__name__ if exc else None},
-                )
-        except Exception as error:
-            telemetry.internal_error("tool.end", error)
+        error_type = type(exc).__name__ if exc is not None else self._error_type
+        record_tool_execution(self.name, elapsed, error_type, self._span)
 
     async def __aenter__(self) -> tool_call:
         return self.__enter__()
@@ -80,6 +68,38 @@ class tool_call:  # used like a function: ``with tool_call("search"):``
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.__exit__(exc_type, exc, tb)
+
+
+def start_tool_span(telemetry: Telemetry, name: str, start_time: int | None = None) -> trace.Span:
+    """An ``execute_tool {name}`` span (GenAI semantic conventions), started now or at ``start_time`` (ns)."""
+    return telemetry.tracer.start_span(
+        f"execute_tool {name}",
+        kind=SpanKind.INTERNAL,
+        attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name},
+        start_time=start_time,
+    )
+
+
+def record_tool_execution(
+    name: str, duration_s: float, error_type: str | None, span: trace.Span = trace.INVALID_SPAN
+) -> None:
+    """The metrics (and the run's recording) of one finished tool execution; ends ``span``. Never raises."""
+    telemetry = active_telemetry()
+    try:
+        attributes = {"gen_ai.agent.name": telemetry.agent_name(), "gen_ai.tool.name": name}
+        made = telemetry.instruments
+        made[contract.TOOL_CALLS].add(1, attributes)
+        made[contract.TOOL_DURATION].record(duration_s, attributes)
+        if error_type is not None:
+            made[contract.TOOL_ERRORS].add(1, {**attributes, "error.type": error_type})
+            span.set_attribute("error.type", error_type)
+            span.set_status(Status(StatusCode.ERROR, error_type))
+        span.end()
+        run = current_run()
+        if run is not None:
+            run.emit("tool", {"tool": name, "duration_s": duration_s, "error": error_type})
+    except Exception as error:
+        telemetry.internal_error("tool.end", error)
 
 
 @overload

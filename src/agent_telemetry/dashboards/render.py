@@ -71,28 +71,3 @@ def render(thresholds: Thresholds) -> dict[Path, str]:
     files[Path("provisioning/datasources/datasources.yaml")] = _yaml(datasources.provisioning())
     files[Path("provisioning/dashboards/dashboards.yaml")] = _yaml(dashboard_provider())
     return files
-
-
-def stale(files: dict[Path, str], root: Path) -> list[Path]:
-    """Files missing or different under `root`, and generated-looking files no longer generated."""
-    outdated = [
-        root / rel
-        for rel, text in files.items()
-        if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text
-    ]
-    extra = sorted(p for p in (root / "dashboards").glob("*.json") if p.relative_to(root) not in files)
-    return outdated + extra
-
-
-def write(files: dict[Path, str], root: Path) -> list[Path]:
-    written = []
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    for path in (root / "dashboards").glob("*.json"):
-        if path.relative_to(root) not in files:
-            path.unlink()  # a dashboard no longer generated would otherwise stay provisioned
-            written.append(path)
-    return written

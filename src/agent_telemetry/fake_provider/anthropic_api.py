@@ -40,6 +40,7 @@ def _tool_blocks(reply: Reply, ids: IdSource) -> list[dict[str, Any]]:
             "id": call.id or ids.next("toolu_"),
             "name": call.name,
             "input": dict(call.arguments),
+            **({"toolset_name": call.toolset} if call.toolset else {}),
         }
         for call in reply.tool_calls
     ]

@@ -60,6 +60,8 @@ class ToolCall:
     name: str
     arguments: Mapping[str, Any] = field(default_factory=dict)
     id: str | None = None  # None: a deterministic id from the server's counter
+    # Anthropic only: the toolset the call is for (``computer``); ``name`` is then the member.
+    toolset: str | None = None
 
     def arguments_json(self) -> str:
         return json.dumps(dict(self.arguments), separators=(",", ":"))

@@ -228,29 +228,32 @@ class Call:
         attributes = self._metric_attributes
         span = self.span
         recording = span.is_recording()
+        # Gathered into one set_attributes: the SDK validates and locks once instead of per attribute.
+        span_attributes: dict[str, AttributeValue] = {}
         telemetry.requests.add(1, attributes)
         telemetry.duration.record(elapsed, attributes)
         if self._first_token_at is not None:
             ttft = self._first_token_at - self._start
             telemetry.time_to_first_token.record(ttft, attributes)
-            if recording:
-                span.set_attribute(TIME_TO_FIRST_TOKEN, ttft)
+            span_attributes[TIME_TO_FIRST_TOKEN] = ttft
         error_type = None
         if self._error is not None:
             error_type = errors.classify(self._error)
             telemetry.request_errors.add(1, {**attributes, ERROR_TYPE: error_type})
+            span_attributes[ERROR_TYPE] = error_type
             if recording:
-                span.set_attribute(ERROR_TYPE, error_type)
                 span.set_status(Status(StatusCode.ERROR, type(self._error).__name__))
                 span.record_exception(self._error)
+        cost = self._record_usage_and_cost() if self.billing == BILLED else None
         if recording:
-            self._set_response_attributes(span)
+            if cost is not None:
+                span_attributes[COST_USD] = cost
+            self._add_response_attributes(span_attributes)
             if self._output_text is not None:
-                span.set_attribute(
-                    OUTPUT_MESSAGES,
-                    to_json_attribute([{"role": "assistant", "content": "".join(self._output_text)}]),
+                span_attributes[OUTPUT_MESSAGES] = to_json_attribute(
+                    [{"role": "assistant", "content": "".join(self._output_text)}]
                 )
-        cost = self._record_usage_and_cost(recording) if self.billing == BILLED else None
+            span.set_attributes(span_attributes)
         span.end()
         if self._run is not None:
             self._run.add_call(
@@ -269,28 +272,28 @@ class Call:
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
 
-    def _set_response_attributes(self, span: trace.Span) -> None:
+    def _add_response_attributes(self, span_attributes: dict[str, AttributeValue]) -> None:
         if self._response_model:
-            span.set_attribute(RESPONSE_MODEL, self._response_model)
+            span_attributes[RESPONSE_MODEL] = self._response_model
         if self._response_id:
-            span.set_attribute(RESPONSE_ID, self._response_id)
+            span_attributes[RESPONSE_ID] = self._response_id
         if self._finish_reasons:
-            span.set_attribute(FINISH_REASONS, self._finish_reasons)
+            span_attributes[FINISH_REASONS] = self._finish_reasons
         usage = self._usage
         if usage is not None:
             # The span follows semconv: input_tokens includes cached input. Metrics keep types disjoint.
-            span.set_attribute(
-                INPUT_TOKENS, usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+            span_attributes[INPUT_TOKENS] = (
+                usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
             )
-            span.set_attribute(OUTPUT_TOKENS, usage.output_tokens)
+            span_attributes[OUTPUT_TOKENS] = usage.output_tokens
             if usage.cache_read_tokens:
-                span.set_attribute(CACHE_READ_TOKENS, usage.cache_read_tokens)
+                span_attributes[CACHE_READ_TOKENS] = usage.cache_read_tokens
             if usage.cache_write_tokens:
-                span.set_attribute(CACHE_WRITE_TOKENS, usage.cache_write_tokens)
+                span_attributes[CACHE_WRITE_TOKENS] = usage.cache_write_tokens
             if usage.reasoning_tokens:
-                span.set_attribute(REASONING_TOKENS, usage.reasoning_tokens)
+                span_attributes[REASONING_TOKENS] = usage.reasoning_tokens
 
-    def _record_usage_and_cost(self, recording: bool) -> float | None:
+    def _record_usage_and_cost(self) -> float | None:
         telemetry = self._telemetry
         attributes = self._metric_attributes
         usage = self._usage
@@ -320,6 +323,4 @@ class Call:
                 price_book.warn_unpriced_once(self.provider, model)
             return None
         telemetry.cost.add(cost, attributes)
-        if recording:
-            self.span.set_attribute(COST_USD, cost)
         return cost

@@ -22,17 +22,21 @@ logger = logging.getLogger("agent_telemetry")
 
 @dataclass(frozen=True, slots=True)
 class MethodPatch:
+    """A method to wrap (or, with ``cls=None``, a function of the module)."""
+
     module: str
-    cls: str
+    cls: str | None
     method: str
-    operation: Operation
+    operation: Operation | None
     is_async: bool = False
-    # Builds the wrapper; by default the plain sync or async one.
-    wrapper_factory: Callable[[Telemetry, Operation], Callable[..., Any]] | None = None
+    # Builds the wrapper; by default the plain sync or async one of the operation.
+    wrapper_factory: Callable[[Telemetry, Any], Callable[..., Any]] | None = None
 
     def make_wrapper(self, telemetry: Telemetry) -> Callable[..., Any]:
-        factory = self.wrapper_factory or (async_wrapper if self.is_async else sync_wrapper)
-        return factory(telemetry, self.operation)
+        if self.wrapper_factory is not None:
+            return self.wrapper_factory(telemetry, self.operation)
+        assert self.operation is not None, "a patch without a wrapper factory needs an operation"
+        return (async_wrapper if self.is_async else sync_wrapper)(telemetry, self.operation)
 
 
 def build_telemetry(**kwargs: Any) -> Telemetry:
@@ -72,9 +76,9 @@ class SdkInstrumentor(BaseInstrumentor):
     def _apply_patches(self, **kwargs: Any) -> Telemetry:
         telemetry = build_telemetry(**kwargs)
         self._telemetry = telemetry
-        self._applied: list[tuple[type, str]] = []
+        self._applied: list[tuple[object, str]] = []
         for patch in self.patches:
-            owner = _find_class(patch.module, patch.cls)
+            owner = _find_owner(patch.module, patch.cls)
             if owner is None or not hasattr(owner, patch.method):
                 continue  # not in this version of the SDK
             wrapt.wrap_function_wrapper(owner, patch.method, patch.make_wrapper(telemetry))
@@ -91,10 +95,13 @@ class SdkInstrumentor(BaseInstrumentor):
         return getattr(self, "_telemetry", None)
 
 
-def _find_class(module_name: str, cls_name: str) -> type | None:
+def _find_owner(module_name: str, cls_name: str | None) -> object | None:
+    """The class (or, without a class name, the module) that holds a patched name; None if absent."""
     try:
         module = importlib.import_module(module_name)
     except ImportError:
         return None
+    if cls_name is None:
+        return module
     owner = getattr(module, cls_name, None)
     return owner if isinstance(owner, type) else None

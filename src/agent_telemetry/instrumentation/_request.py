@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,26 +12,58 @@ SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
 
 
-def numeric_params(
-    kwargs: Mapping[str, Any], params: Mapping[str, tuple[str, ...]]
-) -> dict[str, AttributeValue]:
-    """``{attribute: value}`` for each attribute whose first present keyword argument is a number.
+class NumericParams:
+    """Reads ``{attribute: value}`` from keyword arguments, for each attribute whose first present
+    keyword argument (in the given order of preference) is a number.
 
     The SDKs' "not given" sentinels and ``None`` are skipped; so are booleans, which are ints in Python.
+    Only the keyword arguments the call actually has are looked at: a call passes few of them.
     """
-    attributes: dict[str, AttributeValue] = {}
-    for attribute, names in params.items():
-        for name in names:
-            value = kwargs.get(name)
+
+    __slots__ = ("_names", "_preference")
+
+    def __init__(self, params: Mapping[str, tuple[str, ...]]) -> None:
+        self._preference = {
+            name: (attribute, rank) for attribute, names in params.items() for rank, name in enumerate(names)
+        }
+        self._names = frozenset(self._preference)
+
+    def __call__(self, kwargs: Mapping[str, Any]) -> dict[str, AttributeValue]:
+        attributes: dict[str, AttributeValue] = {}
+        ranks: dict[str, int] = {}
+        for name in self._names.intersection(kwargs):
+            value = kwargs[name]
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                attributes[attribute] = value
-                break
-    return attributes
+                attribute, rank = self._preference[name]
+                if rank < ranks.get(attribute, len(self._preference)):
+                    attributes[attribute] = value
+                    ranks[attribute] = rank
+        return attributes
+
+
+# client -> (the base URL object it was read from, its attributes). openai 3 computes ``base_url`` on
+# every access (~5 µs); the URL object the client stores only changes when the application sets another.
+_server_attributes: weakref.WeakKeyDictionary[Any, tuple[object, dict[str, AttributeValue]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def server_attributes(resource: object) -> dict[str, AttributeValue]:
     """``server.address`` and ``server.port`` of the client that a resource (``client.chat``) belongs to."""
     client = getattr(resource, "_client", None)
+    stored_url = getattr(client, "_base_url", None)
+    if stored_url is None:
+        return _read_server_attributes(client)
+    try:
+        cached = _server_attributes.get(client)
+        if cached is None or cached[0] is not stored_url:
+            cached = _server_attributes[client] = (stored_url, _read_server_attributes(client))
+    except TypeError:  # a client that cannot be weakly referenced: read every time
+        return _read_server_attributes(client)
+    return dict(cached[1])
+
+
+def _read_server_attributes(client: object) -> dict[str, AttributeValue]:
     url = getattr(client, "base_url", None)
     host = getattr(url, "host", None)
     if not host:

@@ -14,6 +14,7 @@ from opentelemetry.trace import TracerProvider
 from agent_telemetry import contract
 from agent_telemetry.config import Settings
 from agent_telemetry.context import current_agent_name
+from agent_telemetry.instrumentation._aggregation import deferred_histogram, summed_counter
 from agent_telemetry.instrumentation._labels import BoundedLabel
 from agent_telemetry.version import __version__
 
@@ -88,15 +89,9 @@ class Telemetry:
 
 def _instrument(meter: metrics.Meter, metric: contract.Metric) -> Any:
     if metric.kind is contract.Kind.COUNTER:
-        return meter.create_counter(metric.otel_name, unit=metric.unit, description=metric.description)
-    return meter.create_histogram(
-        metric.otel_name,
-        unit=metric.unit,
-        description=metric.description,
-        explicit_bucket_boundaries_advisory=list(
-            contract.BUCKETS.get(metric.otel_name, contract.DURATION_BUCKETS)
-        ),
-    )
+        return summed_counter(meter, metric.otel_name, metric.unit, metric.description)
+    boundaries = list(contract.BUCKETS.get(metric.otel_name, contract.DURATION_BUCKETS))
+    return deferred_histogram(meter, metric.otel_name, metric.unit, metric.description, boundaries)
 
 
 def _service_name() -> str:

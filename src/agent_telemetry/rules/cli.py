@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from agent_telemetry.generated import write_or_check
 from agent_telemetry.rules.config import DEFAULT_PROFILE, ThresholdsError, load_thresholds, profile_names
-from agent_telemetry.rules.render import render, stale, write
+from agent_telemetry.rules.render import render
 
 DEFAULT_THRESHOLDS = Path("prometheus/thresholds.yaml")
 DEFAULT_OUTPUT_DIR = Path("prometheus/rules")
@@ -42,14 +43,6 @@ def run_generate(args: argparse.Namespace) -> int:
     except ThresholdsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.check:
-        outdated = stale(files, args.output_dir)
-        for path in outdated:
-            print(f"stale: {path}", file=sys.stderr)
-        if outdated:
-            print("run: python -m agent_telemetry rules generate", file=sys.stderr)
-            return 1
-        return 0
-    for path in write(files, args.output_dir):
-        print(f"wrote {path}")
-    return 0
+    return write_or_check(
+        files, args.output_dir, check=args.check, regenerate="python -m agent_telemetry rules generate"
+    )

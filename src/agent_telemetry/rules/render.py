@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import yaml
 
@@ -46,28 +45,8 @@ def dump_groups(groups: Iterable[RuleGroup], profile: str) -> str:
 
 
 def render(thresholds: Thresholds, profile: str) -> dict[str, str]:
-    """File name -> content of every generated rule file."""
+    """File name (in the rules directory) -> content of every generated rule file."""
     return {
         RECORDING_FILE: dump_groups(recording_groups(thresholds), profile),
         ALERTS_FILE: dump_groups(alert_groups(thresholds), profile),
     }
-
-
-def write(files: dict[str, str], output_dir: Path) -> list[Path]:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in sorted(files.items()):
-        path = output_dir / name
-        path.write_text(content, encoding="utf-8")
-        written.append(path)
-    return written
-
-
-def stale(files: dict[str, str], output_dir: Path) -> list[Path]:
-    """Files under ``output_dir`` that are missing or differ from what would be generated."""
-    out = []
-    for name, content in sorted(files.items()):
-        path = output_dir / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != content:
-            out.append(path)
-    return out

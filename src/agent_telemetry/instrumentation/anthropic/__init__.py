@@ -18,6 +18,7 @@ from agent_telemetry.instrumentation._wrap import Operation
 from agent_telemetry.instrumentation.anthropic import _extract as x
 from agent_telemetry.instrumentation.anthropic import _native_spans
 from agent_telemetry.instrumentation.anthropic._stream_manager import stream_wrapper
+from agent_telemetry.instrumentation.anthropic._tool_runner import PATCHES as TOOL_RUNNER_PATCHES
 
 PROVIDER = "anthropic"
 
@@ -33,16 +34,19 @@ _MESSAGES = Operation(
 )
 _COUNT_TOKENS = Operation(PROVIDER, "count_tokens", x.read_request, x.read_nothing, billing=NOT_BILLED)
 
-PATCHES: tuple[MethodPatch, ...] = tuple(
-    MethodPatch(module, f"{prefix}Messages", method, op, is_async=bool(prefix), wrapper_factory=factory)
-    for prefix in ("", "Async")
-    for module in ("anthropic.resources.messages", "anthropic.resources.beta.messages")
-    for method, op, factory in (
-        ("create", _MESSAGES, None),
-        ("parse", _MESSAGES, None),
-        ("count_tokens", _COUNT_TOKENS, None),
-        ("stream", _MESSAGES, stream_wrapper),  # sync in both clients: it returns a manager
+PATCHES: tuple[MethodPatch, ...] = (
+    tuple(
+        MethodPatch(module, f"{prefix}Messages", method, op, is_async=bool(prefix), wrapper_factory=factory)
+        for prefix in ("", "Async")
+        for module in ("anthropic.resources.messages", "anthropic.resources.beta.messages")
+        for method, op, factory in (
+            ("create", _MESSAGES, None),
+            ("parse", _MESSAGES, None),
+            ("count_tokens", _COUNT_TOKENS, None),
+            ("stream", _MESSAGES, stream_wrapper),  # sync in both clients: it returns a manager
+        )
     )
+    + TOOL_RUNNER_PATCHES
 )
 
 

@@ -10,21 +10,23 @@ from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry.instrumentation._call import Call
 from agent_telemetry.instrumentation._content import image_bytes
-from agent_telemetry.instrumentation._request import model_param, numeric_params, server_attributes
+from agent_telemetry.instrumentation._request import NumericParams, model_param, server_attributes
 from agent_telemetry.instrumentation._streams import Observer
 from agent_telemetry.usage import Usage
 
-_REQUEST_PARAMS: dict[str, tuple[str, ...]] = {
-    "gen_ai.request.max_tokens": ("max_tokens",),
-    "gen_ai.request.temperature": ("temperature",),
-    "gen_ai.request.top_p": ("top_p",),
-    "gen_ai.request.top_k": ("top_k",),
-}
+_REQUEST_PARAMS = NumericParams(
+    {
+        "gen_ai.request.max_tokens": ("max_tokens",),
+        "gen_ai.request.temperature": ("temperature",),
+        "gen_ai.request.top_p": ("top_p",),
+        "gen_ai.request.top_k": ("top_k",),
+    }
+)
 
 
 def read_request(resource: object, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, AttributeValue]]:
     attributes = server_attributes(resource)
-    attributes.update(numeric_params(kwargs, _REQUEST_PARAMS))
+    attributes.update(_REQUEST_PARAMS(kwargs))
     return model_param(kwargs), attributes
 
 

@@ -9,6 +9,7 @@ from agent_telemetry.instrumentation._call import NOT_BILLED
 from agent_telemetry.instrumentation._instrumentor import MethodPatch, SdkInstrumentor
 from agent_telemetry.instrumentation._wrap import Operation
 from agent_telemetry.instrumentation.openai import _extract as x
+from agent_telemetry.instrumentation.openai._tool_runners import PATCHES as TOOL_RUNNER_PATCHES
 
 PROVIDER = "openai"
 
@@ -54,17 +55,20 @@ _CHAT_MODULE = "openai.resources.chat.completions"
 _RESPONSES_MODULE = "openai.resources.responses"
 _EMBEDDINGS_MODULE = "openai.resources.embeddings"
 
-PATCHES: tuple[MethodPatch, ...] = tuple(
-    MethodPatch(module, f"{prefix}{cls}", method, op, is_async=bool(prefix))
-    for prefix in ("", "Async")
-    for module, cls, method, op in (
-        (_CHAT_MODULE, "Completions", "create", _CHAT),
-        (_CHAT_MODULE, "Completions", "parse", _CHAT_PARSE),
-        (_RESPONSES_MODULE, "Responses", "create", _RESPONSES),
-        (_RESPONSES_MODULE, "Responses", "parse", _RESPONSES),
-        (_RESPONSES_MODULE, "Responses", "retrieve", _RESPONSES_RETRIEVE),
-        (_EMBEDDINGS_MODULE, "Embeddings", "create", _EMBEDDINGS),
+PATCHES: tuple[MethodPatch, ...] = (
+    tuple(
+        MethodPatch(module, f"{prefix}{cls}", method, op, is_async=bool(prefix))
+        for prefix in ("", "Async")
+        for module, cls, method, op in (
+            (_CHAT_MODULE, "Completions", "create", _CHAT),
+            (_CHAT_MODULE, "Completions", "parse", _CHAT_PARSE),
+            (_RESPONSES_MODULE, "Responses", "create", _RESPONSES),
+            (_RESPONSES_MODULE, "Responses", "parse", _RESPONSES),
+            (_RESPONSES_MODULE, "Responses", "retrieve", _RESPONSES_RETRIEVE),
+            (_EMBEDDINGS_MODULE, "Embeddings", "create", _EMBEDDINGS),
+        )
     )
+    + TOOL_RUNNER_PATCHES
 )
 
 

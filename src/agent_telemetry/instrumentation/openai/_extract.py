@@ -9,25 +9,27 @@ from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import image_bytes
-from agent_telemetry.instrumentation._request import model_param, numeric_params, server_attributes
+from agent_telemetry.instrumentation._request import NumericParams, model_param, server_attributes
 from agent_telemetry.instrumentation._streams import Observer
 from agent_telemetry.instrumentation._telemetry import Telemetry
 from agent_telemetry.instrumentation._wrap import raw_mode
 from agent_telemetry.usage import Usage
 
-_REQUEST_PARAMS: dict[str, tuple[str, ...]] = {
-    "gen_ai.request.max_tokens": ("max_completion_tokens", "max_tokens", "max_output_tokens"),
-    "gen_ai.request.temperature": ("temperature",),
-    "gen_ai.request.top_p": ("top_p",),
-    "gen_ai.request.frequency_penalty": ("frequency_penalty",),
-    "gen_ai.request.presence_penalty": ("presence_penalty",),
-    "gen_ai.request.seed": ("seed",),
-}
+_REQUEST_PARAMS = NumericParams(
+    {
+        "gen_ai.request.max_tokens": ("max_completion_tokens", "max_tokens", "max_output_tokens"),
+        "gen_ai.request.temperature": ("temperature",),
+        "gen_ai.request.top_p": ("top_p",),
+        "gen_ai.request.frequency_penalty": ("frequency_penalty",),
+        "gen_ai.request.presence_penalty": ("presence_penalty",),
+        "gen_ai.request.seed": ("seed",),
+    }
+)
 
 
 def read_request(resource: object, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, AttributeValue]]:
     attributes = server_attributes(resource)
-    attributes.update(numeric_params(kwargs, _REQUEST_PARAMS))
+    attributes.update(_REQUEST_PARAMS(kwargs))
     return model_param(kwargs), attributes
 
 
