@@ -94,15 +94,15 @@ def _pipeline_series() -> Iterator[tuple[str, dict[str, str], float, float]]:
     prw = {**COLLECTOR, "exporter": "prometheusremotewrite"}
     yield "up", COLLECTOR, 0, 1
     for name in ("accepted", "refused", "failed"):
-        yield f"otelcol_receiver_{name}_metric_points_total", otlp, 100 if name == "accepted" else 0, 0
+        yield f"otelcol_receiver_{name}_metric_points", otlp, 100 if name == "accepted" else 0, 0
     for name in ("sent", "send_failed", "enqueue_failed"):
-        yield f"otelcol_exporter_{name}_metric_points_total", prw, 100 if name == "sent" else 1, 0
+        yield f"otelcol_exporter_{name}_metric_points", prw, 100 if name == "sent" else 1, 0
     yield "otelcol_exporter_queue_size", prw, 0, 2
     yield "otelcol_exporter_queue_capacity", prw, 0, 1000
     for processor in ("memory_limiter", "batch"):
         labels = {**COLLECTOR, "processor": processor, "otel_signal": "metrics"}
-        yield "otelcol_processor_incoming_items_total", labels, 100, 0
-        yield "otelcol_processor_outgoing_items_total", labels, 100, 0
+        yield "otelcol_processor_incoming_items", labels, 100, 0
+        yield "otelcol_processor_outgoing_items", labels, 100, 0
     yield "prometheus_tsdb_head_samples_appended_total", PROMETHEUS, 5000, 0
     yield "prometheus_tsdb_head_series", PROMETHEUS, 0, 3000
     yield "prometheus_http_requests_total", {**PROMETHEUS, "handler": "/api/v1/write", "code": "204"}, 6, 0

@@ -41,8 +41,10 @@ def daily_budget_usd(budget: DailyBudget, spend_by_agent: str) -> str:
     return f"(\n  {overrides}\nor on ({c.AGENT})\n  {default}\n)"
 
 
-def _tokens(token_type: str) -> str:
-    return increase_sum(sel(c.TOKENS, "", f'{c.TOKEN_TYPE}="{token_type}"'))
+def _tokens(*token_types: str) -> str:
+    # One selector for all the types: a sum of per-type sums would be empty while one type (cache
+    # writes, which OpenAI-only fleets never have) has no series.
+    return increase_sum(sel(c.TOKENS, "", f'{c.TOKEN_TYPE}=~"{"|".join(token_types)}"'))
 
 
 def build(t: Thresholds) -> Dashboard:
@@ -158,12 +160,11 @@ def build(t: Thresholds) -> Dashboard:
         ),
         8,
     )
-    input_side = " + ".join(_tokens(kind) for kind in ("input", "cache_read", "cache_write"))
     grid.add(
         stat_panel(
             "Cache hit ratio",
             "Cache-read tokens / all input tokens (uncached, cache reads, cache writes) over the time range.",
-            Query(f"{_tokens('cache_read')}\n/\n({input_side})"),
+            Query(f"{_tokens('cache_read')}\n/\n{_tokens('input', 'cache_read', 'cache_write')}"),
             "percentunit",
         ),
         4,

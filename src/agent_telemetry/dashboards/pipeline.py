@@ -13,17 +13,19 @@ from agent_telemetry.dashboards.skeleton import dashboard
 from agent_telemetry.rules.config import Thresholds
 from agent_telemetry.rules.durations import seconds
 
-# Collector v0.162 internal telemetry, as its Prometheus reader exposes it (counters end in _total).
-ACCEPTED = "otelcol_receiver_accepted_metric_points_total"
-REFUSED = "otelcol_receiver_refused_metric_points_total"
-RECEIVER_FAILED = "otelcol_receiver_failed_metric_points_total"
-SENT = "otelcol_exporter_sent_metric_points_total"
-SEND_FAILED = "otelcol_exporter_send_failed_metric_points_total"
-ENQUEUE_FAILED = "otelcol_exporter_enqueue_failed_metric_points_total"
+# Collector internal telemetry. v0.162's Prometheus reader exposes counters without `_total`
+# (otelcol_receiver_accepted_metric_points), as the live stack shows; other releases and scrape
+# formats add it. Counters are therefore selected by name with an optional `_total`.
+ACCEPTED = "otelcol_receiver_accepted_metric_points"
+REFUSED = "otelcol_receiver_refused_metric_points"
+RECEIVER_FAILED = "otelcol_receiver_failed_metric_points"
+SENT = "otelcol_exporter_sent_metric_points"
+SEND_FAILED = "otelcol_exporter_send_failed_metric_points"
+ENQUEUE_FAILED = "otelcol_exporter_enqueue_failed_metric_points"
 QUEUE_SIZE = "otelcol_exporter_queue_size"
 QUEUE_CAPACITY = "otelcol_exporter_queue_capacity"
-PROCESSOR_IN = "otelcol_processor_incoming_items_total"
-PROCESSOR_OUT = "otelcol_processor_outgoing_items_total"
+PROCESSOR_IN = "otelcol_processor_incoming_items"
+PROCESSOR_OUT = "otelcol_processor_outgoing_items"
 
 # Prometheus and Alertmanager's own metrics (identical in Prometheus 2.42 and 3.x).
 SAMPLES_APPENDED = "prometheus_tsdb_head_samples_appended_total"
@@ -36,12 +38,19 @@ NOTIFICATIONS = "alertmanager_notifications_total"
 NOTIFICATIONS_FAILED = "alertmanager_notifications_failed_total"
 AM_ALERTS = "alertmanager_alerts"
 
+
+def collector_counter(name: str, matchers: str) -> str:
+    """A selector for a collector counter under either of its names, ``name`` or ``name_total``."""
+    return f'{{__name__=~"{name}(_total)?", {matchers}}}'
+
+
 # Prometheus drops a series from instant queries 5 minutes after its last sample (lookback delta).
 STALENESS_SECONDS = 300
 
 
 def build(t: Thresholds) -> Dashboard:
     job = f'job="{t.collector.job}"'
+    metric_items = f'{job}, otel_signal="metrics"'
     absent_after = STALENESS_SECONDS + seconds(t.telemetry_absent.for_)
     grid = Grid()
 
@@ -79,7 +88,7 @@ def build(t: Thresholds) -> Dashboard:
             "Metric points the collector's receivers accepted, per second.",
             [
                 Query(
-                    f"sum by (receiver, transport) (rate({ACCEPTED}{{{job}}}[{RATE}]))",
+                    f"sum by (receiver, transport) (rate({collector_counter(ACCEPTED, job)}[{RATE}]))",
                     "{{receiver}} {{transport}}",
                 )
             ],
@@ -94,11 +103,17 @@ def build(t: Thresholds) -> Dashboard:
             "failed in a receiver, or dropped inside a processor (in - out). CollectorDroppingData fires "
             "when any is above 0.",
             [
-                Query(f"sum by (receiver) (rate({REFUSED}{{{job}}}[{RATE}]))", "refused {{receiver}}"),
-                Query(f"sum by (receiver) (rate({RECEIVER_FAILED}{{{job}}}[{RATE}]))", "failed {{receiver}}"),
                 Query(
-                    f'sum by (processor) (rate({PROCESSOR_IN}{{{job}, otel_signal="metrics"}}[{RATE}]))\n-\n'
-                    f'sum by (processor) (rate({PROCESSOR_OUT}{{{job}, otel_signal="metrics"}}[{RATE}]))',
+                    f"sum by (receiver) (rate({collector_counter(REFUSED, job)}[{RATE}]))",
+                    "refused {{receiver}}",
+                ),
+                Query(
+                    f"sum by (receiver) (rate({collector_counter(RECEIVER_FAILED, job)}[{RATE}]))",
+                    "failed {{receiver}}",
+                ),
+                Query(
+                    f"sum by (processor) (rate({collector_counter(PROCESSOR_IN, metric_items)}[{RATE}]))\n-\n"
+                    f"sum by (processor) (rate({collector_counter(PROCESSOR_OUT, metric_items)}[{RATE}]))",
                     "dropped {{processor}}",
                 ),
             ],
@@ -113,12 +128,15 @@ def build(t: Thresholds) -> Dashboard:
             "Points exported to Prometheus",
             "Sent, failed to send, and failed to enqueue, per exporter.",
             [
-                Query(f"sum by (exporter) (rate({SENT}{{{job}}}[{RATE}]))", "sent {{exporter}}"),
                 Query(
-                    f"sum by (exporter) (rate({SEND_FAILED}{{{job}}}[{RATE}]))", "send failed {{exporter}}"
+                    f"sum by (exporter) (rate({collector_counter(SENT, job)}[{RATE}]))", "sent {{exporter}}"
                 ),
                 Query(
-                    f"sum by (exporter) (rate({ENQUEUE_FAILED}{{{job}}}[{RATE}]))",
+                    f"sum by (exporter) (rate({collector_counter(SEND_FAILED, job)}[{RATE}]))",
+                    "send failed {{exporter}}",
+                ),
+                Query(
+                    f"sum by (exporter) (rate({collector_counter(ENQUEUE_FAILED, job)}[{RATE}]))",
                     "enqueue failed {{exporter}}",
                 ),
             ],

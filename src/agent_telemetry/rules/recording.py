@@ -15,8 +15,8 @@ from agent_telemetry.rules.promql import RecordingRule, RuleGroup, le_regex, mat
 A = names.AGENT
 
 # Collector self-metrics that mean metric points were lost, by the `reason` label we give them.
-# Each is read with and without `_total`: the collector's Prometheus exporter adds it to counters in
-# current releases (v0.16x); older releases exposed the bare name. `processor_*` are the deprecated
+# Each is read with and without `_total`: v0.162's Prometheus reader exposes the bare name (the live
+# stack shows it); other releases and scrape formats add `_total`. `processor_*` are the deprecated
 # processorhelper counters (memory_limiter still reports `refused` in v0.16x).
 COLLECTOR_LOSS_METRICS: tuple[tuple[str, str], ...] = (
     ("receiver_refused", "otelcol_receiver_refused_metric_points"),

@@ -5,6 +5,8 @@ it inside ``computer_action`` (so agent_action_duration_seconds gets its real du
 takes a screenshot and sends it back as a base64 PNG in a ``tool_result`` block. agent-telemetry
 counts the requested actions and the screenshots (count and size, never content) by itself.
 It is the agent of the latency-spike scenario: image-heavy calls are the ones a slow provider hurts.
+Now and then the model refuses a step (a payment confirmation on screen): the run fails there, and
+agent-telemetry counts the step as blocked (agent_actions_blocked_total{reason="refusal"}).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ TASKS = (
     "Find the failing build in the CI dashboard and copy its log link.",
 )
 DONE = "Done. The task is complete; the last screenshot shows the result."
+REFUSAL = "I can't continue: the screen asks me to confirm a payment, which I won't do on your behalf."
+REFUSE_EVERY = 12  # every 12th task, from the 5th on (deterministic: the end-to-end tests rely on it)
+REFUSE_FIRST = 5
 
 
 class ComputerUseAgent(Agent):
@@ -47,6 +52,7 @@ class ComputerUseAgent(Agent):
             base_url=context.link.anthropic_base_url, api_key="demo", max_retries=0, timeout=60.0
         )
         self._frame = 0
+        self._tasks = 0
 
     def close(self) -> None:
         self.client.close()
@@ -74,16 +80,20 @@ class ComputerUseAgent(Agent):
     def task(self) -> None:
         task = self.rng.choice(TASKS)
         plan = self._plan()
+        self._tasks += 1
+        refuses = self._tasks % REFUSE_EVERY == REFUSE_FIRST % REFUSE_EVERY
+        refuse_at = self.rng.randrange(1, len(plan)) if refuses else None
         with self.run(max_steps=len(plan) + 3) as run:
             messages: list[dict[str, Any]] = [{"role": "user", "content": task}]
             for step in range(len(plan) + 1):
                 # Screenshots are a few tokens here (small PNGs); the system prompt and tool are cached.
                 usage = self.usage("anthropic", 150 + 120 * step, 60, cached=1500)
-                reply = (
-                    Reply(computer_actions=(plan[step],), usage=usage)
-                    if step < len(plan)
-                    else Reply(text=DONE, usage=usage)
-                )
+                if step == refuse_at:
+                    reply = Reply(text=REFUSAL, finish_reason="refusal", usage=usage)
+                elif step < len(plan):
+                    reply = Reply(computer_actions=(plan[step],), usage=usage)
+                else:
+                    reply = Reply(text=DONE, usage=usage)
                 message = self.llm(
                     "anthropic",
                     COMPUTER_USE_MODEL,
@@ -96,6 +106,9 @@ class ComputerUseAgent(Agent):
                         betas=[BETA],
                     ),
                 )
+                if message.stop_reason == "refusal":
+                    run.status = "failure"
+                    return
                 uses = [block for block in message.content if block.type == "tool_use"]
                 if not uses:
                     break
