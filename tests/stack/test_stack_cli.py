@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from agent_telemetry.stack.process import is_running
 from agent_telemetry.stack.readiness import http_ok
@@ -37,16 +38,17 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
         assert http_ok(f"{urls['prometheus']}/-/ready")
         assert http_ok(f"{urls['alertmanager']}/-/ready")
         assert http_ok(urls["collector_health"])
+        assert urls["alert_log"] == str(tmp_path / "state" / "alerts.log")
 
         state = json.loads((tmp_path / "state" / "stack.json").read_text())
         pids = {s["name"]: s["pid"] for s in state["services"]}
-        assert set(pids) == {"otel-collector", "prometheus", "alertmanager"}
+        assert set(pids) == {"alert-log", "otel-collector", "prometheus", "alertmanager"}
         for name in ("otel-collector", "prometheus", "alertmanager"):
             assert (tmp_path / "state" / f"{name}.log").stat().st_size > 0
 
         status = _cli("status", "--state-dir", state_dir)
         assert status.returncode == 0
-        assert status.stdout.count(": running") == 3
+        assert status.stdout.count(": running") == 4
 
         again = _cli("up", "--state-dir", state_dir, "--free-ports")
         assert again.returncode == 1
@@ -55,7 +57,7 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
         down = _cli("down", "--state-dir", state_dir)
     assert down.returncode == 0, down.stderr
     assert "stack stopped" in down.stdout
-    assert "killed" not in down.stdout  # all three stop on SIGTERM
+    assert "killed" not in down.stdout  # all four stop on SIGTERM
     assert not [name for name, pid in pids.items() if is_running(pid)]
     assert not http_ok(f"{urls['prometheus']}/-/ready")
     assert not (tmp_path / "state" / "stack.json").exists()
@@ -76,3 +78,21 @@ def test_missing_binaries_are_named_with_how_to_get_them(tmp_path):
     assert "missing: prometheus-alertmanager" in result.stderr
     assert "apt-get update && apt-get install -y prometheus prometheus-alertmanager" in result.stderr
     assert not (tmp_path / "state" / "stack.json").exists()
+
+
+def test_up_points_every_alertmanager_webhook_at_its_alert_log(tmp_path, collector_binary):
+    state_dir = tmp_path / "state"
+    try:
+        up = _cli("up", "--state-dir", str(state_dir), "--free-ports")
+        assert up.returncode == 0, up.stderr
+        port = json.loads((state_dir / "stack.json").read_text())["ports"]["alert_log"]
+        rendered = yaml.safe_load((state_dir / "alertmanager.yml").read_text())
+        webhooks = {
+            config["url"]
+            for receiver in rendered["receivers"]
+            for config in receiver.get("webhook_configs", [])
+        }
+        assert webhooks == {f"http://127.0.0.1:{port}/alerts", f"http://127.0.0.1:{port}/heartbeat"}
+        assert http_ok(f"http://127.0.0.1:{port}/-/ready")
+    finally:
+        _cli("down", "--state-dir", str(state_dir))

@@ -21,6 +21,7 @@ _PORT_OPTIONS: tuple[tuple[str, str], ...] = (
     ("--alertmanager-port", "alertmanager"),
     ("--collector-metrics-port", "collector_metrics"),
     ("--health-check-port", "health_check"),
+    ("--alert-log-port", "alert_log"),
 )
 
 
@@ -41,7 +42,11 @@ def register(subparsers: Any) -> None:
             option, dest=field, type=int, default=getattr(defaults, field), help="(default: %(default)s)"
         )
     up.add_argument("--free-ports", action="store_true", help="pick free ports instead of the options above")
-    up.add_argument("--webhook-url", help="URL Alertmanager's webhook receivers post to")
+    up.add_argument(
+        "--webhook-url",
+        help="URL Alertmanager's webhook receivers post to ({path} is replaced by the committed path); "
+        "default: a receiver of the stack's own that writes <state dir>/alerts.log",
+    )
     up.add_argument("--traces-endpoint", help="OTLP/HTTP base URL the collector sends traces to")
     up.add_argument("--evaluation-interval", help="override Prometheus's global evaluation_interval, e.g. 1s")
     up.add_argument("--scrape-interval", help="override Prometheus's global scrape_interval, e.g. 1s")
@@ -83,6 +88,7 @@ def run_up(args: argparse.Namespace) -> int:
             evaluation_interval=args.evaluation_interval,
             scrape_interval=args.scrape_interval,
             ready_timeout=args.timeout,
+            alert_log=True,  # used only without --webhook-url
         )
     except MissingBinariesError as exc:
         print(f"stack up: cannot start, binaries are missing:\n{exc}", file=sys.stderr)

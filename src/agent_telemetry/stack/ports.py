@@ -18,6 +18,7 @@ class Ports:
     alertmanager: int = 9093
     collector_metrics: int = 8888
     health_check: int = 13133
+    alert_log: int = 9099  # the native stand-in webhook receiver (stack up without --webhook-url)
 
     @classmethod
     def free(cls) -> Ports:

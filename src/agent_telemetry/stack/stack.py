@@ -9,6 +9,7 @@ Prometheus and Alertmanager run copies rendered into the state dir (see ``render
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from agent_telemetry.stack.readiness import NotReadyError, wait_ready
 from agent_telemetry.stack.state import ServiceState, StackState
 
 DEFAULT_STATE_DIR = Path(".stack")
+ALERT_LOG_FILE = "alerts.log"
 
 
 class StackError(RuntimeError):
@@ -62,6 +64,21 @@ def _collector_env(ports: Ports, traces_endpoint: str | None) -> dict[str, str]:
     if traces_endpoint:
         env["TRACES_OTLP_HTTP_ENDPOINT"] = traces_endpoint
     return env
+
+
+def _alert_log_launch(state_dir: Path, ports: Ports) -> _Launch:
+    """The receiver that writes Alertmanager's notifications to <state dir>/alerts.log."""
+    return _Launch(
+        "alert-log",
+        [
+            sys.executable,
+            "-m",
+            "agent_telemetry.stack.alert_log",
+            f"--port={ports.alert_log}",
+            f"--file={state_dir / ALERT_LOG_FILE}",
+        ],
+        f"http://{HOST}:{ports.alert_log}/-/ready",
+    )
 
 
 def _launches(
@@ -159,8 +176,12 @@ class Stack:
         ready_timeout: float = 60.0,
         rules_dir: Path | None = None,
         alertmanager_route_timings: Mapping[str, str] | None = None,
+        alert_log: bool = False,
     ) -> Stack:
         """Start all three and wait until each is ready; on any failure stop what was started.
+
+        ``alert_log`` (without ``webhook_url``): also run a receiver that writes every notification to
+        <state dir>/alerts.log, and point Alertmanager's webhook receivers at it.
 
         For tests: ``rules_dir`` makes Prometheus load ``<rules_dir>/*.yml`` instead of the committed
         prometheus/rules (e.g. rules generated with ``--profile test``); ``alertmanager_route_timings``
@@ -173,7 +194,13 @@ class Stack:
         state_dir.mkdir(parents=True, exist_ok=True)
         if (running := cls.load(state_dir)) and any(running.status().values()):
             raise StackError(f"a stack is already running from {state_dir}; run `stack down` first")
-        launches = _launches(
+        extra: list[_Launch] = []
+        urls = stack_urls(ports)
+        if alert_log and webhook_url is None:
+            extra.append(_alert_log_launch(state_dir, ports))
+            webhook_url = f"http://{HOST}:{ports.alert_log}{{path}}"  # keeps /alerts, /heartbeat
+            urls["alert_log"] = str(state_dir / ALERT_LOG_FILE)
+        launches = extra + _launches(
             files,
             binaries,
             state_dir,
@@ -186,7 +213,7 @@ class Stack:
             alertmanager_route_timings,
         )
         services: list[ServiceState] = []
-        stack = cls(state_dir, StackState(ports, stack_urls(ports), services))
+        stack = cls(state_dir, StackState(ports, urls, services))
         try:
             for launch in launches:
                 log = state_dir / f"{launch.name}.log"
