@@ -51,6 +51,13 @@ METHOD = f"""## How this is measured
   contender runs in its own fresh interpreter. The anthropic SDK makes its own (non-recording, no
   global provider here) span per call in the bare client; ours switches it off (documented behaviour),
   peers leave it on.
+- Every measured block, bare and instrumented, ends with a metrics collection
+  (`InMemoryMetricReader.get_metrics_data()`) inside the timing: work an instrumentation leaves for
+  collection time (ours sums counters in-process and hands histogram values to the SDK then) is
+  counted, and the collection's own cost cancels out of each pair.
+- **reference: one empty SDK span per call** is not a peer: a `wrapt` wrapper that makes one empty
+  span, current during the call, and nothing else. It is the floor for any instrumentation that
+  makes a span per call, measured in the same run.
 - Targets: ≤ {TARGET_CALL_US:.0f} µs per non-streaming call, ≤ {TARGET_CHUNK_US} µs per stream chunk.
 """
 

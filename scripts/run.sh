@@ -5,6 +5,8 @@
 # The stack runs with Docker Compose where a Docker engine answers (collector, Prometheus,
 # Alertmanager, Grafana, Jaeger), natively otherwise (collector, Prometheus, Alertmanager, and an
 # alert log standing in for Slack/PagerDuty). AGENT_TELEMETRY_STACK=native|compose forces one.
+# AGENT_TELEMETRY_RULES_PROFILE=test (native only) loads the test profile's rules: windows of 1-2
+# minutes, so each scenario's alert fires within a minute or two instead of 6-50 minutes.
 # Extra arguments go to `agent-telemetry demo` (e.g. --scenario rate-limit-storm --duration 10m).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +34,12 @@ if [ "$mode" = compose ]; then
   echo "  Traces (Jaeger) http://127.0.0.1:16686"
 else
   $cli stack down --state-dir .stack >/dev/null 2>&1 || true
-  $cli stack up --state-dir .stack
+  rules=()
+  if [ -n "${AGENT_TELEMETRY_RULES_PROFILE:-}" ]; then
+    $cli rules generate --profile "$AGENT_TELEMETRY_RULES_PROFILE" --output-dir .stack/rules >/dev/null
+    rules=(--rules-dir .stack/rules)
+  fi
+  $cli stack up --state-dir .stack "${rules[@]}"
   trap '$cli stack down --state-dir .stack' EXIT
   echo
   echo "Where to look:"

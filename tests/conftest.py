@@ -46,6 +46,18 @@ models:
 """
 
 
+def metric_points(reader: InMemoryMetricReader, name: str) -> list[tuple[dict[str, Any], Any]]:
+    """(attributes, point) of every data point of the metric ``name``, collected now."""
+    data = reader.get_metrics_data()
+    points: list[tuple[dict[str, Any], Any]] = []
+    for resource_metrics in data.resource_metrics if data else ():
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                if metric.name == name:
+                    points.extend((dict(p.attributes), p) for p in metric.data.data_points)
+    return points
+
+
 @dataclass
 class Recorded:
     """What the instrumentation recorded, with lookups that read like the assertions they serve."""
@@ -61,14 +73,7 @@ class Recorded:
         return span
 
     def points(self, name: str) -> list[tuple[dict[str, Any], Any]]:
-        data = self.reader.get_metrics_data()
-        points: list[tuple[dict[str, Any], Any]] = []
-        for resource_metrics in data.resource_metrics if data else ():
-            for scope_metrics in resource_metrics.scope_metrics:
-                for metric in scope_metrics.metrics:
-                    if metric.name == name:
-                        points.extend((dict(p.attributes), p) for p in metric.data.data_points)
-        return points
+        return metric_points(self.reader, name)
 
     def value(self, name: str, **attributes: str) -> float:
         """The sum of a counter's points whose attributes include ``attributes`` (dots as underscores)."""

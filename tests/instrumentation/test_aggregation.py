@@ -11,19 +11,9 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from agent_telemetry.instrumentation import _aggregation
 from agent_telemetry.instrumentation._aggregation import deferred_histogram, summed_counter
+from tests.conftest import metric_points
 
 LABELS = {"gen_ai.agent.name": "a", "gen_ai.provider.name": "openai"}
-
-
-def points(reader: InMemoryMetricReader, name: str) -> list[tuple[dict[str, Any], Any]]:
-    data = reader.get_metrics_data()
-    found = []
-    for resource_metrics in data.resource_metrics if data else ():
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                if metric.name == name:
-                    found.extend((dict(p.attributes), p) for p in metric.data.data_points)
-    return found
 
 
 @pytest.fixture
@@ -46,7 +36,7 @@ def test_a_counter_reports_the_running_sum_per_attribute_set(
     counter.add(3, LABELS)
     counter.add(7, {**LABELS, "gen_ai.provider.name": "anthropic"})
 
-    assert sorted((attrs["gen_ai.provider.name"], p.value) for attrs, p in points(reader, "c")) == [
+    assert sorted((attrs["gen_ai.provider.name"], p.value) for attrs, p in metric_points(reader, "c")) == [
         ("anthropic", 7),
         ("openai", 5),
     ]
@@ -55,10 +45,10 @@ def test_a_counter_reports_the_running_sum_per_attribute_set(
 def test_a_counter_is_monotonic_and_cumulative(meter: Any, reader: InMemoryMetricReader) -> None:
     counter = summed_counter(meter, "c", "1", "")
     counter.add(1, LABELS)
-    points(reader, "c")
+    metric_points(reader, "c")
     counter.add(1, LABELS)
 
-    ((_, point),) = points(reader, "c")
+    ((_, point),) = metric_points(reader, "c")
     metric = reader.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics[0]
     assert (point.value, metric.data.is_monotonic) == (2, True)
 
@@ -68,7 +58,7 @@ def test_the_same_labels_in_another_order_are_one_series(meter: Any, reader: InM
     counter.add(1, {"x": "1", "y": "2"})
     counter.add(1, {"y": "2", "x": "1"})
 
-    assert [(attrs, p.value) for attrs, p in points(reader, "c")] == [({"x": "1", "y": "2"}, 2)]
+    assert [(attrs, p.value) for attrs, p in metric_points(reader, "c")] == [({"x": "1", "y": "2"}, 2)]
 
 
 def test_registering_a_counter_again_on_the_same_meter_shares_its_sums(
@@ -79,7 +69,7 @@ def test_registering_a_counter_again_on_the_same_meter_shares_its_sums(
     second = summed_counter(meter, "c", "1", "")
     second.add(1, LABELS)
 
-    assert (second is first, [p.value for _, p in points(reader, "c")]) == (True, [2])
+    assert (second is first, [p.value for _, p in metric_points(reader, "c")]) == (True, [2])
 
 
 def test_histogram_values_reach_the_reader_at_collection(meter: Any, reader: InMemoryMetricReader) -> None:
@@ -88,7 +78,7 @@ def test_histogram_values_reach_the_reader_at_collection(meter: Any, reader: InM
     for value in (0.5, 5.0, 50.0):
         histogram.record(value, LABELS)
 
-    ((_, point),) = points(reader, "h")
+    ((_, point),) = metric_points(reader, "h")
     assert (point.count, point.sum, list(point.bucket_counts)) == (3, 55.5, [1, 1, 1])
 
 
@@ -114,5 +104,5 @@ def test_counts_made_before_a_meter_provider_is_set_continue_after_it_is(
     late = summed_counter(real_provider.get_meter("test"), "c", "1", "")
     late.add(1, LABELS)
 
-    assert (late is early, [p.value for _, p in points(reader, "c")]) == (True, [2])
+    assert (late is early, [p.value for _, p in metric_points(reader, "c")]) == (True, [2])
     real_provider.shutdown()

@@ -53,7 +53,7 @@ delay.
   growing 8k tokens a step, the report by claude-opus-4-1-20250805, no think time (twice the pace):
   about 10 USD a minute. The run budget (``max_cost_usd=3``) stops the longest loops (status
   ``budget_exceeded``). AgentDailyBudgetWarning after ~9 min, AgentDailyBudgetExceeded ~10 min;
-  AgentCostSpike ~16 min, but only with over an hour of normal history (see below).
+  AgentCostSpike ~16 min, but only with over two hours of normal history (see below).
 - ``tool-failures`` (support-agent): 45% of ``lookup_order`` executions raise
   ``OrderServiceTimeout`` (the model gets the error and answers anyway). AgentToolErrorRate after
   ~19 min.
@@ -61,23 +61,26 @@ delay.
   AgentQualityDrift after ~50 min, but only with over 65 min of normal history (see below).
 
 Baselines. AgentCostSpike compares the last hour's spend with the hourly rate over the previous week
-*excluding the last hour*, and AgentQualityDrift compares the last hour's mean score with the week
-before it (and needs 100 scores there). On a fresh system there is no baseline yet, so the cost
-spike shows up first as the daily-budget alerts (the runaway loop spends 40 USD, 80% of the default
-budget, within about 4 minutes). To see AgentCostSpike or AgentQualityDrift, run normal traffic for
-over an hour first::
+*excluding the last hour*, counting only hours the agent spent through in full (its first hour, a
+ramp-up from zero, would make a baseline far below its normal spend); AgentQualityDrift compares the
+last hour's mean score with the week before it (and needs 100 scores there). On a fresh system there
+is no baseline yet, so the cost spike shows up first as the daily-budget alerts (the runaway loop
+spends 40 USD, 80% of the default budget, within about 4 minutes). To see AgentCostSpike or
+AgentQualityDrift, run normal traffic first, over two hours and over an hour::
 
-    agent-telemetry demo --schedule normal:70m,cost-spike:20m,normal:30m
+    agent-telemetry demo --schedule normal:130m,cost-spike:20m,normal:30m
     agent-telemetry demo --schedule normal:70m,quality-drop:60m,normal:30m
 
 A long latency spike also trips the slower latency SLO burn-rate alerts (25% slow calls burn a 5%
 budget at 5x: the 1d/2h window after about 3 h). Alerts resolve a few minutes after their scenario
 ends (once the window no longer holds the fault); the daily-budget ones only after 24 hours.
 
-With rules from the ``test`` profile (``agent-telemetry rules generate --profile test``: 1-2 min
-windows, ``for: 0s``), each alert fires within about a minute or two of its scenario, the cost
-spike and quality drift after only 3 minutes of normal history; note that profile's daily budget
-of 0.01 USD trips AgentDailyBudget* for every agent, even on normal traffic.
+With rules from the ``test`` profile (``AGENT_TELEMETRY_RULES_PROFILE=test scripts/run.sh``, or
+``agent-telemetry rules generate --profile test --output-dir DIR`` then ``agent-telemetry stack up
+--rules-dir DIR``: 1-2 min windows, ``for: 0s``), each alert fires within a minute or so of its
+scenario (measured: see the README), the cost spike and quality drift after 2.5 minutes of normal
+history; note that profile's daily budget of 0.01 USD trips AgentDailyBudget* for every agent, even
+on normal traffic.
 
 Providers
 ---------

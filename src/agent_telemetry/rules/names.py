@@ -69,6 +69,10 @@ def cost_rate(window: str) -> str:
     return f"{AGENT}:agent_cost_usd:rate{window}"
 
 
+def cost_rate_full_window(window: str) -> str:
+    return f"{AGENT}:agent_cost_usd:rate{window}_full_window"
+
+
 def cost_rate_baseline_avg(window: str, baseline: str) -> str:
     return f"{AGENT}:agent_cost_usd:avg_over_time{baseline}_rate{window}"
 

@@ -106,16 +106,21 @@ def cost_group(t: Thresholds) -> RuleGroup:
     cost = contract.COST.prometheus_name
     w, baseline = t.cost_spike.window, t.cost_spike.baseline
     spend = names.cost_rate(w)
+    full = names.cost_rate_full_window(w)
     rules = (
         RecordingRule(names.cost_increase_1d(), f"sum by ({A}) (increase({cost}[1d]))"),
         RecordingRule(names.daily_budget(), _daily_budget_expr(t)),
         RecordingRule(spend, _sum_rate(cost, "", w)),
+        # The rate only once the agent has spent for a whole window: over an agent's first window the
+        # rate ramps up from 0, and a baseline made of those values would sit far below its normal
+        # spend (a steady new agent would "spike" as soon as its baseline began).
+        RecordingRule(full, f"{spend}\nand on ({A})\nsum by ({A}) ({cost} offset {w})\n"),
         # The baseline ends where the current window starts, so a spike does not raise its own bar.
         RecordingRule(
-            names.cost_rate_baseline_avg(w, baseline), f"avg_over_time({spend}[{baseline}] offset {w})"
+            names.cost_rate_baseline_avg(w, baseline), f"avg_over_time({full}[{baseline}] offset {w})"
         ),
         RecordingRule(
-            names.cost_rate_baseline_stddev(w, baseline), f"stddev_over_time({spend}[{baseline}] offset {w})"
+            names.cost_rate_baseline_stddev(w, baseline), f"stddev_over_time({full}[{baseline}] offset {w})"
         ),
     )
     return RuleGroup("agent-telemetry.cost.rules", rules)

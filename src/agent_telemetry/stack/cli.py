@@ -50,6 +50,12 @@ def register(subparsers: Any) -> None:
     up.add_argument("--traces-endpoint", help="OTLP/HTTP base URL the collector sends traces to")
     up.add_argument("--evaluation-interval", help="override Prometheus's global evaluation_interval, e.g. 1s")
     up.add_argument("--scrape-interval", help="override Prometheus's global scrape_interval, e.g. 1s")
+    up.add_argument(
+        "--rules-dir",
+        type=Path,
+        help="load <DIR>/*.yml instead of prometheus/rules, e.g. rules generated with "
+        "`agent-telemetry rules generate --profile test --output-dir DIR` (alerts within a minute or two)",
+    )
     up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for readiness (default: 60)")
     up.set_defaults(handler=run_up)
 
@@ -88,6 +94,7 @@ def run_up(args: argparse.Namespace) -> int:
             evaluation_interval=args.evaluation_interval,
             scrape_interval=args.scrape_interval,
             ready_timeout=args.timeout,
+            rules_dir=args.rules_dir,
             alert_log=True,  # used only without --webhook-url
         )
     except MissingBinariesError as exc:

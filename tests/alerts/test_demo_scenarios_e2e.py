@@ -1,0 +1,148 @@
+"""The demo's fault scenarios trip their alerts: ``agent-telemetry demo`` (real SDKs, our instrumentation,
+OTLP) runs one schedule through every scenario into the test-profile stack, and each scenario's alert
+must become active in Prometheus within the time the README and the demo's docs promise.
+
+Prometheus's alert state is read, not the webhook: the test profile's 0.01 USD daily budget makes
+AgentDailyBudgetExceeded (critical) fire for every demo agent, which rightly mutes their warnings in
+Alertmanager; the notification path itself is covered by test_alerting_e2e.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+
+from tests.alerts.harness import AGENT, Detection, prometheus_alerts
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+# (scenario, seconds). Normal traffic first: AgentCostSpike and AgentQualityDrift compare with a
+# baseline that ends 2 minutes ago (test profile), so they need that much history.
+SCHEDULE: tuple[tuple[str, int], ...] = (
+    ("normal", 150),
+    ("cost-spike", 30),
+    ("quality-drop", 90),
+    ("rate-limit-storm", 30),
+    ("tool-failures", 40),
+    ("latency-spike", 75),
+)
+RATE = "4"  # LLM calls per second for the fleet
+
+
+@dataclass(frozen=True)
+class Expected:
+    alert: str
+    agent: str
+    within_s: float  # from the start of the scenario, with the test profile's rules
+
+
+# The documented promise (README, "Scenarios and the alerts they trip"; test profile).
+EXPECTED: dict[str, Expected] = {
+    "cost-spike": Expected("AgentCostSpike", "research-agent", 30),
+    "quality-drop": Expected("AgentQualityDrift", "research-agent", 90),
+    "rate-limit-storm": Expected("AgentRateLimitStorm", "support-agent", 30),
+    "tool-failures": Expected("AgentToolErrorRate", "support-agent", 40),
+    # 11 s calls slow the agent down: P95 passes 10 s once ~5% of the minute's calls were slow.
+    "latency-spike": Expected("AgentHighLatencyP95", "computer-use-agent", 75),
+}
+# On normal traffic only the test profile's tiny daily budget may fire (and the Watchdog, always).
+ALLOWED_ON_NORMAL_TRAFFIC = {"Watchdog", "AgentDailyBudgetWarning", "AgentDailyBudgetExceeded"}
+
+
+@dataclass
+class DemoRun:
+    started_at: float
+    first_active: dict[tuple[str, str], float]  # (alertname, agent) -> when it first became active
+
+    def phase_start(self, scenario: str) -> float:
+        offset = 0
+        for name, seconds in SCHEDULE:
+            if name == scenario:
+                return self.started_at + offset
+            offset += seconds
+        raise KeyError(scenario)
+
+
+def _active_at(alert: dict) -> float:
+    return datetime.fromisoformat(alert["activeAt"].replace("Z", "+00:00")).timestamp()
+
+
+@pytest.fixture(scope="module")
+def demo_run(alert_stack, used_agents: set[str], tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    agents = {expected.agent for expected in EXPECTED.values()}
+    assert not agents & used_agents, "the demo's agents must not share alerts with another test's"
+    used_agents.update(agents)
+    prices = tmp_path_factory.mktemp("demo-prices") / "prices.yaml"
+    prices.write_text("models: []\n")  # the demo's real prices (genai-prices), as users run it
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))},
+        "OTEL_SERVICE_NAME": "demo-scenarios",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": alert_stack.otlp_http,
+        "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+        "AGENT_TELEMETRY_PRICES": str(prices),
+    }
+    schedule = ",".join(f"{name}:{seconds}s" for name, seconds in SCHEDULE)
+    total = sum(seconds for _, seconds in SCHEDULE)
+    log = tmp_path_factory.mktemp("demo") / "demo.log"
+    started_at = time.time()
+    first_active: dict[tuple[str, str], float] = {}
+    with log.open("w") as output:
+        demo = subprocess.Popen(
+            [sys.executable, "-m", "agent_telemetry.demo", "--schedule", schedule, "--duration", f"{total}s",
+             "--rate", RATE, "--seed", "3", "--progress-interval", "30"],
+            env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            while demo.poll() is None:
+                for alert in prometheus_alerts(alert_stack.prometheus):
+                    labels = alert["labels"]
+                    if alert["state"] == "firing" and labels.get(AGENT) in agents:
+                        first_active.setdefault((labels["alertname"], labels[AGENT]), _active_at(alert))
+                time.sleep(1)
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+                demo.wait()
+    assert demo.returncode == 0, log.read_text()[-4000:]
+    return DemoRun(started_at, first_active)
+
+
+@pytest.mark.parametrize("scenario", list(EXPECTED))
+def test_each_scenario_trips_its_alert_within_the_documented_time(
+    demo_run: DemoRun, scenario: str, detections
+):
+    expected = EXPECTED[scenario]
+    started = demo_run.phase_start(scenario)
+    active = demo_run.first_active.get((expected.alert, expected.agent))
+    assert active is not None, (
+        f"{expected.alert} for {expected.agent} never fired: {sorted(demo_run.first_active)}"
+    )
+    detections.entries.append(
+        Detection(
+            f"demo {scenario}",
+            f"{expected.alert}/{expected.agent}",
+            "active",
+            active - started,
+            "scenario start",
+        )
+    )
+    assert started <= active <= started + expected.within_s, (
+        f"{expected.alert} became active {active - started:.1f}s after {scenario} started "
+        f"(promised within {expected.within_s:g}s)"
+    )
+
+
+def test_normal_traffic_trips_no_alert_but_the_test_profiles_tiny_budget(demo_run: DemoRun):
+    normal_end = demo_run.phase_start("cost-spike")
+    during_normal = sorted(
+        name
+        for (name, _), at in demo_run.first_active.items()
+        if at < normal_end and name not in ALLOWED_ON_NORMAL_TRAFFIC
+    )
+    assert during_normal == []
