@@ -5,8 +5,10 @@
 # The stack runs with Docker Compose where a Docker engine answers (collector, Prometheus,
 # Alertmanager, Grafana, Jaeger), natively otherwise (collector, Prometheus, Alertmanager, and an
 # alert log standing in for Slack/PagerDuty). AGENT_TELEMETRY_STACK=native|compose forces one.
-# AGENT_TELEMETRY_RULES_PROFILE=test (native only) loads the test profile's rules: windows of 1-2
-# minutes, so each scenario's alert fires within a minute or two instead of 6-50 minutes.
+# Native only: AGENT_TELEMETRY_RULES_PROFILE=test loads the test profile's rules (windows of 1-2
+# minutes: each scenario's alert fires within a minute or so instead of 6-50 minutes);
+# AGENT_TELEMETRY_FREE_PORTS=1 picks free ports when the standard ones are taken;
+# AGENT_TELEMETRY_STATE_DIR (default .stack) holds logs, data and the alert log.
 # Extra arguments go to `agent-telemetry demo` (e.g. --scenario rate-limit-storm --duration 10m).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +26,8 @@ if [ "$mode" = compose ]; then
   password_file=.stack/grafana-admin-password
   [ -s "$password_file" ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(12))' > "$password_file"
   export GRAFANA_ADMIN_PASSWORD=${GRAFANA_ADMIN_PASSWORD:-$(cat "$password_file")}
-  docker compose up -d --wait
   trap 'docker compose stop' EXIT
+  docker compose up -d --wait
   echo
   echo "Where to look:"
   echo "  Grafana         http://127.0.0.1:3000  (admin / $GRAFANA_ADMIN_PASSWORD; folder agent-telemetry)"
@@ -33,20 +35,25 @@ if [ "$mode" = compose ]; then
   echo "  Alertmanager    http://127.0.0.1:9093"
   echo "  Traces (Jaeger) http://127.0.0.1:16686"
 else
-  $cli stack down --state-dir .stack >/dev/null 2>&1 || true
-  rules=()
+  state=${AGENT_TELEMETRY_STATE_DIR:-.stack}
+  up_args=(--state-dir "$state")
+  if [ -n "${AGENT_TELEMETRY_FREE_PORTS:-}" ]; then up_args+=(--free-ports); fi
   if [ -n "${AGENT_TELEMETRY_RULES_PROFILE:-}" ]; then
-    $cli rules generate --profile "$AGENT_TELEMETRY_RULES_PROFILE" --output-dir .stack/rules >/dev/null
-    rules=(--rules-dir .stack/rules)
+    $cli rules generate --profile "$AGENT_TELEMETRY_RULES_PROFILE" --output-dir "$state/rules" >/dev/null
+    up_args+=(--rules-dir "$state/rules")
   fi
-  $cli stack up --state-dir .stack "${rules[@]}"
-  trap '$cli stack down --state-dir .stack' EXIT
+  $cli stack down --state-dir "$state" >/dev/null 2>&1 || true
+  urls=$($cli stack up "${up_args[@]}")
+  trap '$cli stack down --state-dir "$state"' EXIT
+  url() { printf '%s\n' "$urls" | sed -n "s/^$1: //p"; }
+  export OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-$(url otlp_http)}
   echo
   echo "Where to look:"
-  echo "  Prometheus      http://127.0.0.1:9090/alerts  (rules, and which alerts are pending or firing)"
-  echo "  Alertmanager    http://127.0.0.1:9093"
-  echo "  Alerts received tail -f .stack/alerts.log  (every notification Alertmanager sends)"
+  echo "  Prometheus      $(url prometheus)/alerts  (rules, and which alerts are pending or firing)"
+  echo "  Alertmanager    $(url alertmanager)"
+  echo "  Alerts received tail -f $(url alert_log)  (every notification Alertmanager sends)"
   echo "  Grafana         not part of the native stack: with Docker, AGENT_TELEMETRY_STACK=compose scripts/run.sh"
+  echo "  Stack logs      $state/*.log"
 fi
 echo "  Scenarios       scripts/run.sh --scenario rate-limit-storm  (see README: which alert fires when)"
 echo

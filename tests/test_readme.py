@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,23 +67,41 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run(
     command: str, env: dict[str, str], cwd: Path = REPO, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done
+    """``bash -c command``; on a timeout its whole process group goes (the stack, the demo), not just bash."""
+    with subprocess.Popen(
+        ["bash", "-c", command], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    ) as process:  # fmt: skip
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)
+            stdout, stderr = process.communicate()
+            raise AssertionError(
+                f"{command}: still running after {timeout:g}s\n{stdout[-3000:]}\n{stderr[-3000:]}"
+            ) from None
+    assert process.returncode == 0, f"{command}\n{stdout[-3000:]}\n{stderr[-3000:]}"
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 # -- how each runnable command is run and what it must show ------------------------------------------
 def main_job(extra: str = "", env: dict[str, str] | None = None) -> Callable[[], None]:
+    """The main job, natively, on free ports and in a state dir of its own: never a developer's stack."""
+
     def check() -> None:
-        done = run(
-            f"scripts/run.sh {extra} --duration 6s --rate 5".strip(),
-            clean_env(AGENT_TELEMETRY_STACK="native", **(env or {})),
-        )
-        assert "Where to look:" in done.stdout
-        assert "stopped after" in done.stdout  # the demo's summary
-        assert "stack stopped" in done.stdout
+        with _workdir() as state:
+            done = run(
+                f"scripts/run.sh {extra} --duration 6s --rate 5",
+                clean_env(
+                    AGENT_TELEMETRY_STACK="native",
+                    AGENT_TELEMETRY_FREE_PORTS="1",
+                    AGENT_TELEMETRY_STATE_DIR=str(state),
+                    **(env or {}),
+                ),
+            )
+            assert "Where to look:" in done.stdout
+            assert "stopped after" in done.stdout  # the demo's summary
+            assert "stack stopped" in done.stdout
 
     return check
 
@@ -199,13 +218,3 @@ def test_every_readme_command_is_accounted_for() -> None:
 @pytest.mark.parametrize("command", list(RUNNABLE))
 def test_readme_command_runs(command: str) -> None:
     RUNNABLE[command]()
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_stack() -> Iterator[None]:
-    yield
-    subprocess.run(
-        [str(VENV_BIN / "agent-telemetry"), "stack", "down", "--state-dir", str(REPO / ".stack")],
-        capture_output=True,
-        check=False,
-    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -82,27 +84,69 @@ def test_histogram_values_reach_the_reader_at_collection(meter: Any, reader: InM
     assert (point.count, point.sum, list(point.bucket_counts)) == (3, 55.5, [1, 1, 1])
 
 
-def test_pending_histogram_values_are_replayed_by_the_recording_thread_past_the_limit(
-    meter: Any, monkeypatch: pytest.MonkeyPatch
+def test_past_the_queue_limit_values_go_to_the_sdk_directly(
+    meter: Any, reader: InMemoryMetricReader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_aggregation, "MAX_PENDING", 3)
     histogram = deferred_histogram(meter, "h", "s", "", [1.0])
     for value in (1, 2, 3, 4):
         histogram.record(value, LABELS)
 
-    assert len(histogram._pending) == 1
+    # No counter on this meter, so nothing replays the queue: the reader sees the direct value only.
+    ((_, point),) = metric_points(reader, "h")
+    assert (len(histogram._pending), point.count, point.sum) == (3, 1, 4)
+
+
+def test_a_histogram_value_keeps_the_trace_of_the_context_it_was_recorded_in(
+    meter: Any, reader: InMemoryMetricReader
+) -> None:
+    summed_counter(meter, "c", "1", "")
+    histogram = deferred_histogram(meter, "h", "s", "", [1.0])
+    span_context = trace.SpanContext(0x1234, 0x5678, is_remote=False, trace_flags=trace.TraceFlags(1))
+    histogram.record(0.5, LABELS, context=trace.set_span_in_context(trace.NonRecordingSpan(span_context)))
+
+    ((_, point),) = metric_points(reader, "h")
+    assert [(e.trace_id, e.span_id) for e in point.exemplars] == [(0x1234, 0x5678)]
+
+
+def test_a_histogram_does_not_keep_its_meter_provider_alive() -> None:
+    provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    histogram = deferred_histogram(provider.get_meter("test"), "h", "s", "", [1.0])
+    provider.shutdown()
+    del provider
+    gc.collect()
+
+    histogram.record(1.0, LABELS)
+    histogram.flush()  # a value for a provider that is gone is dropped, without an error
+    assert histogram._histogram() is None
 
 
 def test_counts_made_before_a_meter_provider_is_set_continue_after_it_is(
     reader: InMemoryMetricReader,
 ) -> None:
     proxy_provider = _ProxyMeterProvider()
-    early = summed_counter(proxy_provider.get_meter("test"), "c", "1", "")
+    early = summed_counter(proxy_provider.get_meter("test"), "c", "1", "", provider=proxy_provider)
     real_provider = MeterProvider(metric_readers=[reader])
     proxy_provider.on_set_meter_provider(real_provider)
     early.add(1, LABELS)
-    late = summed_counter(real_provider.get_meter("test"), "c", "1", "")
+    late = summed_counter(real_provider.get_meter("test"), "c", "1", "", provider=real_provider)
     late.add(1, LABELS)
 
     assert (late is early, [p.value for _, p in metric_points(reader, "c")]) == (True, [2])
+    real_provider.shutdown()
+
+
+def test_counts_made_through_the_proxy_meter_by_two_instrumentations_both_arrive(
+    reader: InMemoryMetricReader,
+) -> None:
+    """instrument(), uninstrument(), instrument() again, all before the application sets a provider."""
+    proxy_provider = _ProxyMeterProvider()
+    first = summed_counter(proxy_provider.get_meter("test"), "c", "1", "", provider=proxy_provider)
+    second = summed_counter(proxy_provider.get_meter("test"), "c", "1", "", provider=proxy_provider)
+    real_provider = MeterProvider(metric_readers=[reader])
+    proxy_provider.on_set_meter_provider(real_provider)
+    first.add(1, LABELS)
+    second.add(5, LABELS)
+
+    assert [p.value for _, p in metric_points(reader, "c")] == [6]
     real_provider.shutdown()

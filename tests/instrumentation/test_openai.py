@@ -62,6 +62,15 @@ def test_server_port_follows_a_client_moved_to_another_base_url(recorded, fake, 
     assert [span.attributes["server.port"] for span in recorded.spans()] == ports
 
 
+def test_the_latency_of_a_call_links_to_its_trace_through_an_exemplar(recorded, fake, openai_client):
+    openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    span = recorded.span()
+    ((_, point),) = recorded.points("agent.request.duration")
+    assert [(e.trace_id, e.span_id) for e in point.exemplars] == [
+        (span.context.trace_id, span.context.span_id)
+    ]
+
+
 def test_chat_completion_metrics(recorded, fake, openai_client):
     fake.enqueue(Reply(usage=USAGE))
     openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)

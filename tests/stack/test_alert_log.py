@@ -23,13 +23,14 @@ FIRING = {
         "team": "agents",
     },
     "annotations": {"summary": "support-agent: 42% of calls failing"},
+    "startsAt": "2026-11-18T11:06:09.5Z",
 }
 
 
 def test_a_firing_alert_is_one_line_with_time_status_severity_name_scope_and_summary() -> None:
     assert format_alert(FIRING, "/alerts", AT) == (
         "2026-11-18T11:06:40Z FIRING   critical AgentHighErrorRate gen_ai_agent_name=support-agent: "
-        "support-agent: 42% of calls failing"
+        "support-agent: 42% of calls failing (since 2026-11-18T11:06:09.5Z)"
     )
 
 
@@ -69,9 +70,10 @@ def test_each_alert_of_a_notification_is_appended_to_the_file(receiver) -> None:
     assert [line.split(" ", 2)[1] for line in log.read_text().splitlines()] == ["FIRING", "RESOLVED"]
 
 
-def test_a_body_that_is_not_json_is_refused_and_logs_nothing(receiver) -> None:
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"alerts": [{"labels": ["x"]}]}'])
+def test_a_body_that_is_not_a_notification_is_refused_and_logs_nothing(receiver, body: bytes) -> None:
     url, log = receiver
-    assert post(f"{url}/alerts", b"not json") == 400
+    assert post(f"{url}/alerts", body) == 400
     assert not log.exists()
 
 

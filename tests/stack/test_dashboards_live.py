@@ -1,5 +1,5 @@
-"""Every dashboard panel and variable, run against the real Prometheus of the end-to-end stack while the
-demo fleet (``agent-telemetry demo``, real SDKs through OTLP and the real collector) feeds it.
+"""Every dashboard panel and variable, run against the real Prometheus of an end-to-end stack of its own
+that only the demo fleet (``agent-telemetry demo``, real SDKs through OTLP and the real collector) feeds.
 
 The demo runs a schedule through every fault scenario, so that error, budget-stop and tool-error
 panels have data too; the panels that stay empty say why in ``EMPTY_WITH_DEMO_TRAFFIC``.
@@ -11,9 +11,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from agent_telemetry.stack import Ports, ProjectFiles, Stack
 from tests.dashboards.panel_queries import (
     MAY_BE_EMPTY_WITHOUT_FAILURES,
     assert_every_panel_returns_data,
@@ -48,12 +51,29 @@ EMPTY_WITH_DEMO_TRAFFIC: dict[str, str] = {
 
 
 @pytest.fixture(scope="module")
-def demo_fed_prometheus(running_stack) -> str:
+def demo_stack(
+    tmp_path_factory: pytest.TempPathFactory, project_files: ProjectFiles, collector_binary: Path, trace_sink
+) -> Iterator[Stack]:
+    """No other test's telemetry in it: every panel that shows data shows the demo's."""
+    with Stack.start(
+        tmp_path_factory.mktemp("dashboards-stack"),
+        Ports.free(),
+        traces_endpoint=trace_sink.url,
+        evaluation_interval="1s",
+        scrape_interval="1s",
+        files=project_files,
+        alert_log=True,
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def demo_fed_prometheus(demo_stack: Stack) -> str:
     """Runs the demo fleet into the stack once; returns the Prometheus URL once its data is queryable."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))},
         "OTEL_SERVICE_NAME": SERVICE,
-        "OTEL_EXPORTER_OTLP_ENDPOINT": running_stack.urls["otlp_http"],
+        "OTEL_EXPORTER_OTLP_ENDPOINT": demo_stack.urls["otlp_http"],
         "OTEL_METRIC_EXPORT_INTERVAL": "1000",
     }
     demo = subprocess.run(
@@ -62,7 +82,7 @@ def demo_fed_prometheus(running_stack) -> str:
         env=env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-4000:]
-    prometheus = running_stack.urls["prometheus"]
+    prometheus = demo_stack.urls["prometheus"]
     # Past one scrape of the collector's last export, and one rule evaluation after it.
     prom.wait_for(prometheus, f'agent_runs_total{{job="{SERVICE}"}}', timeout=60)
     time.sleep(3)

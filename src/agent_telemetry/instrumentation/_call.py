@@ -230,11 +230,13 @@ class Call:
         recording = span.is_recording()
         # Gathered into one set_attributes: the SDK validates and locks once instead of per attribute.
         span_attributes: dict[str, AttributeValue] = {}
+        # The call's own span as the values' context: their exemplars link latency to this trace.
+        context = trace.set_span_in_context(span) if recording else None
         telemetry.requests.add(1, attributes)
-        telemetry.duration.record(elapsed, attributes)
+        telemetry.duration.record(elapsed, attributes, context=context)
         if self._first_token_at is not None:
             ttft = self._first_token_at - self._start
-            telemetry.time_to_first_token.record(ttft, attributes)
+            telemetry.time_to_first_token.record(ttft, attributes, context=context)
             span_attributes[TIME_TO_FIRST_TOKEN] = ttft
         error_type = None
         if self._error is not None:

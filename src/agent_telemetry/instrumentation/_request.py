@@ -52,7 +52,8 @@ def server_attributes(resource: object) -> dict[str, AttributeValue]:
     """``server.address`` and ``server.port`` of the client that a resource (``client.chat``) belongs to."""
     client = getattr(resource, "_client", None)
     stored_url = getattr(client, "_base_url", None)
-    if stored_url is None:
+    # openai's module-level client (``openai.chat...``) reads ``openai.base_url`` on every access.
+    if stored_url is None or type(client).__module__.endswith("_module_client"):
         return _read_server_attributes(client)
     try:
         cached = _server_attributes.get(client)

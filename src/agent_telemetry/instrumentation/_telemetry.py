@@ -45,7 +45,8 @@ class Telemetry:
         meter = metrics.get_meter(
             "agent_telemetry", __version__, meter_provider=meter_provider, schema_url=_SCHEMA_URL
         )
-        made = {metric: _instrument(meter, metric) for metric in contract.ALL_METRICS}
+        provider = meter_provider or metrics.get_meter_provider()
+        made = {metric: _instrument(provider, meter, metric) for metric in contract.ALL_METRICS}
         self.instruments: dict[contract.Metric, Any] = made
         # The instruments of the hot path, as attributes: one lookup less per call.
         self.requests = made[contract.REQUESTS]
@@ -87,9 +88,9 @@ class Telemetry:
         self._label_overflow.add(1, {"label": contract.MODEL})
 
 
-def _instrument(meter: metrics.Meter, metric: contract.Metric) -> Any:
+def _instrument(provider: MeterProvider, meter: metrics.Meter, metric: contract.Metric) -> Any:
     if metric.kind is contract.Kind.COUNTER:
-        return summed_counter(meter, metric.otel_name, metric.unit, metric.description)
+        return summed_counter(meter, metric.otel_name, metric.unit, metric.description, provider=provider)
     boundaries = list(contract.BUCKETS.get(metric.otel_name, contract.DURATION_BUCKETS))
     return deferred_histogram(meter, metric.otel_name, metric.unit, metric.description, boundaries)
 

@@ -5,6 +5,7 @@ The native stack's stand-in for Slack or PagerDuty: ``agent-telemetry stack up``
 fired and resolved, and when, with ``tail -f .stack/alerts.log``. One line per alert::
 
     2026-11-23T12:01:02Z FIRING   critical AgentHighErrorRate gen_ai_agent_name=support-agent: 42% of ...
+        ... calls failing (since 2026-11-23T12:00:31Z)
 
     python -m agent_telemetry.stack.alert_log --port 9099 --file .stack/alerts.log
 """
@@ -39,6 +40,9 @@ def format_alert(alert: Mapping[str, Any], path: str, received_at: float) -> str
         line += f" {scope}"
     if summary:
         line += f": {summary}"
+    # Alertmanager repeats a firing alert every repeat_interval: the start tells a repeat from a new one.
+    if status == "FIRING" and alert.get("startsAt"):
+        line += f" (since {alert['startsAt']})"
     if path.rstrip("/") == "/heartbeat":
         line += " (heartbeat receiver)"
     return line
@@ -68,7 +72,7 @@ def _handler(log: AlertLog) -> type[BaseHTTPRequestHandler]:
             try:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 log.write(json.loads(body), self.path)
-            except (ValueError, OSError) as exc:
+            except Exception as exc:  # a body that is not a notification: say so, keep serving
                 self._reply(400, f"not an Alertmanager notification: {exc}\n")
                 return
             self._reply(200)

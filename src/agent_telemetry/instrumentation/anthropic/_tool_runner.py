@@ -61,7 +61,11 @@ class MeasuredToolRun:
             self._measurement = measurement
         except Exception as exc:
             self._telemetry.internal_error("anthropic.tool_runner.start", exc)
-        self._run = self._inner.__enter__()
+        try:
+            self._run = self._inner.__enter__()
+        except BaseException as error:
+            self._end_measurement(type(error), error, error.__traceback__)
+            raise
         return self._run
 
     def __exit__(
@@ -70,11 +74,21 @@ class MeasuredToolRun:
         try:
             return self._inner.__exit__(exc_type, exc, tb)
         finally:
-            if self._measurement is not None:
-                result = getattr(self._run, "result", None)
-                if isinstance(result, Mapping) and result.get("is_error") is True:
-                    self._mark_failed()
-                self._measurement.__exit__(exc_type, exc, tb)
+            self._end_measurement(exc_type, exc, tb)
+
+    def _end_measurement(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        measurement, self._measurement = self._measurement, None
+        if measurement is None:
+            return
+        try:
+            result = getattr(self._run, "result", None)
+            if isinstance(result, Mapping) and result.get("is_error") is True:
+                self._mark_failed()
+            measurement.__exit__(exc_type, exc, tb)
+        except Exception as error:
+            self._telemetry.internal_error("anthropic.tool_runner.end", error)
 
 
 def tool_use_span_wrapper(telemetry: Telemetry, _operation: object) -> Callable[..., Any]:
