@@ -19,7 +19,8 @@ CACHE = Path(os.environ.get("AGENT_TELEMETRY_CACHE", Path.home() / ".cache" / "a
 
 def compat_venv() -> Path:
     key = hashlib.sha256(
-        ((ROOT / "pyproject.toml").read_text() + repr(PREVIOUS_MAJORS)).encode()
+        # The checkout's path too: the venv installs this checkout editable, and another clone has its own.
+        (str(ROOT) + (ROOT / "pyproject.toml").read_text() + repr(PREVIOUS_MAJORS)).encode()
     ).hexdigest()[:16]
     venv = CACHE / "compat-venv" / key
     python = venv / "bin" / "python"
@@ -43,7 +44,10 @@ def test_the_instrumentation_suite_passes_on_the_previous_majors():
     assert versions[0].startswith("2.") and versions[1].startswith("1.")
     result = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/instrumentation", "tests/agents",
-         "--deselect", "tests/instrumentation/test_zero_code.py"],
+         "--deselect", "tests/instrumentation/test_zero_code.py",
+         # The SDKs' tool runners and computer toolsets measured there are openai 3.x and anthropic 2.x
+         # helpers: the previous majors do not have them (their modules do not even import).
+         "--ignore", "tests/agents/test_sdk_tool_runners.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     summary = result.stdout.strip().splitlines()[-1]

@@ -130,7 +130,7 @@ def test_compose_pins_the_collector_version_and_binds_loopback(project_files):
         assert ":" in service["image"] and not service["image"].endswith(":latest"), name
         for port in service.get("ports", []):
             assert port.startswith("127.0.0.1:"), (name, port)
-        if name != "healthcheck-tools":  # a one-shot
+        if service.get("ports"):  # what others connect to must say when it is ready
             assert service["healthcheck"]["test"], name
     mounts = {
         volume.split(":")[0]

@@ -73,7 +73,9 @@ def build(t: Thresholds) -> Dashboard:
             f"AgentTelemetryAbsent fires ({t.telemetry_absent.for_} later).",
             Query(
                 f"time() - max by ({c.AGENT}) (max_over_time(timestamp({agent_only(c.REQUESTS)})"
-                f"[{t.telemetry_absent.lookback}:1m]))",
+                # 15 s steps (the default scrape interval): a coarser step misses an agent whose
+                # samples all fall between two steps, e.g. one that started less than a step ago.
+                f"[{t.telemetry_absent.lookback}:15s]))",
                 "{{gen_ai_agent_name}}",
                 instant=True,
             ),
