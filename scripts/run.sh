@@ -34,6 +34,7 @@ if [ "$mode" = compose ]; then
   echo "  Prometheus      http://127.0.0.1:9090/alerts"
   echo "  Alertmanager    http://127.0.0.1:9093"
   echo "  Traces (Jaeger) http://127.0.0.1:16686"
+  echo "  Alerts received docker compose logs -f alert-log  (every notification Alertmanager sends)"
 else
   state=${AGENT_TELEMETRY_STATE_DIR:-.stack}
   up_args=(--state-dir "$state")

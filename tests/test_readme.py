@@ -200,6 +200,8 @@ NOT_RUN_HERE: dict[str, str] = {
     "docker compose --profile demo up -d": "no Docker engine; the demo service's parts are checked in "
     "tests/demo/test_compose_service.py",
     "tail -f .stack/alerts.log": "follows a file forever; the alert log is tested in tests/stack/test_alert_log.py",
+    "docker compose logs -f alert-log": "no Docker engine; the compose alert-log service is checked in "
+    "tests/demo/test_compose_service.py",
     "bash benchmarks/run.sh": "a benchmark of several minutes that installs the peers; run by hand, results in "
     "docs/performance.md",
     "agent-telemetry stack up|status|down": "three commands in one: run as a user would in "

@@ -86,3 +86,23 @@ def test_the_files_the_dockerfile_copies_build_a_wheel_with_the_cli_and_start_up
     names = zipfile.ZipFile(wheel).namelist()
     assert "agent_telemetry_bootstrap.pth" in names
     assert "agent_telemetry/demo/cli.py" in names
+
+
+def test_the_compose_alert_log_receives_the_committed_webhooks_on_alertmanagers_loopback() -> None:
+    service = COMPOSE["services"]["alert-log"]
+    alertmanager_yml = yaml.safe_load((REPO / "prometheus" / "alertmanager" / "alertmanager.yml").read_text())
+    webhook_ports = {
+        config["url"].split("//", 1)[1].split("/", 1)[0]
+        for receiver in alertmanager_yml["receivers"]
+        for config in receiver.get("webhook_configs", [])
+    }
+    assert service["network_mode"] == "service:alertmanager"
+    assert webhook_ports == {f"127.0.0.1:{service['command'][service['command'].index('--port') + 1]}"}
+
+
+def test_the_compose_alert_log_command_is_one_its_module_accepts() -> None:
+    from agent_telemetry.stack import alert_log
+
+    service = COMPOSE["services"]["alert-log"]
+    assert service["entrypoint"] == ["python", "-m", alert_log.__name__]
+    assert alert_log.parse_args(service["command"]).file == Path("-")

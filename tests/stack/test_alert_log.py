@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.stack.alert_log import format_alert, serve
+from agent_telemetry.stack.alert_log import AlertLog, format_alert, serve
 
 AT = 1_795_000_000.0  # 2026-11-18T11:06:40Z
 FIRING = {
@@ -81,3 +81,8 @@ def test_it_answers_readiness_checks(receiver) -> None:
     url, _ = receiver
     with urllib.request.urlopen(f"{url}/-/ready", timeout=10) as response:
         assert response.status == 200
+
+
+def test_the_log_can_go_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    AlertLog(Path("-")).write({"alerts": [FIRING]}, "/alerts")
+    assert capsys.readouterr().out.count("FIRING   critical AgentHighErrorRate") == 1

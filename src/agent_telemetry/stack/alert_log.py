@@ -8,12 +8,17 @@ fired and resolved, and when, with ``tail -f .stack/alerts.log``. One line per a
         ... calls failing (since 2026-11-23T12:00:31Z)
 
     python -m agent_telemetry.stack.alert_log --port 9099 --file .stack/alerts.log
+    python -m agent_telemetry.stack.alert_log --port 9099 --file -      # to standard output
+
+In docker-compose.yml the ``alert-log`` service shares Alertmanager's network namespace, so the
+committed webhook URLs (http://127.0.0.1:9099/alerts, /heartbeat) reach it unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -49,18 +54,24 @@ def format_alert(alert: Mapping[str, Any], path: str, received_at: float) -> str
 
 
 class AlertLog:
-    """Appends formatted notifications to ``path``; thread-safe."""
+    """Appends formatted notifications to ``path`` (``-``: standard output); thread-safe."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != "-":
+            path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(self, notification: Mapping[str, Any], request_path: str) -> None:
         now = time.time()
         lines = [format_alert(alert, request_path, now) for alert in notification.get("alerts") or ()]
-        with self._lock, self.path.open("a", encoding="utf-8") as log:
-            log.writelines(f"{line}\n" for line in lines)
+        with self._lock:
+            if str(self.path) == "-":  # in a container: `docker compose logs alert-log`
+                sys.stdout.writelines(f"{line}\n" for line in lines)
+                sys.stdout.flush()
+                return
+            with self.path.open("a", encoding="utf-8") as log:
+                log.writelines(f"{line}\n" for line in lines)
 
 
 def _handler(log: AlertLog) -> type[BaseHTTPRequestHandler]:
@@ -95,13 +106,17 @@ def serve(port: int, path: Path, host: str = HOST) -> ThreadingHTTPServer:
     return ThreadingHTTPServer((host, port), _handler(AlertLog(path)))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--file", type=Path, required=True)
-    args = parser.parse_args(argv)
+    parser.add_argument("--file", type=Path, required=True, help="the log file; - for standard output")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
     server = serve(args.port, args.file)
     try:
         server.serve_forever()
