@@ -124,9 +124,10 @@ def test_each_scenario_trips_its_alert_within_the_documented_time(
 ):
     expected = EXPECTED[scenario]
     started = demo_run.phase_start(scenario)
-    active = demo_run.first_active.get((expected.alert, expected.agent))
+    active = demo_run.first_active((expected.alert, expected.agent), since=started)
     assert active is not None, (
-        f"{expected.alert} for {expected.agent} never fired: {sorted(demo_run.first_active)}"
+        f"{expected.alert} for {expected.agent} did not fire after {scenario} started: "
+        f"{sorted(demo_run.activations)}"
     )
     detections.entries.append(
         Detection(
