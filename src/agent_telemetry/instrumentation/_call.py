@@ -56,6 +56,7 @@ class Call:
         "_response_id",
         "_response_model",
         "_run",
+        "_span_context",
         "_start",
         "_telemetry",
         "_usage",
@@ -99,6 +100,7 @@ class Call:
         self._error: BaseException | None = None
         self._ended = False
         self._context_token: object | None = None
+        self._span_context: otel_context.Context | None = None  # the span in a context, made once
         self._output_text: list[str] | None = None
         self.scratch: dict[str, Any] | None = None  # per-call state of a stream observer
         self.capture_content = with_span and telemetry.settings.capture_content
@@ -115,7 +117,12 @@ class Call:
     # -- while the call runs -------------------------------------------------------------------
     def activate(self) -> None:
         """Make the span current, so that work done inside the SDK call (HTTP spans) nests under it."""
-        self._context_token = otel_context.attach(trace.set_span_in_context(self.span))
+        self._context_token = otel_context.attach(self._context_of_span())
+
+    def _context_of_span(self) -> otel_context.Context:
+        if self._span_context is None:
+            self._span_context = trace.set_span_in_context(self.span)
+        return self._span_context
 
     def deactivate(self) -> None:
         if self._context_token is not None:
@@ -231,7 +238,7 @@ class Call:
         # Gathered into one set_attributes: the SDK validates and locks once instead of per attribute.
         span_attributes: dict[str, AttributeValue] = {}
         # The call's own span as the values' context: their exemplars link latency to this trace.
-        context = trace.set_span_in_context(span) if recording else None
+        context = self._context_of_span() if recording else None
         telemetry.requests.add(1, attributes)
         telemetry.duration.record(elapsed, attributes, context=context)
         if self._first_token_at is not None:
