@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry.fake_provider import FakeProviderServer
+from tests.support.processes import MY_AGENT, environ_without_telemetry
 from tests.support.sinks import OtlpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -40,15 +41,6 @@ COMMAND_STARTS = (
     "opentelemetry-instrument ",
 )
 
-MY_AGENT = """\
-import os
-
-import openai
-
-client = openai.OpenAI(base_url=os.environ["FAKE_OPENAI_URL"], api_key="sk-test", max_retries=0)
-client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Where is order 7?"}])
-"""
-
 
 def readme_commands() -> list[str]:
     found: list[str] = []
@@ -59,7 +51,7 @@ def readme_commands() -> list[str]:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))}
+    env = environ_without_telemetry()
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"  # as with the venv activated
     return {**env, **extra}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from agent_telemetry.fake_provider import FakeProviderServer
 from agent_telemetry.rules.config import Thresholds
 from agent_telemetry.rules.render import ALERTS_FILE
 from agent_telemetry.stack import Stack
+from tests.support.processes import environ_without_telemetry
 from tests.support.sinks import WebhookSink
 
 AGENT = "gen_ai_agent_name"
@@ -212,7 +212,7 @@ class TrafficApp:
 
     def start(self) -> TrafficApp:
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))},
+            **environ_without_telemetry(),
             "FAKE_OPENAI_URL": self.fake.openai_base_url,
             "TRAFFIC_MODEL": MODEL,
             "TRAFFIC_THREADS": str(self.threads),

@@ -9,7 +9,6 @@ Alertmanager; the notification path itself is covered by test_alerting_e2e.py.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from datetime import datetime
 import pytest
 
 from tests.alerts.harness import AGENT, Detection, prometheus_alerts
+from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -84,7 +84,7 @@ def demo_run(alert_stack, used_agents: set[str], tmp_path_factory: pytest.TempPa
     prices = tmp_path_factory.mktemp("demo-prices") / "prices.yaml"
     prices.write_text("models: []\n")  # the demo's real prices (genai-prices), as users run it
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))},
+        **environ_without_telemetry(),
         "OTEL_SERVICE_NAME": "demo-scenarios",
         "OTEL_EXPORTER_OTLP_ENDPOINT": alert_stack.otlp_http,
         "OTEL_METRIC_EXPORT_INTERVAL": "1000",

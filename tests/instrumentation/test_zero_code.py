@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,14 +10,8 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry.fake_provider import FakeProviderServer
+from tests.support.processes import MY_AGENT, environ_without_telemetry
 from tests.support.sinks import OtlpSink
-
-APP = """
-import os, openai
-client = openai.OpenAI(base_url=os.environ["FAKE_OPENAI_URL"], api_key="sk-test", max_retries=0)
-reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
-print(reply.choices[0].message.content)
-"""
 
 
 @pytest.fixture
@@ -30,14 +23,18 @@ def sink() -> Iterator[OtlpSink]:
 @pytest.fixture
 def app(tmp_path: Path) -> Path:
     path = tmp_path / "my_agent.py"
-    path.write_text(APP)
+    path.write_text(MY_AGENT)
     return path
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))}
     return subprocess.run(
-        args, env={**clean, **env}, capture_output=True, text=True, timeout=timeout, check=False
+        args,
+        env={**environ_without_telemetry(), **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -94,7 +91,7 @@ def test_opentelemetry_instrument_finds_our_instrumentors(fake, sink, app):
 def test_init_in_code(fake, sink, tmp_path):
     script = tmp_path / "explicit.py"
     script.write_text(
-        "import agent_telemetry\nagent_telemetry.init(service_name='billing-assistant')\n" + APP
+        "import agent_telemetry\nagent_telemetry.init(service_name='billing-assistant')\n" + MY_AGENT
     )
     result = run([sys.executable, str(script)], {**otlp_env(fake, sink), "OTEL_SERVICE_NAME": ""})
     assert result.returncode == 0, result.stderr
@@ -122,7 +119,7 @@ def test_sdk_disabled_means_no_telemetry(fake, sink, app):
 def test_no_collector_mode_serves_the_same_prometheus_names(fake, unused_port, tmp_path):
     script = tmp_path / "scraped.py"
     script.write_text(
-        APP
+        MY_AGENT
         + "import urllib.request, os\n"
         + "print(urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"AGENT_TELEMETRY_PROMETHEUS_PORT\"]}/metrics')"
         + ".read().decode())\n"

@@ -6,7 +6,6 @@ must arrive in Prometheus under its documented name, with its documented labels 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from agent_telemetry import contract
 from agent_telemetry.fake_provider import ComputerAction, FakeProviderServer, Reply, TokenUsage, ToolCall
 from tests.conftest import PRICES_YAML
 from tests.stack import prom
+from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -48,7 +48,7 @@ def contract_run(running_stack, tmp_path_factory) -> str:
             provider="anthropic",
         )  # fmt: skip
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))},
+            **environ_without_telemetry(),
             "FAKE_OPENAI_URL": fake.openai_base_url,
             "FAKE_ANTHROPIC_URL": fake.anthropic_base_url,
             "OTEL_SERVICE_NAME": SERVICE,

@@ -7,7 +7,6 @@ panels have data too; the panels that stay empty say why in ``EMPTY_WITH_DEMO_TR
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from tests.dashboards.panel_queries import (
     assert_every_variable_resolves,
 )
 from tests.stack import prom
+from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -71,7 +71,7 @@ def demo_stack(
 def demo_fed_prometheus(demo_stack: Stack) -> str:
     """Runs the demo fleet into the stack once; returns the Prometheus URL once its data is queryable."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_TELEMETRY_"))},
+        **environ_without_telemetry(),
         "OTEL_SERVICE_NAME": SERVICE,
         "OTEL_EXPORTER_OTLP_ENDPOINT": demo_stack.urls["otlp_http"],
         "OTEL_METRIC_EXPORT_INTERVAL": "1000",
