@@ -19,9 +19,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agent_telemetry import AnthropicInstrumentor, OpenAIInstrumentor, Settings
-from agent_telemetry.fake_provider import FakeProviderServer
-from agent_telemetry.instrumentation._telemetry import set_active
+from agent_telemetry.core.telemetry import set_active
 from agent_telemetry.pricing import load_price_book
+from agent_telemetry.tooling.fake_provider import FakeProviderServer
 
 AGENT = "test-agent"
 

@@ -1,4 +1,4 @@
-from agent_telemetry.instrumentation._labels import OTHER, BoundedLabel
+from agent_telemetry.core.labels import OTHER, BoundedLabel
 
 
 def test_values_within_the_limit_pass_through():

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.fake_provider import FakeProviderServer
+from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from tests.support.processes import MY_AGENT, environ_without_telemetry
 from tests.support.sinks import OtlpSink
 
@@ -199,8 +199,8 @@ NOT_RUN_HERE: dict[str, str] = {
     "agent-telemetry stack up|status|down": "three commands in one: run as a user would in "
     "tests/stack/test_stack_cli.py",
     "agent-telemetry stack up --free-ports": "run in tests/stack/test_stack_cli.py",
-    "agent-telemetry runs": "needs recordings: run in tests/recording",
-    "agent-telemetry replay FILE": "needs a recording: run in tests/recording",
+    "agent-telemetry runs": "needs recordings: run in tests/sessions",
+    "agent-telemetry replay FILE": "needs a recording: run in tests/sessions",
 }
 
 

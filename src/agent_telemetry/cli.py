@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 # Each module defines ``register(subparsers) -> None``.
 _COMMAND_MODULES: tuple[str, ...] = (
-    "agent_telemetry.stack.cli",
-    "agent_telemetry.rules.cli",
-    "agent_telemetry.fake_provider.cli",
-    "agent_telemetry.recording.cli",
-    "agent_telemetry.dashboards.cli",
-    "agent_telemetry.demo.cli",
+    "agent_telemetry.tooling.stack.cli",
+    "agent_telemetry.tooling.rules.cli",
+    "agent_telemetry.tooling.fake_provider.cli",
+    "agent_telemetry.sessions.cli",
+    "agent_telemetry.tooling.dashboards.cli",
+    "agent_telemetry.tooling.demo.cli",
 )
 
 

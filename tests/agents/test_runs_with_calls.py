@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from agent_telemetry import BudgetExceededError, agent_run, tool
-from agent_telemetry.fake_provider import Reply, TokenUsage
+from agent_telemetry.tooling.fake_provider import Reply, TokenUsage
 
 MESSAGES = [{"role": "user", "content": "next step?"}]
 USAGE = TokenUsage(input_tokens=1000, output_tokens=100)

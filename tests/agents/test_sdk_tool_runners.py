@@ -7,7 +7,7 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from agent_telemetry import agent_run
-from agent_telemetry.fake_provider import ComputerAction, Reply, ToolCall
+from agent_telemetry.tooling.fake_provider import ComputerAction, Reply, ToolCall
 
 MODEL = "claude-haiku-4-5"
 MESSAGES = [{"role": "user", "content": "Where is order 7?"}]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.fake_provider import Behaviour, FakeProviderServer
-from agent_telemetry.generated import write
-from agent_telemetry.rules.config import Thresholds, load_thresholds
-from agent_telemetry.rules.render import render
-from agent_telemetry.stack import Ports, ProjectFiles, Stack, build_collector, find_project_root
+from agent_telemetry.tooling.fake_provider import Behaviour, FakeProviderServer
+from agent_telemetry.tooling.generated import write
+from agent_telemetry.tooling.rules.config import Thresholds, load_thresholds
+from agent_telemetry.tooling.rules.render import render
+from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack, build_collector, find_project_root
 from tests.alerts.harness import (
     PRICES_YAML,
     Agent,

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agent_telemetry.fake_provider import FakeProviderServer, Reply, TokenUsage
+from agent_telemetry.tooling.fake_provider import FakeProviderServer, Reply, TokenUsage
 from tests.alerts.harness import (
     AGENT,
     USD_PER_MILLION_TOKENS,

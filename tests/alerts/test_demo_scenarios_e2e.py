@@ -97,7 +97,7 @@ def demo_run(alert_stack, used_agents: set[str], tmp_path_factory: pytest.TempPa
     activations: dict[tuple[str, str], set[float]] = {}
     with log.open("w") as output:
         demo = subprocess.Popen(
-            [sys.executable, "-m", "agent_telemetry.demo", "--schedule", schedule, "--duration", f"{total}s",
+            [sys.executable, "-m", "agent_telemetry.tooling.demo", "--schedule", schedule, "--duration", f"{total}s",
              "--rate", RATE, "--seed", "3", "--progress-interval", "30"],
             env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip

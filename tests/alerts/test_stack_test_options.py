@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent_telemetry.stack import ProjectFiles, render
-from agent_telemetry.stack.ports import Ports
+from agent_telemetry.tooling.stack import ProjectFiles, render
+from agent_telemetry.tooling.stack.ports import Ports
 
 PORTS = Ports(otlp_grpc=1, otlp_http=2, prometheus=3, alertmanager=4, collector_metrics=5, health_check=6)
 TIMINGS = {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1m"}

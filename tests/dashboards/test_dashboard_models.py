@@ -10,7 +10,7 @@ import pytest
 from grafana_foundation_sdk.models import units
 
 from agent_telemetry import contract
-from agent_telemetry.dashboards import GRAFANA_VERSION, SCHEMA_VERSION
+from agent_telemetry.tooling.dashboards import GRAFANA_VERSION, SCHEMA_VERSION
 from tests.dashboards.panel_queries import load_dashboards, panel_queries
 
 DASHBOARDS = load_dashboards()

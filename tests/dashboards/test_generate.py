@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 
-from agent_telemetry.dashboards import cli
+from agent_telemetry.tooling.dashboards import cli
 from tests.dashboards.panel_queries import REPO, load_dashboards, panel_queries, substitute
 
 THRESHOLDS = REPO / "prometheus" / "thresholds.yaml"

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from agent_telemetry.dashboards import cost, overview, runs
-from agent_telemetry.rules.config import load_thresholds, parse_thresholds
+from agent_telemetry.tooling.dashboards import cost, overview, runs
+from agent_telemetry.tooling.rules.config import load_thresholds, parse_thresholds
 from tests.dashboards.panel_queries import REPO, load_dashboards
 
 DASHBOARDS = load_dashboards()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry import Settings
-from agent_telemetry.demo.fleet import Fleet, FleetConfig, Status
-from agent_telemetry.demo.scenarios import Scenario, Schedule
+from agent_telemetry.tooling.demo.fleet import Fleet, FleetConfig, Status
+from agent_telemetry.tooling.demo.scenarios import Scenario, Schedule
 from tests.conftest import Recorded, instrumented
 
 # Fast enough for a test: the latency spike's 11 s calls take 0.33 s, tool and action pauses shrink too.

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.demo import cli
-from agent_telemetry.demo.fleet import DEFAULT_RATE
-from agent_telemetry.demo.scenarios import Scenario
+from agent_telemetry.tooling.demo import cli
+from agent_telemetry.tooling.demo.fleet import DEFAULT_RATE
+from agent_telemetry.tooling.demo.scenarios import Scenario
 
 ROOT = Path(__file__).parents[2]
 
@@ -67,7 +67,16 @@ def _start(*argv: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "agent_telemetry.demo", "--metrics-exporter", "none", "--rate", "20", *argv],
+        [
+            sys.executable,
+            "-m",
+            "agent_telemetry.tooling.demo",
+            "--metrics-exporter",
+            "none",
+            "--rate",
+            "20",
+            *argv,
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

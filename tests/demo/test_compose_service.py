@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from agent_telemetry.cli import build_parser
-from agent_telemetry.demo import Scenario
-from agent_telemetry.demo import cli as demo_cli
+from agent_telemetry.tooling.demo import Scenario
+from agent_telemetry.tooling.demo import cli as demo_cli
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -85,7 +85,7 @@ def test_the_files_the_dockerfile_copies_build_a_wheel_with_the_cli_and_start_up
     (wheel,) = (tmp_path / "dist").glob("agent_telemetry-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "agent_telemetry_bootstrap.pth" in names
-    assert "agent_telemetry/demo/cli.py" in names
+    assert "agent_telemetry/tooling/demo/cli.py" in names
 
 
 def test_the_compose_alert_log_receives_the_committed_webhooks_on_alertmanagers_loopback() -> None:
@@ -101,7 +101,7 @@ def test_the_compose_alert_log_receives_the_committed_webhooks_on_alertmanagers_
 
 
 def test_the_compose_alert_log_command_is_one_its_module_accepts() -> None:
-    from agent_telemetry.stack import alert_log
+    from agent_telemetry.tooling.stack import alert_log
 
     service = COMPOSE["services"]["alert-log"]
     assert service["entrypoint"] == ["python", "-m", alert_log.__name__]

@@ -12,18 +12,18 @@ from typing import Any
 
 import pytest
 
-from agent_telemetry.demo.agents.base import QUALITY_DROP
-from agent_telemetry.demo.agents.computer_use import ComputerUseAgent
-from agent_telemetry.demo.agents.research import ResearchAgent
-from agent_telemetry.demo.agents.support import SupportAgent
-from agent_telemetry.demo.fleet import DEFAULT_RATE, SHARES, Fleet, FleetConfig, Status, drive
-from agent_telemetry.demo.models import (
+from agent_telemetry.tooling.demo.agents.base import QUALITY_DROP
+from agent_telemetry.tooling.demo.agents.computer_use import ComputerUseAgent
+from agent_telemetry.tooling.demo.agents.research import ResearchAgent
+from agent_telemetry.tooling.demo.agents.support import SupportAgent
+from agent_telemetry.tooling.demo.fleet import DEFAULT_RATE, SHARES, Fleet, FleetConfig, Status, drive
+from agent_telemetry.tooling.demo.models import (
     RESEARCH_RUNAWAY_STEP_MODEL,
     RESEARCH_RUNAWAY_SYNTHESIS_MODEL,
     RESEARCH_STEP_MODEL,
     RESEARCH_SYNTHESIS_MODEL,
 )
-from agent_telemetry.demo.scenarios import (
+from agent_telemetry.tooling.demo.scenarios import (
     AGENTS,
     COMPUTER_USE,
     RESEARCH,
@@ -33,8 +33,8 @@ from agent_telemetry.demo.scenarios import (
     Schedule,
     parse_schedule,
 )
-from agent_telemetry.fake_provider import FakeProviderServer
-from agent_telemetry.rules.config import load_thresholds
+from agent_telemetry.tooling.fake_provider import FakeProviderServer
+from agent_telemetry.tooling.rules.config import load_thresholds
 from tests.demo.conftest import TIME_SCALE
 
 THRESHOLDS = load_thresholds(Path(__file__).parents[2] / "prometheus" / "thresholds.yaml")

@@ -7,11 +7,12 @@ import zlib
 
 import pytest
 
-from agent_telemetry.demo import progress
-from agent_telemetry.demo.agents import AgentStats
-from agent_telemetry.demo.fleet import Status
-from agent_telemetry.demo.models import ALL_MODELS
-from agent_telemetry.demo.scenarios import (
+from agent_telemetry.pricing import load_price_book
+from agent_telemetry.tooling.demo import progress
+from agent_telemetry.tooling.demo.agents import AgentStats
+from agent_telemetry.tooling.demo.fleet import Status
+from agent_telemetry.tooling.demo.models import ALL_MODELS
+from agent_telemetry.tooling.demo.scenarios import (
     AGENTS,
     COMPUTER_USE,
     HEALTHY,
@@ -26,8 +27,7 @@ from agent_telemetry.demo.scenarios import (
     parse_schedule,
     target,
 )
-from agent_telemetry.demo.screenshots import HEIGHT, WIDTH, screenshot_base64, screenshot_png
-from agent_telemetry.pricing import load_price_book
+from agent_telemetry.tooling.demo.screenshots import HEIGHT, WIDTH, screenshot_base64, screenshot_png
 from agent_telemetry.usage import Usage
 
 

@@ -8,7 +8,7 @@ import urllib.request
 import anthropic
 import pytest
 
-from agent_telemetry.fake_provider import (
+from agent_telemetry.tooling.fake_provider import (
     DEFAULT_TEXT,
     REDACTED,
     ComputerAction,

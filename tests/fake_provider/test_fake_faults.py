@@ -11,7 +11,7 @@ import httpx2
 import openai
 import pytest
 
-from agent_telemetry.fake_provider import FakeProviderServer, Reply
+from agent_telemetry.tooling.fake_provider import FakeProviderServer, Reply
 
 OPENAI_MODEL = "gpt-4o-mini"
 ANTHROPIC_MODEL = "claude-haiku-4-5"

@@ -8,7 +8,7 @@ import struct
 import openai
 import pytest
 
-from agent_telemetry.fake_provider import (
+from agent_telemetry.tooling.fake_provider import (
     DEFAULT_TEXT,
     REDACTED,
     ComputerAction,
@@ -18,7 +18,7 @@ from agent_telemetry.fake_provider import (
     TokenUsage,
     ToolCall,
 )
-from agent_telemetry.fake_provider.openai_api import embedding_vector
+from agent_telemetry.tooling.fake_provider.openai_api import embedding_vector
 
 MODEL = "gpt-4o-mini"
 # 2 + 6 words, plus the fixed overhead of 10.

@@ -15,7 +15,7 @@ from typing import Any
 import openai
 import pytest
 
-from agent_telemetry.fake_provider import (
+from agent_telemetry.tooling.fake_provider import (
     DEFAULT_TEXT,
     Behaviour,
     ComputerAction,
@@ -25,7 +25,7 @@ from agent_telemetry.fake_provider import (
     ToolCall,
     input_tokens,
 )
-from agent_telemetry.fake_provider.cli import parse_error_rates, register
+from agent_telemetry.tooling.fake_provider.cli import parse_error_rates, register
 
 MODEL = "gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "Hello"}]

@@ -11,8 +11,8 @@ from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from agent_telemetry.instrumentation import _aggregation
-from agent_telemetry.instrumentation._aggregation import deferred_histogram, summed_counter
+from agent_telemetry.core import aggregation as _aggregation
+from agent_telemetry.core.aggregation import deferred_histogram, summed_counter
 from tests.conftest import metric_points
 
 LABELS = {"gen_ai.agent.name": "a", "gen_ai.provider.name": "openai"}

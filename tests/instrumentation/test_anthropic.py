@@ -6,7 +6,7 @@ import anthropic
 import pytest
 from opentelemetry.trace import SpanKind
 
-from agent_telemetry.fake_provider import ComputerAction, Reply, TokenUsage, ToolCall
+from agent_telemetry.tooling.fake_provider import ComputerAction, Reply, TokenUsage, ToolCall
 from tests.conftest import call_labels
 
 MODEL = "claude-haiku-4-5"

@@ -3,7 +3,7 @@
 import base64
 import json
 
-from agent_telemetry.fake_provider import Reply
+from agent_telemetry.tooling.fake_provider import Reply
 
 SCREENSHOT = base64.b64encode(bytes(300)).decode()
 MESSAGES = [

@@ -7,8 +7,8 @@ import pytest
 import wrapt
 
 from agent_telemetry import OpenAIInstrumentor
-from agent_telemetry.fake_provider import Reply
-from agent_telemetry.instrumentation import _telemetry
+from agent_telemetry.core import telemetry as _telemetry
+from agent_telemetry.tooling.fake_provider import Reply
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 

@@ -7,7 +7,7 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
-from agent_telemetry.fake_provider import (
+from agent_telemetry.tooling.fake_provider import (
     ComputerAction,
     FakeProviderServer,
     Reply,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.fake_provider import FakeProviderServer
+from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from tests.support.processes import MY_AGENT, environ_without_telemetry
 from tests.support.sinks import OtlpSink
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from agent_telemetry.rules import ALERTS_FILE, RECORDING_FILE, generate, load_thresholds
+from agent_telemetry.tooling.rules import ALERTS_FILE, RECORDING_FILE, generate, load_thresholds
 
 from ._tools import ROOT, RULES_DIR, THRESHOLDS, run, tool
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from agent_telemetry.generated import write
-from agent_telemetry.rules import ALERTS_FILE, RECORDING_FILE, parse_thresholds
-from agent_telemetry.rules.render import render
+from agent_telemetry.tooling.generated import write
+from agent_telemetry.tooling.rules import ALERTS_FILE, RECORDING_FILE, parse_thresholds
+from agent_telemetry.tooling.rules.render import render
 
 from ._tools import PROMTOOL_TESTS, RULES_DIR, THRESHOLDS, run, tool
 from .test_generator import ALERTS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from agent_telemetry.rules import ALERTS_FILE, generate
+from agent_telemetry.tooling.rules import ALERTS_FILE, generate
 
 from ._tools import RUNBOOKS, THRESHOLDS
 from .test_generator import ALERTS

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agent_telemetry.rules import ThresholdsError, parse_thresholds, profile_names
+from agent_telemetry.tooling.rules import ThresholdsError, parse_thresholds, profile_names
 
 from ._tools import THRESHOLDS, run
 

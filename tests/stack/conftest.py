@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.stack import Ports, ProjectFiles, Stack, build_collector, find_project_root
+from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack, build_collector, find_project_root
 from tests.support.sinks import OtlpSink, WebhookSink
 
 

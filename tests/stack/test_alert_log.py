@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.stack.alert_log import AlertLog, format_alert, serve
+from agent_telemetry.tooling.stack.alert_log import AlertLog, format_alert, serve
 
 AT = 1_795_000_000.0  # 2026-11-18T11:06:40Z
 FIRING = {

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry import contract
-from agent_telemetry.fake_provider import ComputerAction, FakeProviderServer, Reply, TokenUsage, ToolCall
+from agent_telemetry.tooling.fake_provider import (
+    ComputerAction,
+    FakeProviderServer,
+    Reply,
+    TokenUsage,
+    ToolCall,
+)
 from tests.conftest import PRICES_YAML
 from tests.stack import prom
 from tests.support.processes import environ_without_telemetry

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.stack import Ports, ProjectFiles, Stack
+from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack
 from tests.dashboards.panel_queries import (
     MAY_BE_EMPTY_WITHOUT_FAILURES,
     assert_every_panel_returns_data,
@@ -77,7 +77,7 @@ def demo_fed_prometheus(demo_stack: Stack) -> str:
         "OTEL_METRIC_EXPORT_INTERVAL": "1000",
     }
     demo = subprocess.run(
-        [sys.executable, "-m", "agent_telemetry.demo", "--schedule", SCHEDULE, "--duration", DURATION,
+        [sys.executable, "-m", "agent_telemetry.tooling.demo", "--schedule", SCHEDULE, "--duration", DURATION,
          "--time-scale", "0.05", "--rate", "15", "--progress-interval", "10"],
         env=env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip

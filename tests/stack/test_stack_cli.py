@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent_telemetry.stack.process import is_running
-from agent_telemetry.stack.readiness import http_ok
+from agent_telemetry.tooling.stack.process import is_running
+from agent_telemetry.tooling.stack.readiness import http_ok
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 

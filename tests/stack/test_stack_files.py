@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent_telemetry.stack import render
-from agent_telemetry.stack.binaries import cached_collector
-from agent_telemetry.stack.ports import Ports
+from agent_telemetry.tooling.stack import render
+from agent_telemetry.tooling.stack.binaries import cached_collector
+from agent_telemetry.tooling.stack.ports import Ports
 
 PORTS = Ports(otlp_grpc=1, otlp_http=2, prometheus=3, alertmanager=4, collector_metrics=5, health_check=6)
 

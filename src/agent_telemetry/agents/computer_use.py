@@ -12,7 +12,7 @@ from types import TracebackType
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import current_run
-from agent_telemetry.instrumentation._telemetry import active_telemetry
+from agent_telemetry.core.telemetry import active_telemetry
 
 # Provider action names (OpenAI computer_call actions, Anthropic computer tool actions) -> our types.
 _ACTION_TYPES: dict[str, str] = {

@@ -9,7 +9,7 @@ from opentelemetry import trace
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import Run, current_run
-from agent_telemetry.instrumentation._telemetry import active_telemetry
+from agent_telemetry.core.telemetry import active_telemetry
 
 
 def record_quality(

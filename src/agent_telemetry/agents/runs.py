@@ -26,7 +26,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
 from agent_telemetry.context import _agent_name
-from agent_telemetry.instrumentation._telemetry import Telemetry, active_telemetry
+from agent_telemetry.core.telemetry import Telemetry, active_telemetry
 from agent_telemetry.usage import Usage
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -208,7 +208,7 @@ class Run:
 def _attach_recorder(run: Run, telemetry: Telemetry) -> None:
     """Session recording (AGENT_TELEMETRY_RECORD_DIR): a recorder listens to the run's events."""
     try:
-        from agent_telemetry.recording import attach_recorder
+        from agent_telemetry.sessions import attach_recorder
 
         attach_recorder(run)
     except Exception as exc:

@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import current_run
-from agent_telemetry.instrumentation._telemetry import Telemetry, active_telemetry
+from agent_telemetry.core.telemetry import Telemetry, active_telemetry
 
 F = TypeVar("F", bound=Callable[..., Any])
 

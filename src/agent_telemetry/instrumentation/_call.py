@@ -14,8 +14,8 @@ from opentelemetry.util.types import AttributeValue
 from agent_telemetry import contract, errors
 from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
-from agent_telemetry.instrumentation._telemetry import Telemetry
 from agent_telemetry.usage import Usage
 
 # GenAI semantic-convention attribute keys (kept here so that the hot path does no lookups elsewhere).

@@ -13,8 +13,8 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
 
 from agent_telemetry.config import Settings
-from agent_telemetry.instrumentation import _telemetry
-from agent_telemetry.instrumentation._telemetry import Telemetry
+from agent_telemetry.core import telemetry as _telemetry
+from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._wrap import Operation, async_wrapper, sync_wrapper
 
 logger = logging.getLogger("agent_telemetry")

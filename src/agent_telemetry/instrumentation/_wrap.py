@@ -15,10 +15,10 @@ import wrapt
 from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream, Observer
-from agent_telemetry.instrumentation._telemetry import Telemetry
 
 # Reads the request: (model, extra span attributes). Must not raise on odd input.
 RequestReader = Callable[[Any, Mapping[str, Any]], tuple[str, dict[str, AttributeValue]]]

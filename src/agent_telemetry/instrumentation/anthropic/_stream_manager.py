@@ -7,9 +7,9 @@ from typing import Any
 
 import wrapt
 
+from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._call import Call
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream
-from agent_telemetry.instrumentation._telemetry import Telemetry
 from agent_telemetry.instrumentation._wrap import Operation, check_budget, start_call
 
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from agent_telemetry.agents.computer_use import computer_action
 from agent_telemetry.agents.tools import tool_call
+from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._instrumentor import MethodPatch
-from agent_telemetry.instrumentation._telemetry import Telemetry
 
 TOOL_ERROR = "tool_error"
 COMPUTER_TOOLSET = "computer"

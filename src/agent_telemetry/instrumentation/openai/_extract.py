@@ -7,11 +7,11 @@ from typing import Any
 
 from opentelemetry.util.types import AttributeValue
 
+from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import image_bytes
 from agent_telemetry.instrumentation._request import NumericParams, model_param, server_attributes
 from agent_telemetry.instrumentation._streams import Observer
-from agent_telemetry.instrumentation._telemetry import Telemetry
 from agent_telemetry.instrumentation._wrap import raw_mode
 from agent_telemetry.usage import Usage
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from agent_telemetry.agents.computer_use import record_action
 from agent_telemetry.agents.tools import record_tool_execution, start_tool_span
+from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._instrumentor import MethodPatch
-from agent_telemetry.instrumentation._telemetry import Telemetry
 
 COMPLETED = "completed"
 

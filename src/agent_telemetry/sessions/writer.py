@@ -1,0 +1,161 @@
+"""The recorder: a run's listener that appends each event to a JSON Lines file as it happens.
+
+Each line is flushed at once, so a crash leaves every event before it readable. Any failure (disk
+full, permission denied) logs one warning and ends the recording of that run: recording is a
+diagnostic aid and must never break or slow down the application it observes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from agent_telemetry.sessions import naming, retention
+
+if TYPE_CHECKING:
+    from agent_telemetry.agents.runs import Run
+
+logger = logging.getLogger("agent_telemetry")
+
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+_MAX_NAME_ATTEMPTS = 10  # the same run id reused within one second gets -2, -3, ...
+
+
+def attach_recorder(run: Run) -> None:
+    """Record ``run`` into ``$AGENT_TELEMETRY_RECORD_DIR``; on failure, warn once and record nothing."""
+    raw = os.environ.get(naming.RECORD_DIR_ENV)
+    if not raw:
+        return
+    directory = Path(raw).expanduser()
+    retention.sweep_once(directory)
+    try:
+        recorder = Recorder.create(directory, run.name, run.run_id)
+    except Exception as exc:
+        logger.warning(
+            "agent-telemetry: cannot record run %s of %s in %s (%s); the run goes on unrecorded",
+            run.run_id,
+            run.name,
+            directory,
+            exc,
+        )
+        return
+    run.add_listener(recorder)
+
+
+class Recorder:
+    """``recorder(kind, fields)`` appends one event. Thread-safe: tools may run in threads."""
+
+    def __init__(self, path: Path, file: IO[str]) -> None:
+        self.path = path
+        self._file: IO[str] | None = file
+        self._lock = threading.Lock()
+        self._start = time.perf_counter()
+        self._screenshots = 0
+
+    @classmethod
+    def create(cls, directory: Path, agent: str, run_id: str) -> Recorder:
+        directory.mkdir(parents=True, exist_ok=True)
+        stem = naming.run_stem(datetime.now(timezone.utc), agent, run_id)
+        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+            path = directory / f"{stem}{'' if attempt == 1 else f'-{attempt}'}{naming.SUFFIX}"
+            try:
+                # "x": never append to (or clobber) another run's recording.
+                return cls(path, path.open("x", encoding="utf-8", newline="\n"))
+            except FileExistsError:
+                if attempt == _MAX_NAME_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def __call__(self, kind: str, fields: dict[str, Any]) -> None:
+        with self._lock:
+            if self._file is None:
+                return
+            try:
+                self._write(kind, fields)
+                if kind == "run_end":
+                    self._close()
+            except Exception as exc:
+                self._close()
+                logger.warning(
+                    "agent-telemetry: stopped recording to %s after an error (%s: %s); "
+                    "the run goes on unrecorded",
+                    self.path,
+                    type(exc).__name__,
+                    exc,
+                )
+
+    def _write(self, kind: str, fields: dict[str, Any]) -> None:
+        assert self._file is not None
+        # Timed under the lock, so that ``t`` never goes backwards down the file.
+        event: dict[str, Any] = {
+            "t": round(time.perf_counter() - self._start, 6),
+            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "kind": kind,
+        }
+        if kind == "screenshot" and "image" in fields:
+            fields = self._save_screenshot(fields)
+        event.update((key, value) for key, value in fields.items() if key not in event)
+        # default=str: an odd value in a field must not cost the whole recording.
+        self._file.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+        self._file.flush()
+
+    def _save_screenshot(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Write the image to its own file; the line keeps its name and size, never the base64."""
+        saved = {key: value for key, value in fields.items() if key != "image"}
+        decoded = _decode_image(fields["image"])
+        if decoded is None:
+            saved["image_skipped"] = "not an inline base64 image"
+            return saved
+        data, media_type = decoded
+        self._screenshots += 1
+        folder = self.path.with_suffix("")
+        folder.mkdir(exist_ok=True)
+        name = f"screenshot-{self._screenshots:04d}.{_EXTENSIONS.get(media_type, 'bin')}"
+        (folder / name).write_bytes(data)
+        saved["image_file"] = f"{folder.name}/{name}"
+        saved["image_bytes"] = len(data)
+        return saved
+
+    def _close(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            # A close that fails (flushing onto a full disk) is the failure already being reported.
+            with contextlib.suppress(OSError):
+                file.close()
+
+
+def _decode_image(image: object) -> tuple[bytes, str] | None:
+    """(bytes, media type) of a provider's inline image part, or None if it carries no base64 data."""
+    if not isinstance(image, Mapping):
+        return None
+    source = image.get("source")
+    if isinstance(source, Mapping) and source.get("type") == "base64":  # anthropic
+        return _b64(source.get("data"), str(source.get("media_type") or "image/png"))
+    url = image.get("image_url")  # openai: a data URL, or {"url": ...} in chat completions
+    if isinstance(url, Mapping):
+        url = url.get("url")
+    if isinstance(url, str) and url.startswith("data:"):
+        header, _, data = url.partition(",")
+        media_type, _, encoding = header[len("data:") :].partition(";")
+        if encoding == "base64":
+            return _b64(data, media_type or "image/png")
+    return None
+
+
+def _b64(data: object, media_type: str) -> tuple[bytes, str] | None:
+    if not isinstance(data, str):
+        return None
+    try:
+        return base64.b64decode(data, validate=True), media_type
+    except (binascii.Error, ValueError):
+        return None

@@ -1,0 +1,5 @@
+import sys
+
+from agent_telemetry.tooling.demo.cli import main
+
+sys.exit(main())

@@ -1,0 +1,178 @@
+"""Recording rules: numerators and denominators summed per agent, then divided.
+
+Ratios are recorded from separately summed rates (never an average of per-series ratios), and a ratio
+whose numerator has no series yet (an agent that never failed) reads 0 rather than nothing.
+"""
+
+from __future__ import annotations
+
+from agent_telemetry import contract
+from agent_telemetry.tooling.rules import names
+from agent_telemetry.tooling.rules.config import Thresholds
+from agent_telemetry.tooling.rules.durations import seconds
+from agent_telemetry.tooling.rules.promql import RecordingRule, RuleGroup, le_regex, matchers, not_in, num
+
+A = names.AGENT
+
+# Collector self-metrics that mean metric points were lost, by the `reason` label we give them.
+# Each is read with and without `_total`: v0.162's Prometheus reader exposes the bare name (the live
+# stack shows it); other releases and scrape formats add `_total`. `processor_*` are the deprecated
+# processorhelper counters (memory_limiter still reports `refused` in v0.16x).
+COLLECTOR_LOSS_METRICS: tuple[tuple[str, str], ...] = (
+    ("receiver_refused", "otelcol_receiver_refused_metric_points"),
+    ("receiver_failed", "otelcol_receiver_failed_metric_points"),
+    ("processor_refused", "otelcol_processor_refused_metric_points"),
+    ("processor_dropped", "otelcol_processor_dropped_metric_points"),
+    ("exporter_enqueue_failed", "otelcol_exporter_enqueue_failed_metric_points"),
+    ("exporter_send_failed", "otelcol_exporter_send_failed_metric_points"),
+)
+
+
+def call_windows(t: Thresholds) -> tuple[str, ...]:
+    """Every window an alert reads request, error or latency-SLI rates over, shortest first."""
+    windows = {t.error_rate.window, t.latency.window, t.rate_limit_storm.window}
+    for burn in t.slo.burn_rates:
+        windows.update((burn.long, burn.short))
+    return tuple(sorted(windows, key=lambda w: (seconds(w), w)))
+
+
+def _sum_rate(metric: str, selector: str, window: str, by: str = A) -> str:
+    return f"sum by ({by}) (rate({metric}{selector}[{window}]))"
+
+
+def _ratio_or_zero(numerator: str, denominator: str) -> str:
+    # `or 0 * denominator` turns "no failures ever recorded" into 0 instead of no series.
+    return f"(\n  {numerator}\nor\n  0 * {denominator}\n)\n/\n  {denominator}\n"
+
+
+def calls_group(t: Thresholds) -> RuleGroup:
+    errors = matchers(not_in(contract.ERROR_TYPE, t.ignored_error_types))
+    rules: list[RecordingRule] = []
+    for w in call_windows(t):
+        rules += [
+            RecordingRule(names.requests_rate(w), _sum_rate(contract.REQUESTS.prometheus_name, "", w)),
+            RecordingRule(
+                names.errors_rate(w), _sum_rate(contract.REQUEST_ERRORS.prometheus_name, errors, w)
+            ),
+            RecordingRule(
+                names.errors_ratio(w), _ratio_or_zero(names.errors_rate(w), names.requests_rate(w))
+            ),
+        ]
+    w = t.rate_limit_storm.window
+    limited = matchers(f'{contract.ERROR_TYPE}="rate_limit"')
+    rules += [
+        RecordingRule(
+            names.rate_limited_rate(w), _sum_rate(contract.REQUEST_ERRORS.prometheus_name, limited, w)
+        ),
+        RecordingRule(
+            names.rate_limited_ratio(w), _ratio_or_zero(names.rate_limited_rate(w), names.requests_rate(w))
+        ),
+    ]
+    return RuleGroup("agent-telemetry.calls.rules", tuple(rules))
+
+
+def latency_group(t: Thresholds) -> RuleGroup:
+    histogram = contract.REQUEST_DURATION.prometheus_name
+    w = t.latency.window
+    rules = [
+        RecordingRule(names.duration_bucket_rate(w), _sum_rate(f"{histogram}_bucket", "", w, by=f"{A}, le")),
+        RecordingRule(
+            names.duration_quantile(t.latency.quantile, w),
+            f"histogram_quantile({num(t.latency.quantile)}, {names.duration_bucket_rate(w)})",
+        ),
+    ]
+    fast = matchers(f'le=~"{le_regex(t.slo.latency.threshold_seconds)}"')
+    for w in call_windows(t):
+        count, within = names.duration_count_rate(w), names.duration_fast_rate(w)
+        rules += [
+            RecordingRule(count, _sum_rate(f"{histogram}_count", "", w)),
+            RecordingRule(within, _sum_rate(f"{histogram}_bucket", fast, w)),
+            RecordingRule(names.duration_slow_ratio(w), f"(\n  {count}\n-\n  {within}\n)\n/\n  {count}\n"),
+        ]
+    return RuleGroup("agent-telemetry.latency.rules", tuple(rules))
+
+
+def _daily_budget_expr(t: Thresholds) -> str:
+    # Per-agent overrides as constant series, then the default for every other agent that spends.
+    overrides = [
+        f'label_replace(vector({num(usd)}), "{A}", "{agent}", "", "")'
+        for agent, usd in sorted(t.daily_budget.agents.items())
+    ]
+    default = f"0 * {names.cost_increase_1d()} + {num(t.daily_budget.usd)}"
+    return "\nor\n".join([*overrides, default]) + "\n"
+
+
+def cost_group(t: Thresholds) -> RuleGroup:
+    cost = contract.COST.prometheus_name
+    w, baseline = t.cost_spike.window, t.cost_spike.baseline
+    spend = names.cost_rate(w)
+    full = names.cost_rate_full_window(w)
+    rules = (
+        RecordingRule(names.cost_increase_1d(), f"sum by ({A}) (increase({cost}[1d]))"),
+        RecordingRule(names.daily_budget(), _daily_budget_expr(t)),
+        RecordingRule(spend, _sum_rate(cost, "", w)),
+        # The rate only once the agent has spent for a whole window: over an agent's first window the
+        # rate ramps up from 0, and a baseline made of those values would sit far below its normal
+        # spend (a steady new agent would "spike" as soon as its baseline began).
+        RecordingRule(full, f"{spend}\nand on ({A})\nsum by ({A}) ({cost} offset {w})\n"),
+        # The baseline ends where the current window starts, so a spike does not raise its own bar.
+        RecordingRule(
+            names.cost_rate_baseline_avg(w, baseline), f"avg_over_time({full}[{baseline}] offset {w})"
+        ),
+        RecordingRule(
+            names.cost_rate_baseline_stddev(w, baseline), f"stddev_over_time({full}[{baseline}] offset {w})"
+        ),
+    )
+    return RuleGroup("agent-telemetry.cost.rules", rules)
+
+
+def agents_group(t: Thresholds) -> RuleGroup:
+    tw = t.tool_errors.window
+    by_tool = f"{A}, {names.TOOL}"
+    calls, errors = names.tool_calls_rate(tw), names.tool_errors_rate(tw)
+    qw, qb = t.quality_drift.window, t.quality_drift.baseline
+    by_eval = f"{A}, {names.EVALUATOR}"
+    score = contract.QUALITY.prometheus_name
+    rules = (
+        RecordingRule(calls, _sum_rate(contract.TOOL_CALLS.prometheus_name, "", tw, by=by_tool)),
+        RecordingRule(errors, _sum_rate(contract.TOOL_ERRORS.prometheus_name, "", tw, by=by_tool)),
+        RecordingRule(names.tool_errors_ratio(tw), _ratio_or_zero(errors, calls)),
+        RecordingRule(names.quality_count_rate(qw), _sum_rate(f"{score}_count", "", qw, by=by_eval)),
+        RecordingRule(
+            names.quality_mean(qw),
+            _sum_rate(f"{score}_sum", "", qw, by=by_eval)
+            + "\n/\n"
+            + _sum_rate(f"{score}_count", "", qw, by=by_eval)
+            + "\n",
+        ),
+        RecordingRule(
+            names.quality_baseline_count(qb),
+            f"sum by ({by_eval}) (increase({score}_count[{qb}] offset {qw}))",
+        ),
+        RecordingRule(
+            names.quality_baseline_mean(qb),
+            f"sum by ({by_eval}) (rate({score}_sum[{qb}] offset {qw}))\n/\n"
+            f"sum by ({by_eval}) (rate({score}_count[{qb}] offset {qw}))\n",
+        ),
+    )
+    return RuleGroup("agent-telemetry.agents.rules", rules)
+
+
+def pipeline_group(t: Thresholds) -> RuleGroup:
+    w, job = t.collector.dropping_window, t.collector.job
+    parts = [
+        f'label_replace(\n  sum by (job, instance) (rate({metric}_total{{job="{job}"}}[{w}]))\n'
+        f'  or\n  sum by (job, instance) (rate({metric}{{job="{job}"}}[{w}])),\n'
+        f'  "reason", "{reason}", "", ""\n)'
+        for reason, metric in COLLECTOR_LOSS_METRICS
+    ]
+    rules = (
+        # Present while the agent's SDK exports: cumulative counters are re-sent every interval even idle.
+        RecordingRule(names.reporting_series(), f"count by ({A}) ({contract.REQUESTS.prometheus_name})"),
+        RecordingRule(names.collector_lost_points(w), "\nor\n".join(parts) + "\n"),
+    )
+    return RuleGroup("agent-telemetry.pipeline.rules", rules)
+
+
+def recording_groups(t: Thresholds) -> tuple[RuleGroup, ...]:
+    return (calls_group(t), latency_group(t), cost_group(t), agents_group(t), pipeline_group(t))

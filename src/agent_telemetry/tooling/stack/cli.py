@@ -1,0 +1,134 @@
+"""``agent-telemetry stack up|down|status``: the collector, Prometheus and Alertmanager, natively."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from agent_telemetry.tooling.stack.binaries import MissingBinariesError
+from agent_telemetry.tooling.stack.paths import ProjectRootNotFoundError
+from agent_telemetry.tooling.stack.ports import Ports
+from agent_telemetry.tooling.stack.render import RenderError
+from agent_telemetry.tooling.stack.stack import DEFAULT_STATE_DIR, Stack, StackError
+
+# (option, Ports field) for each port `stack up` can move.
+_PORT_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("--otlp-grpc-port", "otlp_grpc"),
+    ("--otlp-http-port", "otlp_http"),
+    ("--prometheus-port", "prometheus"),
+    ("--alertmanager-port", "alertmanager"),
+    ("--collector-metrics-port", "collector_metrics"),
+    ("--health-check-port", "health_check"),
+    ("--alert-log-port", "alert_log"),
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "stack",
+        help="run the collector, Prometheus and Alertmanager natively (no Docker)",
+        description="Run the OpenTelemetry Collector, Prometheus and Alertmanager as local background "
+        "processes with the repository's config files, listening on 127.0.0.1.",
+    )
+    commands = parser.add_subparsers(dest="stack_command", metavar="COMMAND", required=True)
+
+    up = commands.add_parser("up", help="start the stack and wait until it is ready")
+    _add_state_dir(up)
+    defaults = Ports()
+    for option, field in _PORT_OPTIONS:
+        up.add_argument(
+            option, dest=field, type=int, default=getattr(defaults, field), help="(default: %(default)s)"
+        )
+    up.add_argument("--free-ports", action="store_true", help="pick free ports instead of the options above")
+    up.add_argument(
+        "--webhook-url",
+        help="URL Alertmanager's webhook receivers post to ({path} is replaced by the committed path); "
+        "default: a receiver of the stack's own that writes <state dir>/alerts.log",
+    )
+    up.add_argument("--traces-endpoint", help="OTLP/HTTP base URL the collector sends traces to")
+    up.add_argument("--evaluation-interval", help="override Prometheus's global evaluation_interval, e.g. 1s")
+    up.add_argument("--scrape-interval", help="override Prometheus's global scrape_interval, e.g. 1s")
+    up.add_argument(
+        "--rules-dir",
+        type=Path,
+        help="load <DIR>/*.yml instead of prometheus/rules, e.g. rules generated with "
+        "`agent-telemetry rules generate --profile test --output-dir DIR` (alerts within a minute or two)",
+    )
+    up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for readiness (default: 60)")
+    up.set_defaults(handler=run_up)
+
+    down = commands.add_parser("down", help="stop the stack (SIGTERM, then SIGKILL after --timeout)")
+    _add_state_dir(down)
+    down.add_argument("--timeout", type=float, default=10.0, help="seconds before SIGKILL (default: 10)")
+    down.set_defaults(handler=run_down)
+
+    status = commands.add_parser("status", help="show whether each server runs; non-zero if any does not")
+    _add_state_dir(status)
+    status.set_defaults(handler=run_status)
+
+
+def _add_state_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        help="logs, data, rendered configs and the state file (default: %(default)s)",
+    )
+
+
+def _ports(args: argparse.Namespace) -> Ports:
+    if args.free_ports:
+        return Ports.free()
+    return Ports(**{field: getattr(args, field) for _, field in _PORT_OPTIONS})
+
+
+def run_up(args: argparse.Namespace) -> int:
+    try:
+        stack = Stack.start(
+            args.state_dir,
+            _ports(args),
+            webhook_url=args.webhook_url,
+            traces_endpoint=args.traces_endpoint,
+            evaluation_interval=args.evaluation_interval,
+            scrape_interval=args.scrape_interval,
+            ready_timeout=args.timeout,
+            rules_dir=args.rules_dir,
+            alert_log=True,  # used only without --webhook-url
+        )
+    except MissingBinariesError as exc:
+        print(f"stack up: cannot start, binaries are missing:\n{exc}", file=sys.stderr)
+        return 3
+    except (StackError, ProjectRootNotFoundError, RenderError) as exc:
+        print(f"stack up: {exc}", file=sys.stderr)
+        return 1
+    for name, url in stack.urls.items():
+        print(f"{name}: {url}")
+    print(f"state: {stack.state_dir} (logs there; stop with `agent-telemetry stack down --state-dir ...`)")
+    return 0
+
+
+def run_down(args: argparse.Namespace) -> int:
+    stack = Stack.load(args.state_dir)
+    if stack is None:
+        print(f"stack down: no stack in {args.state_dir}")
+        return 0
+    killed = stack.stop(args.timeout)
+    for name in killed:
+        print(f"{name}: did not stop within {args.timeout:g}s, killed")
+    print("stack stopped")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    stack = Stack.load(args.state_dir)
+    if stack is None:
+        print(f"no stack in {args.state_dir}")
+        return 1
+    status = stack.status()
+    for service in stack.services:
+        print(f"{service.name}: {'running' if status[service.name] else 'stopped'} (pid {service.pid})")
+    for name, url in stack.urls.items():
+        print(f"{name}: {url}")
+    return 0 if all(status.values()) else 1
