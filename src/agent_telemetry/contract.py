@@ -1,10 +1,11 @@
-"""The metric contract: every metric we emit, with the name it has in Prometheus.
+"""The telemetry contract: every metric we emit, with its unit, attributes and buckets.
 
-This table is the single source for the instruments (``metrics.py``), the alert rules and dashboards
-generators, the docs and the tests. The Prometheus name is what the OpenTelemetry Collector's default
-name translation (and the in-process Prometheus exporter) makes of the OpenTelemetry name and unit:
-dots become underscores, the unit becomes a suffix (``s`` -> ``_seconds``, ``By`` -> ``_bytes``,
-annotations in braces are dropped) and monotonic counters get ``_total``.
+This module is the single source for the instruments (``core/telemetry.py``), the code that records
+into them (``agents/``, ``instrumentation/``), the alert rules and dashboards generators, the docs and
+the tests. Names in Prometheus are derived here, never written by hand: ``prometheus_name`` and
+``label_name`` apply the OpenTelemetry Collector's default name translation (which the in-process
+Prometheus exporter shares): dots become underscores, the unit becomes a suffix (``s`` -> ``_seconds``,
+``By`` -> ``_bytes``, annotations in braces are dropped) and monotonic counters get ``_total``.
 """
 
 from __future__ import annotations
@@ -18,16 +19,95 @@ class Kind(str, Enum):
     HISTOGRAM = "histogram"
 
 
-# Label keys: the OpenTelemetry attribute keys as Prometheus sees them (dots -> underscores).
-AGENT = "gen_ai_agent_name"
-PROVIDER = "gen_ai_provider_name"
-OPERATION = "gen_ai_operation_name"
-MODEL = "gen_ai_request_model"
-TOKEN_TYPE = "gen_ai_token_type"
-ERROR_TYPE = "error_type"
-TOOL = "gen_ai_tool_name"
+class Attr:
+    """The OpenTelemetry attribute keys our metrics carry (spans share the ``gen_ai.*`` ones)."""
 
-CALL_LABELS: tuple[str, ...] = (AGENT, PROVIDER, OPERATION, MODEL)
+    AGENT_NAME = "gen_ai.agent.name"
+    PROVIDER_NAME = "gen_ai.provider.name"
+    OPERATION_NAME = "gen_ai.operation.name"
+    REQUEST_MODEL = "gen_ai.request.model"
+    TOKEN_TYPE = "gen_ai.token.type"
+    ERROR_TYPE = "error.type"
+    TOOL_NAME = "gen_ai.tool.name"
+    EVALUATION_NAME = "gen_ai.evaluation.name"
+    STATUS = "status"  # of a run
+    LIMIT = "limit"  # of a run's budget: cost, steps
+    ACTION = "action"  # computer-use action type
+    OUTCOME = "outcome"  # of an executed action
+    REASON = "reason"  # why a computer-use step was held back
+    LABEL = "label"  # the label whose values overflowed
+    COMPONENT = "component"  # our own part that failed
+
+
+class SpanAttr:
+    """The keys of span attributes and events that no metric carries."""
+
+    AGENT_ID = "gen_ai.agent.id"
+    RESPONSE_MODEL = "gen_ai.response.model"
+    RESPONSE_ID = "gen_ai.response.id"
+    FINISH_REASONS = "gen_ai.response.finish_reasons"
+    INPUT_TOKENS = "gen_ai.usage.input_tokens"
+    OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+    CACHE_READ_TOKENS = "gen_ai.usage.cache_read.input_tokens"
+    CACHE_WRITE_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
+    REASONING_TOKENS = "gen_ai.usage.reasoning.output_tokens"
+    REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
+    REQUEST_TEMPERATURE = "gen_ai.request.temperature"
+    REQUEST_TOP_P = "gen_ai.request.top_p"
+    REQUEST_TOP_K = "gen_ai.request.top_k"
+    REQUEST_FREQUENCY_PENALTY = "gen_ai.request.frequency_penalty"
+    REQUEST_PRESENCE_PENALTY = "gen_ai.request.presence_penalty"
+    REQUEST_SEED = "gen_ai.request.seed"
+    SERVER_ADDRESS = "server.address"
+    SERVER_PORT = "server.port"
+    # Content, only with content capture on.
+    INPUT_MESSAGES = "gen_ai.input.messages"
+    OUTPUT_MESSAGES = "gen_ai.output.messages"
+    SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
+    # Quality scores: a span event and its attributes.
+    EVALUATION_RESULT = "gen_ai.evaluation.result"
+    EVALUATION_SCORE = "gen_ai.evaluation.score.value"
+    EVALUATION_EXPLANATION = "gen_ai.evaluation.explanation"
+    # Ours.
+    COST_USD = "agent_telemetry.cost.usd"
+    TIME_TO_FIRST_TOKEN = "agent_telemetry.time_to_first_token"
+    RUN_STATUS = "agent_telemetry.run.status"
+    RUN_STEPS = "agent_telemetry.run.steps"
+
+
+def label_name(key: str) -> str:
+    """The Prometheus label of an OpenTelemetry attribute key."""
+    return key.replace(".", "_")
+
+
+# The Prometheus label names, used by rules, dashboards, docs and tests.
+AGENT = label_name(Attr.AGENT_NAME)
+PROVIDER = label_name(Attr.PROVIDER_NAME)
+OPERATION = label_name(Attr.OPERATION_NAME)
+MODEL = label_name(Attr.REQUEST_MODEL)
+TOKEN_TYPE = label_name(Attr.TOKEN_TYPE)
+ERROR_TYPE = label_name(Attr.ERROR_TYPE)
+TOOL = label_name(Attr.TOOL_NAME)
+EVALUATOR = label_name(Attr.EVALUATION_NAME)
+STATUS = label_name(Attr.STATUS)
+LIMIT = label_name(Attr.LIMIT)
+ACTION = label_name(Attr.ACTION)
+OUTCOME = label_name(Attr.OUTCOME)
+REASON = label_name(Attr.REASON)
+LABEL = label_name(Attr.LABEL)
+COMPONENT = label_name(Attr.COMPONENT)
+
+# The unit suffixes the translation appends; other units (annotations like "{request}") add none.
+_UNIT_SUFFIXES = {"s": "seconds", "By": "bytes"}
+
+
+def prometheus_name(otel_name: str, unit: str, kind: Kind) -> str:
+    """What the collector's name translation makes of an instrument's name, unit and kind."""
+    name = otel_name.replace(".", "_")
+    suffix = _UNIT_SUFFIXES.get(unit)
+    if suffix and not name.endswith(f"_{suffix}"):
+        name = f"{name}_{suffix}"
+    return f"{name}_total" if kind is Kind.COUNTER else name
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,256 +115,197 @@ class Metric:
     otel_name: str
     unit: str
     kind: Kind
-    prometheus_name: str
-    labels: tuple[str, ...]
+    attributes: tuple[str, ...]  # OpenTelemetry attribute keys (Attr)
     description: str
+    buckets: tuple[float, ...] = ()  # histogram boundaries
+
+    def __post_init__(self) -> None:
+        if (self.kind is Kind.HISTOGRAM) != bool(self.buckets):
+            raise ValueError(f"{self.otel_name}: a histogram needs buckets, a counter has none")
 
     @property
-    def series_name(self) -> str:
-        """The name of the series that carries the count: ``_bucket`` etc. come on top for histograms."""
-        return self.prometheus_name
+    def prometheus_name(self) -> str:
+        """The name in Prometheus; histograms add ``_bucket``, ``_sum`` and ``_count`` to it."""
+        return prometheus_name(self.otel_name, self.unit, self.kind)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The Prometheus labels of the attributes, in the same order."""
+        return tuple(label_name(key) for key in self.attributes)
 
 
-# Request latency buckets, seconds: 10 ms to 10 min, with a boundary at every alert threshold
-# (10 s is the P95 warning) so that histogram_quantile is exact on either side of it.
+# -- Buckets ----------------------------------------------------------------------------------------
+# Request latency, seconds: 10 ms to 10 min, with a boundary at every alert threshold (10 s is the P95
+# warning) so that histogram_quantile is exact on either side of it.
 DURATION_BUCKETS: tuple[float, ...] = (
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.0,
-    3.0,
-    5.0,
-    7.5,
-    10.0,
-    15.0,
-    20.0,
-    30.0,
-    45.0,
-    60.0,
-    120.0,
-    300.0,
-    600.0,
+    *(0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
+    *(1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0),
+    *(120.0, 300.0, 600.0),
 )
+# A run: the request latencies up to 10 min, then up to an hour.
+RUN_DURATION_BUCKETS: tuple[float, ...] = (*DURATION_BUCKETS, 900.0, 1200.0, 1800.0, 2700.0, 3600.0)
+RUN_STEP_BUCKETS: tuple[float, ...] = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200)
+RUN_COST_BUCKETS: tuple[float, ...] = (
+    *(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05),
+    *(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0),
+)
+RUN_TOKEN_BUCKETS: tuple[float, ...] = (
+    *(100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000),
+    *(100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000),
+)
+QUALITY_BUCKETS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
+SCREENSHOT_BYTES_BUCKETS: tuple[float, ...] = (
+    *(10_000, 25_000, 50_000, 100_000, 250_000, 500_000),
+    *(1_000_000, 2_500_000, 5_000_000, 10_000_000),
+)
+
+# -- Provider API calls -----------------------------------------------------------------------------
+CALL_ATTRIBUTES: tuple[str, ...] = (
+    Attr.AGENT_NAME,
+    Attr.PROVIDER_NAME,
+    Attr.OPERATION_NAME,
+    Attr.REQUEST_MODEL,
+)
+CALL_LABELS: tuple[str, ...] = tuple(label_name(key) for key in CALL_ATTRIBUTES)
 
 REQUESTS = Metric(
     "agent.requests",
     "{request}",
     Kind.COUNTER,
-    "agent_requests_total",
-    CALL_LABELS,
+    CALL_ATTRIBUTES,
     "Provider API calls made by the agent.",
 )
 REQUEST_ERRORS = Metric(
     "agent.requests.errors",
     "{request}",
     Kind.COUNTER,
-    "agent_requests_errors_total",
-    (*CALL_LABELS, ERROR_TYPE),
+    (*CALL_ATTRIBUTES, Attr.ERROR_TYPE),
     "Provider API calls that failed, by error type.",
 )
 REQUEST_DURATION = Metric(
     "agent.request.duration",
     "s",
     Kind.HISTOGRAM,
-    "agent_request_duration_seconds",
-    CALL_LABELS,
+    CALL_ATTRIBUTES,
     "Latency of provider API calls, including reading a stream to its end.",
+    DURATION_BUCKETS,
 )
 TIME_TO_FIRST_TOKEN = Metric(
     "agent.request.time_to_first_token",
     "s",
     Kind.HISTOGRAM,
-    "agent_request_time_to_first_token_seconds",
-    CALL_LABELS,
+    CALL_ATTRIBUTES,
     "Time from the start of a streaming call to its first content chunk.",
+    DURATION_BUCKETS,
 )
 TOKENS = Metric(
     "agent.tokens",
     "{token}",
     Kind.COUNTER,
-    "agent_tokens_total",
-    (*CALL_LABELS, TOKEN_TYPE),
+    (*CALL_ATTRIBUTES, Attr.TOKEN_TYPE),
     "Tokens billed, by disjoint type (input, output, cache_read, cache_write).",
 )
 COST = Metric(
     "agent.cost.usd",
     "{USD}",
     Kind.COUNTER,
-    "agent_cost_usd_total",
-    CALL_LABELS,
+    CALL_ATTRIBUTES,
     "Cost of provider API calls in US dollars.",
 )
 UNPRICED_REQUESTS = Metric(
     "agent.cost.unpriced_requests",
     "{request}",
     Kind.COUNTER,
-    "agent_cost_unpriced_requests_total",
-    CALL_LABELS,
+    CALL_ATTRIBUTES,
     "Calls whose model has no known price: their cost is not in agent_cost_usd_total.",
 )
 UNREPORTED_USAGE_REQUESTS = Metric(
     "agent.tokens.unreported_requests",
     "{request}",
     Kind.COUNTER,
-    "agent_tokens_unreported_requests_total",
-    CALL_LABELS,
+    CALL_ATTRIBUTES,
     "Calls whose token usage the provider did not report to us (see docs/metrics.md): their tokens and "
     "cost are missing from agent_tokens_total and agent_cost_usd_total.",
 )
+
+# -- agent-telemetry itself -------------------------------------------------------------------------
 LABEL_OVERFLOW = Metric(
     "agent.telemetry.label_overflow",
     "{value}",
     Kind.COUNTER,
-    "agent_telemetry_label_overflow_total",
-    ("label",),
+    (Attr.LABEL,),
     "Label values folded into _other because a label passed its distinct-value limit.",
 )
 INTERNAL_ERRORS = Metric(
     "agent.telemetry.internal_errors",
     "{error}",
     Kind.COUNTER,
-    "agent_telemetry_internal_errors_total",
-    ("component",),
+    (Attr.COMPONENT,),
     "Failures inside agent-telemetry itself; the application's call was not affected.",
 )
 
-# -- Agent level: runs, tools, quality, computer use ----------------------------------------------
-STATUS = "status"
-EVALUATOR = "gen_ai_evaluation_name"
-ACTION = "action"
-OUTCOME = "outcome"
-REASON = "reason"
+# -- Agent level: runs, tools, quality, computer use ------------------------------------------------
 RUN_STATUSES: tuple[str, ...] = ("success", "failure", "timeout", "budget_exceeded", "cancelled")
-
-RUN_DURATION_BUCKETS: tuple[float, ...] = (
-    *DURATION_BUCKETS[:-1],
-    600.0,
-    900.0,
-    1200.0,
-    1800.0,
-    2700.0,
-    3600.0,
-)
-RUN_STEP_BUCKETS: tuple[float, ...] = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200)
-RUN_COST_BUCKETS: tuple[float, ...] = (
-    0.0001,
-    0.00025,
-    0.0005,
-    0.001,
-    0.0025,
-    0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.5,
-    5.0,
-    10.0,
-    25.0,
-    50.0,
-    100.0,
-)
-RUN_TOKEN_BUCKETS: tuple[float, ...] = (
-    100,
-    250,
-    500,
-    1_000,
-    2_500,
-    5_000,
-    10_000,
-    25_000,
-    50_000,
-    100_000,
-    250_000,
-    500_000,
-    1_000_000,
-    2_500_000,
-    5_000_000,
-    10_000_000,
-)
-QUALITY_BUCKETS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
-SCREENSHOT_BYTES_BUCKETS: tuple[float, ...] = (
-    10_000,
-    25_000,
-    50_000,
-    100_000,
-    250_000,
-    500_000,
-    1_000_000,
-    2_500_000,
-    5_000_000,
-    10_000_000,
-)
+_RUN = (Attr.AGENT_NAME, Attr.STATUS)
 
 RUNS = Metric(
     "agent.runs",
     "{run}",
     Kind.COUNTER,
-    "agent_runs_total",
-    (AGENT, STATUS),
+    _RUN,
     "Agent runs (tasks) finished, by status.",
 )
 RUN_DURATION = Metric(
     "agent.run.duration",
     "s",
     Kind.HISTOGRAM,
-    "agent_run_duration_seconds",
-    (AGENT, STATUS),
+    _RUN,
     "Completion time of a task.",
+    RUN_DURATION_BUCKETS,
 )
 RUN_STEPS = Metric(
     "agent.run.steps",
     "{step}",
     Kind.HISTOGRAM,
-    "agent_run_steps",
-    (AGENT, STATUS),
+    _RUN,
     "LLM turns (chat calls) per task.",
+    RUN_STEP_BUCKETS,
 )
 RUN_COST = Metric(
     "agent.run.cost.usd",
     "{USD}",
     Kind.HISTOGRAM,
-    "agent_run_cost_usd",
-    (AGENT, STATUS),
+    _RUN,
     "Cost of one task in US dollars.",
+    RUN_COST_BUCKETS,
 )
 RUN_TOKENS = Metric(
     "agent.run.tokens",
     "{token}",
     Kind.HISTOGRAM,
-    "agent_run_tokens",
-    (AGENT, STATUS),
+    _RUN,
     "Tokens billed for one task, all types.",
+    RUN_TOKEN_BUCKETS,
 )
 BUDGET_STOPS = Metric(
     "agent.run.budget_stops",
     "{stop}",
     Kind.COUNTER,
-    "agent_run_budget_stops_total",
-    (AGENT, "limit"),
+    (Attr.AGENT_NAME, Attr.LIMIT),
     "Calls refused by agent-telemetry because their run was over its budget, by limit (cost, steps).",
 )
 TOOL_CALLS = Metric(
     "agent.tools.calls",
     "{call}",
     Kind.COUNTER,
-    "agent_tools_calls_total",
-    (AGENT, TOOL),
+    (Attr.AGENT_NAME, Attr.TOOL_NAME),
     "Tool executions.",
 )
 TOOL_ERRORS = Metric(
     "agent.tools.errors",
     "{call}",
     Kind.COUNTER,
-    "agent_tools_errors_total",
-    (AGENT, TOOL, ERROR_TYPE),
+    (Attr.AGENT_NAME, Attr.TOOL_NAME, Attr.ERROR_TYPE),
     "Tool executions that failed, by error type (the exception's class name, or the SDK tool "
     "runner's reason: tool_error, driver_failed, cancelled).",
 )
@@ -292,68 +313,74 @@ TOOL_DURATION = Metric(
     "agent.tool.duration",
     "s",
     Kind.HISTOGRAM,
-    "agent_tool_duration_seconds",
-    (AGENT, TOOL),
+    (Attr.AGENT_NAME, Attr.TOOL_NAME),
     "Tool execution latency.",
+    DURATION_BUCKETS,
 )
 TOOLS_REQUESTED = Metric(
     "agent.tools.requested",
     "{call}",
     Kind.COUNTER,
-    "agent_tools_requested_total",
-    (AGENT, PROVIDER, TOOL),
+    (Attr.AGENT_NAME, Attr.PROVIDER_NAME, Attr.TOOL_NAME),
     "Tool calls the model asked for in its responses.",
 )
 QUALITY = Metric(
     "agent.quality.score",
     "{score}",
     Kind.HISTOGRAM,
-    "agent_quality_score",
-    (AGENT, EVALUATOR),
+    (Attr.AGENT_NAME, Attr.EVALUATION_NAME),
     "Quality scores in [0, 1] from evaluators (LLM judges, user feedback, tests).",
+    QUALITY_BUCKETS,
 )
 ACTIONS = Metric(
     "agent.actions",
     "{action}",
     Kind.COUNTER,
-    "agent_actions_total",
-    (AGENT, PROVIDER, ACTION),
+    (Attr.AGENT_NAME, Attr.PROVIDER_NAME, Attr.ACTION),
     "Computer-use actions the model asked for, by action type.",
 )
 ACTIONS_BLOCKED = Metric(
     "agent.actions.blocked",
     "{action}",
     Kind.COUNTER,
-    "agent_actions_blocked_total",
-    (AGENT, PROVIDER, REASON),
+    (Attr.AGENT_NAME, Attr.PROVIDER_NAME, Attr.REASON),
     "Computer-use steps held back by a safety check or a refusal, by reason.",
 )
 ACTION_DURATION = Metric(
     "agent.action.duration",
     "s",
     Kind.HISTOGRAM,
-    "agent_action_duration_seconds",
-    (AGENT, ACTION, OUTCOME),
+    (Attr.AGENT_NAME, Attr.ACTION, Attr.OUTCOME),
     "Actions executed on the screen, by the application (agent_telemetry.record_action) or an "
     "SDK computer toolset, with their outcome.",
+    DURATION_BUCKETS,
 )
 SCREENSHOTS = Metric(
     "agent.screenshots",
     "{screenshot}",
     Kind.COUNTER,
-    "agent_screenshots_total",
-    (AGENT, PROVIDER),
+    (Attr.AGENT_NAME, Attr.PROVIDER_NAME),
     "Screenshots sent to the model.",
 )
 SCREENSHOT_SIZE = Metric(
     "agent.screenshot",
     "By",
     Kind.HISTOGRAM,
-    "agent_screenshot_bytes",
-    (AGENT, PROVIDER),
+    (Attr.AGENT_NAME, Attr.PROVIDER_NAME),
     "Size of each screenshot sent to the model (never its content).",
+    SCREENSHOT_BYTES_BUCKETS,
 )
 
+CALL_METRICS: tuple[Metric, ...] = (
+    REQUESTS,
+    REQUEST_ERRORS,
+    REQUEST_DURATION,
+    TIME_TO_FIRST_TOKEN,
+    TOKENS,
+    COST,
+    UNPRICED_REQUESTS,
+    UNREPORTED_USAGE_REQUESTS,
+)
 AGENT_METRICS: tuple[Metric, ...] = (
     RUNS,
     RUN_DURATION,
@@ -372,29 +399,11 @@ AGENT_METRICS: tuple[Metric, ...] = (
     SCREENSHOTS,
     SCREENSHOT_SIZE,
 )
-
-# Histogram boundaries by instrument; everything else uses DURATION_BUCKETS.
-BUCKETS: dict[str, tuple[float, ...]] = {
-    RUN_DURATION.otel_name: RUN_DURATION_BUCKETS,
-    RUN_STEPS.otel_name: RUN_STEP_BUCKETS,
-    RUN_COST.otel_name: RUN_COST_BUCKETS,
-    RUN_TOKENS.otel_name: RUN_TOKEN_BUCKETS,
-    QUALITY.otel_name: QUALITY_BUCKETS,
-    SCREENSHOT_SIZE.otel_name: SCREENSHOT_BYTES_BUCKETS,
-}
-
-CALL_METRICS: tuple[Metric, ...] = (
-    REQUESTS,
-    REQUEST_ERRORS,
-    REQUEST_DURATION,
-    TIME_TO_FIRST_TOKEN,
-    TOKENS,
-    COST,
-    UNPRICED_REQUESTS,
-    UNREPORTED_USAGE_REQUESTS,
-)
 SELF_METRICS: tuple[Metric, ...] = (LABEL_OVERFLOW, INTERNAL_ERRORS)
 ALL_METRICS: tuple[Metric, ...] = CALL_METRICS + AGENT_METRICS + SELF_METRICS
+
+# Histogram boundaries by instrument name.
+BUCKETS: dict[str, tuple[float, ...]] = {m.otel_name: m.buckets for m in ALL_METRICS if m.buckets}
 
 TOKEN_TYPES: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
 

@@ -12,6 +12,7 @@ from types import TracebackType
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.contract import Attr
 from agent_telemetry.core.telemetry import active_telemetry
 
 # Provider action names (OpenAI computer_call actions, Anthropic computer tool actions) -> our types.
@@ -57,7 +58,7 @@ def record_action(action: str, *, duration_s: float, outcome: str = "success") -
     kind = action_type(action)
     telemetry.instruments[contract.ACTION_DURATION].record(
         float(duration_s),
-        {"gen_ai.agent.name": telemetry.agent_name(), contract.ACTION: kind, contract.OUTCOME: outcome},
+        {Attr.AGENT_NAME: telemetry.agent_name(), Attr.ACTION: kind, Attr.OUTCOME: outcome},
     )
     run = current_run()
     if run is not None:

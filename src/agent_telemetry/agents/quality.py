@@ -9,6 +9,7 @@ from opentelemetry import trace
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import Run, current_run
+from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.telemetry import active_telemetry
 
 
@@ -34,12 +35,12 @@ def record_quality(
     run = run or current_run()
     agent = run.name if run is not None else telemetry.agent_name()
     telemetry.instruments[contract.QUALITY].record(
-        float(score), {"gen_ai.agent.name": agent, "gen_ai.evaluation.name": evaluator}
+        float(score), {Attr.AGENT_NAME: agent, Attr.EVALUATION_NAME: evaluator}
     )
     span = run.span if run is not None else trace.get_current_span()
-    event = {"gen_ai.evaluation.name": evaluator, "gen_ai.evaluation.score.value": float(score)}
+    event = {Attr.EVALUATION_NAME: evaluator, SpanAttr.EVALUATION_SCORE: float(score)}
     if explanation:
-        event["gen_ai.evaluation.explanation"] = explanation
-    span.add_event("gen_ai.evaluation.result", event)
+        event[SpanAttr.EVALUATION_EXPLANATION] = explanation
+    span.add_event(SpanAttr.EVALUATION_RESULT, event)
     if run is not None:
         run.emit("quality", {"evaluator": evaluator, "score": float(score)})

@@ -19,6 +19,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.contract import Attr
 from agent_telemetry.core.telemetry import Telemetry, active_telemetry
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,7 +76,7 @@ def start_tool_span(telemetry: Telemetry, name: str, start_time: int | None = No
     return telemetry.tracer.start_span(
         f"execute_tool {name}",
         kind=SpanKind.INTERNAL,
-        attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name},
+        attributes={Attr.OPERATION_NAME: "execute_tool", Attr.TOOL_NAME: name},
         start_time=start_time,
     )
 
@@ -86,13 +87,13 @@ def record_tool_execution(
     """The metrics (and the run's recording) of one finished tool execution; ends ``span``. Never raises."""
     telemetry = active_telemetry()
     try:
-        attributes = {"gen_ai.agent.name": telemetry.agent_name(), "gen_ai.tool.name": name}
+        attributes = {Attr.AGENT_NAME: telemetry.agent_name(), Attr.TOOL_NAME: name}
         made = telemetry.instruments
         made[contract.TOOL_CALLS].add(1, attributes)
         made[contract.TOOL_DURATION].record(duration_s, attributes)
         if error_type is not None:
-            made[contract.TOOL_ERRORS].add(1, {**attributes, "error.type": error_type})
-            span.set_attribute("error.type", error_type)
+            made[contract.TOOL_ERRORS].add(1, {**attributes, Attr.ERROR_TYPE: error_type})
+            span.set_attribute(Attr.ERROR_TYPE, error_type)
             span.set_status(Status(StatusCode.ERROR, error_type))
         span.end()
         run = current_run()

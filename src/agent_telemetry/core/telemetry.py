@@ -70,7 +70,7 @@ class Telemetry:
     def internal_error(self, component: str, error: BaseException) -> None:
         """Our own failure: counted every time, logged once per component, never raised."""
         try:
-            self._internal_errors.add(1, {"component": component})
+            self._internal_errors.add(1, {contract.Attr.COMPONENT: component})
             with self._lock:
                 first = component not in self._reported_failures
                 self._reported_failures.add(component)
@@ -85,14 +85,13 @@ class Telemetry:
             pass
 
     def _model_label_overflowed(self) -> None:
-        self._label_overflow.add(1, {"label": contract.MODEL})
+        self._label_overflow.add(1, {contract.Attr.LABEL: contract.MODEL})
 
 
 def _instrument(provider: MeterProvider, meter: metrics.Meter, metric: contract.Metric) -> Any:
     if metric.kind is contract.Kind.COUNTER:
         return summed_counter(meter, metric.otel_name, metric.unit, metric.description, provider=provider)
-    boundaries = list(contract.BUCKETS.get(metric.otel_name, contract.DURATION_BUCKETS))
-    return deferred_histogram(meter, metric.otel_name, metric.unit, metric.description, boundaries)
+    return deferred_histogram(meter, metric.otel_name, metric.unit, metric.description, list(metric.buckets))
 
 
 def _service_name() -> str:

@@ -14,27 +14,28 @@ from opentelemetry.util.types import AttributeValue
 from agent_telemetry import contract, errors
 from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.usage import Usage
 
-# GenAI semantic-convention attribute keys (kept here so that the hot path does no lookups elsewhere).
-OPERATION = "gen_ai.operation.name"
-PROVIDER = "gen_ai.provider.name"
-REQUEST_MODEL = "gen_ai.request.model"
-AGENT_NAME = "gen_ai.agent.name"
-RESPONSE_MODEL = "gen_ai.response.model"
-RESPONSE_ID = "gen_ai.response.id"
-FINISH_REASONS = "gen_ai.response.finish_reasons"
-INPUT_TOKENS = "gen_ai.usage.input_tokens"
-OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
-CACHE_READ_TOKENS = "gen_ai.usage.cache_read.input_tokens"
-CACHE_WRITE_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
-REASONING_TOKENS = "gen_ai.usage.reasoning.output_tokens"
-TOKEN_TYPE = "gen_ai.token.type"
-ERROR_TYPE = "error.type"
-COST_USD = "agent_telemetry.cost.usd"
-TIME_TO_FIRST_TOKEN = "agent_telemetry.time_to_first_token"
+# The contract's attribute keys as module globals: the hot path reads them without attribute lookups.
+OPERATION = Attr.OPERATION_NAME
+PROVIDER = Attr.PROVIDER_NAME
+REQUEST_MODEL = Attr.REQUEST_MODEL
+AGENT_NAME = Attr.AGENT_NAME
+TOKEN_TYPE = Attr.TOKEN_TYPE
+ERROR_TYPE = Attr.ERROR_TYPE
+RESPONSE_MODEL = SpanAttr.RESPONSE_MODEL
+RESPONSE_ID = SpanAttr.RESPONSE_ID
+FINISH_REASONS = SpanAttr.FINISH_REASONS
+INPUT_TOKENS = SpanAttr.INPUT_TOKENS
+OUTPUT_TOKENS = SpanAttr.OUTPUT_TOKENS
+CACHE_READ_TOKENS = SpanAttr.CACHE_READ_TOKENS
+CACHE_WRITE_TOKENS = SpanAttr.CACHE_WRITE_TOKENS
+REASONING_TOKENS = SpanAttr.REASONING_TOKENS
+COST_USD = SpanAttr.COST_USD
+TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
 
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
@@ -64,7 +65,6 @@ class Call:
         "billing",
         "capture_content",
         "provider",
-        "scratch",
         "span",
     )
 
@@ -102,7 +102,6 @@ class Call:
         self._context_token: object | None = None
         self._span_context: otel_context.Context | None = None  # the span in a context, made once
         self._output_text: list[str] | None = None
-        self.scratch: dict[str, Any] | None = None  # per-call state of a stream observer
         self.capture_content = with_span and telemetry.settings.capture_content
         if with_span:
             attributes = {OPERATION: operation, PROVIDER: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
@@ -165,18 +164,18 @@ class Call:
     # -- agent-level facts read from the request and response -----------------------------------
     def tool_requested(self, name: str) -> None:
         """The model asked for a tool call."""
-        self._agent_counter(contract.TOOLS_REQUESTED, {"gen_ai.tool.name": name or "_unknown"})
+        self._agent_counter(contract.TOOLS_REQUESTED, {Attr.TOOL_NAME: name or "_unknown"})
         self._emit("tool_request", {"tool": name})
 
     def action_requested(self, provider_action: object) -> None:
         """The model asked for a computer-use action."""
         kind = action_type(provider_action)
-        self._agent_counter(contract.ACTIONS, {contract.ACTION: kind})
+        self._agent_counter(contract.ACTIONS, {Attr.ACTION: kind})
         self._emit("action_request", {"action": kind})
 
     def action_blocked(self, reason: str) -> None:
         """A computer-use step held back: a pending safety check, or the model's refusal."""
-        self._agent_counter(contract.ACTIONS_BLOCKED, {contract.REASON: reason or "_unknown"})
+        self._agent_counter(contract.ACTIONS_BLOCKED, {Attr.REASON: reason or "_unknown"})
         self._emit("action_blocked", {"reason": reason})
 
     def screenshot_sent(self, size: int | None, image: Mapping[str, Any] | None = None) -> None:
@@ -217,6 +216,10 @@ class Call:
 
     def fail(self, error: BaseException) -> None:
         self._error = error
+
+    def internal_error(self, component: str, error: BaseException) -> None:
+        """Our own failure while watching this call: counted, logged once, never raised."""
+        self._telemetry.internal_error(component, error)
 
     # -- the end -------------------------------------------------------------------------------
     def end(self) -> None:

@@ -10,9 +10,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-INPUT_MESSAGES = "gen_ai.input.messages"
-OUTPUT_MESSAGES = "gen_ai.output.messages"
-SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
+from agent_telemetry.contract import SpanAttr
+
+INPUT_MESSAGES = SpanAttr.INPUT_MESSAGES
+OUTPUT_MESSAGES = SpanAttr.OUTPUT_MESSAGES
+SYSTEM_INSTRUCTIONS = SpanAttr.SYSTEM_INSTRUCTIONS
 
 # Part types that carry an image, in the openai (chat, responses) and anthropic request/response shapes.
 _IMAGE_TYPES = frozenset({"image", "image_url", "input_image", "computer_screenshot", "output_image"})

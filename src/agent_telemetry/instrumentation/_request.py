@@ -8,8 +8,10 @@ from typing import Any
 
 from opentelemetry.util.types import AttributeValue
 
-SERVER_ADDRESS = "server.address"
-SERVER_PORT = "server.port"
+from agent_telemetry.contract import SpanAttr
+
+SERVER_ADDRESS = SpanAttr.SERVER_ADDRESS
+SERVER_PORT = SpanAttr.SERVER_PORT
 
 
 class NumericParams:

@@ -22,7 +22,7 @@ def _observe(call: Call, observer: Observer, item: object) -> bool:
     try:
         return observer(call, item)
     except Exception as exc:
-        call._telemetry.internal_error("stream.observe", exc)
+        call.internal_error("stream.observe", exc)
         return False
 
 

@@ -211,7 +211,7 @@ class ObservedAPIResponse(wrapt.ObjectProxy):
             read_complete_response(op, call, parsed)
             call.end()
         except Exception as exc:
-            call._telemetry.internal_error(f"{op.provider}.{op.name}.parse", exc)
+            call.internal_error(f"{op.provider}.{op.name}.parse", exc)
         return parsed
 
     def parse(self, *args: Any, **kwargs: Any) -> Any:

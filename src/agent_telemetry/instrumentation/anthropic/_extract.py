@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry.util.types import AttributeValue
 
+from agent_telemetry.contract import SpanAttr
 from agent_telemetry.instrumentation._call import Call
 from agent_telemetry.instrumentation._content import image_bytes
 from agent_telemetry.instrumentation._request import NumericParams, model_param, server_attributes
@@ -16,10 +18,10 @@ from agent_telemetry.usage import Usage
 
 _REQUEST_PARAMS = NumericParams(
     {
-        "gen_ai.request.max_tokens": ("max_tokens",),
-        "gen_ai.request.temperature": ("temperature",),
-        "gen_ai.request.top_p": ("top_p",),
-        "gen_ai.request.top_k": ("top_k",),
+        SpanAttr.REQUEST_MAX_TOKENS: ("max_tokens",),
+        SpanAttr.REQUEST_TEMPERATURE: ("temperature",),
+        SpanAttr.REQUEST_TOP_P: ("top_p",),
+        SpanAttr.REQUEST_TOP_K: ("top_k",),
     }
 )
 
@@ -94,7 +96,17 @@ def read_nothing(call: Call, result: Any) -> None:
     """count_tokens: counting tokens is not spending them."""
 
 
+@dataclass(slots=True)
+class MessageStreamState:
+    """What one message stream keeps between its events."""
+
+    # The computer tool's input streams as JSON fragments until content_block_stop: block index -> them.
+    computer_inputs: dict[int, list[str]] = field(default_factory=dict)
+
+
 def message_stream_observer(hide: bool) -> Observer:
+    state = MessageStreamState()  # the observer is built for each stream, so its state is too
+
     def observe(call: Call, event: Any) -> bool:
         kind = event.type
         if kind == "content_block_delta":
@@ -102,13 +114,15 @@ def message_stream_observer(hide: bool) -> Observer:
                 call.first_token()
             if call.capture_content and event.delta.type == "text_delta":
                 call.add_output_text(event.delta.text)
-            if call.scratch and event.index in call.scratch and event.delta.type == "input_json_delta":
-                call.scratch[event.index].append(event.delta.partial_json)
+            inputs = state.computer_inputs
+            if inputs and event.index in inputs and event.delta.type == "input_json_delta":
+                inputs[event.index].append(event.delta.partial_json)
         elif kind == "content_block_start":
-            _start_content_block(call, event)
+            _start_content_block(call, event, state)
         elif kind == "content_block_stop":
-            if call.scratch and event.index in call.scratch:
-                _finish_computer_block(call, call.scratch.pop(event.index))
+            fragments = state.computer_inputs.pop(event.index, None)
+            if fragments is not None:
+                _finish_computer_block(call, fragments)
         elif kind == "message_start":
             read_message(call, event.message)
         elif kind == "message_delta":
@@ -118,16 +132,14 @@ def message_stream_observer(hide: bool) -> Observer:
     return observe
 
 
-def _start_content_block(call: Call, event: Any) -> None:
+def _start_content_block(call: Call, event: Any, state: MessageStreamState) -> None:
     block = event.content_block
     if block.type not in ("tool_use", "server_tool_use"):
         return
     call.tool_requested(block.name)
     if block.name == COMPUTER_TOOL:
         # The action is in the tool input, which streams as JSON fragments until content_block_stop.
-        if call.scratch is None:
-            call.scratch = {}
-        call.scratch[event.index] = []
+        state.computer_inputs[event.index] = []
 
 
 def _finish_computer_block(call: Call, fragments: list[str]) -> None:
@@ -162,7 +174,7 @@ def _read_message_delta(call: Call, event: Any) -> None:
 
 
 # -- Content (opt-in) -----------------------------------------------------------------------------
-MESSAGES_INPUT = (("messages", "gen_ai.input.messages"), ("system", "gen_ai.system_instructions"))
+MESSAGES_INPUT = (("messages", SpanAttr.INPUT_MESSAGES), ("system", SpanAttr.SYSTEM_INSTRUCTIONS))
 
 
 def message_output(message: Any) -> Any:

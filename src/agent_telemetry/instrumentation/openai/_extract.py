@@ -7,6 +7,7 @@ from typing import Any
 
 from opentelemetry.util.types import AttributeValue
 
+from agent_telemetry.contract import SpanAttr
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import image_bytes
@@ -17,12 +18,12 @@ from agent_telemetry.usage import Usage
 
 _REQUEST_PARAMS = NumericParams(
     {
-        "gen_ai.request.max_tokens": ("max_completion_tokens", "max_tokens", "max_output_tokens"),
-        "gen_ai.request.temperature": ("temperature",),
-        "gen_ai.request.top_p": ("top_p",),
-        "gen_ai.request.frequency_penalty": ("frequency_penalty",),
-        "gen_ai.request.presence_penalty": ("presence_penalty",),
-        "gen_ai.request.seed": ("seed",),
+        SpanAttr.REQUEST_MAX_TOKENS: ("max_completion_tokens", "max_tokens", "max_output_tokens"),
+        SpanAttr.REQUEST_TEMPERATURE: ("temperature",),
+        SpanAttr.REQUEST_TOP_P: ("top_p",),
+        SpanAttr.REQUEST_FREQUENCY_PENALTY: ("frequency_penalty",),
+        SpanAttr.REQUEST_PRESENCE_PENALTY: ("presence_penalty",),
+        SpanAttr.REQUEST_SEED: ("seed",),
     }
 )
 
@@ -241,8 +242,8 @@ def read_embeddings(call: Call, result: Any) -> None:
 
 
 # -- Content (opt-in) -----------------------------------------------------------------------------
-CHAT_INPUT = (("messages", "gen_ai.input.messages"),)
-RESPONSES_INPUT = (("input", "gen_ai.input.messages"), ("instructions", "gen_ai.system_instructions"))
+CHAT_INPUT = (("messages", SpanAttr.INPUT_MESSAGES),)
+RESPONSES_INPUT = (("input", SpanAttr.INPUT_MESSAGES), ("instructions", SpanAttr.SYSTEM_INSTRUCTIONS))
 
 
 def chat_output(completion: Any) -> Any:

@@ -15,103 +15,117 @@ AGENT_TOOL = f"{AGENT}_{TOOL}"
 AGENT_EVALUATOR = f"{AGENT}_{EVALUATOR}"
 
 
+def _stem(metric: contract.Metric) -> str:
+    """The metric part of a rule name: the Prometheus name, without a counter's ``_total``."""
+    return metric.prometheus_name.removesuffix("_total")
+
+
+REQUESTS = _stem(contract.REQUESTS)
+ERRORS = _stem(contract.REQUEST_ERRORS)
+DURATION = _stem(contract.REQUEST_DURATION)
+COST = _stem(contract.COST)
+TOOL_CALLS = _stem(contract.TOOL_CALLS)
+TOOL_ERRORS = _stem(contract.TOOL_ERRORS)
+QUALITY = _stem(contract.QUALITY)
+
+
 def requests_rate(window: str) -> str:
-    return f"{AGENT}:agent_requests:rate{window}"
+    return f"{AGENT}:{REQUESTS}:rate{window}"
 
 
 def errors_rate(window: str) -> str:
-    return f"{AGENT}:agent_requests_errors:rate{window}"
+    return f"{AGENT}:{ERRORS}:rate{window}"
 
 
 def errors_ratio(window: str) -> str:
-    return f"{AGENT}:agent_requests_errors:ratio_rate{window}"
+    return f"{AGENT}:{ERRORS}:ratio_rate{window}"
 
 
 def rate_limited_rate(window: str) -> str:
-    return f"{AGENT}:agent_requests_rate_limited:rate{window}"
+    return f"{AGENT}:{REQUESTS}_rate_limited:rate{window}"
 
 
 def rate_limited_ratio(window: str) -> str:
-    return f"{AGENT}:agent_requests_rate_limited:ratio_rate{window}"
+    return f"{AGENT}:{REQUESTS}_rate_limited:ratio_rate{window}"
 
 
 def duration_bucket_rate(window: str) -> str:
-    return f"{AGENT}_le:agent_request_duration_seconds_bucket:rate{window}"
+    return f"{AGENT}_le:{DURATION}_bucket:rate{window}"
 
 
 def duration_quantile(quantile: float, window: str) -> str:
     percentile = f"{quantile * 100:g}".replace(".", "_")
-    return f"{AGENT}:agent_request_duration_seconds:p{percentile}_rate{window}"
+    return f"{AGENT}:{DURATION}:p{percentile}_rate{window}"
 
 
 def duration_count_rate(window: str) -> str:
-    return f"{AGENT}:agent_request_duration_seconds_count:rate{window}"
+    return f"{AGENT}:{DURATION}_count:rate{window}"
 
 
 def duration_fast_rate(window: str) -> str:
     """Calls that finished within the latency SLO threshold (the bucket at the threshold)."""
-    return f"{AGENT}:agent_request_duration_seconds_fast:rate{window}"
+    return f"{AGENT}:{DURATION}_fast:rate{window}"
 
 
 def duration_slow_ratio(window: str) -> str:
-    return f"{AGENT}:agent_request_duration_seconds_slow:ratio_rate{window}"
+    return f"{AGENT}:{DURATION}_slow:ratio_rate{window}"
 
 
 def cost_increase_1d() -> str:
-    return f"{AGENT}:agent_cost_usd:increase1d"
+    return f"{AGENT}:{COST}:increase1d"
 
 
 def daily_budget() -> str:
-    return f"{AGENT}:agent_cost_usd:daily_budget"
+    return f"{AGENT}:{COST}:daily_budget"
 
 
 def cost_rate(window: str) -> str:
-    return f"{AGENT}:agent_cost_usd:rate{window}"
+    return f"{AGENT}:{COST}:rate{window}"
 
 
 def cost_rate_full_window(window: str) -> str:
-    return f"{AGENT}:agent_cost_usd:rate{window}_full_window"
+    return f"{AGENT}:{COST}:rate{window}_full_window"
 
 
 def cost_rate_baseline_avg(window: str, baseline: str) -> str:
-    return f"{AGENT}:agent_cost_usd:avg_over_time{baseline}_rate{window}"
+    return f"{AGENT}:{COST}:avg_over_time{baseline}_rate{window}"
 
 
 def cost_rate_baseline_stddev(window: str, baseline: str) -> str:
-    return f"{AGENT}:agent_cost_usd:stddev_over_time{baseline}_rate{window}"
+    return f"{AGENT}:{COST}:stddev_over_time{baseline}_rate{window}"
 
 
 def tool_calls_rate(window: str) -> str:
-    return f"{AGENT_TOOL}:agent_tools_calls:rate{window}"
+    return f"{AGENT_TOOL}:{TOOL_CALLS}:rate{window}"
 
 
 def tool_errors_rate(window: str) -> str:
-    return f"{AGENT_TOOL}:agent_tools_errors:rate{window}"
+    return f"{AGENT_TOOL}:{TOOL_ERRORS}:rate{window}"
 
 
 def tool_errors_ratio(window: str) -> str:
-    return f"{AGENT_TOOL}:agent_tools_errors:ratio_rate{window}"
+    return f"{AGENT_TOOL}:{TOOL_ERRORS}:ratio_rate{window}"
 
 
 def quality_count_rate(window: str) -> str:
-    return f"{AGENT_EVALUATOR}:agent_quality_score_count:rate{window}"
+    return f"{AGENT_EVALUATOR}:{QUALITY}_count:rate{window}"
 
 
 def quality_mean(window: str) -> str:
-    return f"{AGENT_EVALUATOR}:agent_quality_score:mean{window}"
+    return f"{AGENT_EVALUATOR}:{QUALITY}:mean{window}"
 
 
 def quality_baseline_count(baseline: str) -> str:
     """Scores in the baseline window, which ends where the current window starts."""
-    return f"{AGENT_EVALUATOR}:agent_quality_score_count:baseline_increase{baseline}"
+    return f"{AGENT_EVALUATOR}:{QUALITY}_count:baseline_increase{baseline}"
 
 
 def quality_baseline_mean(baseline: str) -> str:
-    return f"{AGENT_EVALUATOR}:agent_quality_score:baseline_mean{baseline}"
+    return f"{AGENT_EVALUATOR}:{QUALITY}:baseline_mean{baseline}"
 
 
 def reporting_series() -> str:
-    return f"{AGENT}:agent_requests_series:count"
+    return f"{AGENT}:{REQUESTS}_series:count"
 
 
 def collector_lost_points(window: str) -> str:
