@@ -7,6 +7,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import agent_telemetry
 from agent_telemetry import BudgetExceededError, agent_run
+from agent_telemetry.agents.runs import add_run_observer, remove_run_observer
 
 
 def run_points(recorded, metric):
@@ -120,3 +121,53 @@ def test_budget_error_says_what_was_spent():
     assert str(error) == (
         "agent run 'support-bot' is over its cost budget: 0.0123 USD spent of 0.01 USD; the next LLM call was not sent"
     )
+
+
+@pytest.fixture
+def observer():
+    """A run observer registered for one test: it records what it saw as each run started."""
+    seen = []
+
+    def observe(run):
+        seen.append((run.name, run.run_id, agent_telemetry.current_run() is run))
+        run.add_listener(lambda kind, fields: seen.append(kind))
+
+    add_run_observer(observe)
+    yield seen
+    remove_run_observer(observe)
+
+
+def test_a_run_observer_sees_each_run_start_before_its_first_event(recorded, observer):
+    with agent_run("support-bot", run_id="run-1"):
+        pass
+    assert observer == [("support-bot", "run-1", True), "run_start", "run_end"]
+
+
+def test_adding_a_run_observer_twice_calls_it_once(recorded):
+    starts = []
+
+    def observe(run):
+        starts.append(run.name)
+
+    add_run_observer(observe)
+    add_run_observer(observe)
+    try:
+        with agent_run("support-bot"):
+            pass
+    finally:
+        remove_run_observer(observe)
+    assert starts == ["support-bot"]
+
+
+def test_a_failing_run_observer_is_counted_and_the_run_goes_on(recorded):
+    def broken(run):
+        raise RuntimeError("observer bug")
+
+    add_run_observer(broken)
+    try:
+        with agent_run("support-bot"):
+            pass
+    finally:
+        remove_run_observer(broken)
+    assert recorded.value("agent.telemetry.internal_errors", component="run.observer") == 1
+    assert recorded.value("agent.runs", status="success") == 1

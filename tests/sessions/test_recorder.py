@@ -17,6 +17,7 @@ import pytest
 import agent_telemetry
 from agent_telemetry import agent_run
 from agent_telemetry.sessions import read_recording
+from agent_telemetry.tooling.fake_provider import Reply, TokenUsage
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # not a real image: the bytes only have to survive
 LLM_CALL = {
@@ -87,6 +88,24 @@ def test_a_run_is_recorded_event_by_event_and_read_back_exactly(record_dir):
         "success",
         7,
     )
+
+
+def test_an_instrumented_sdk_call_is_recorded_without_init(record_dir, recorded, fake, openai_client):
+    # ``recorded`` instruments both SDKs directly, as an application without init() would.
+    fake.enqueue(Reply(usage=TokenUsage(input_tokens=1000, output_tokens=100)))
+    with agent_run("support-bot", run_id="run-3"):
+        openai_client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
+    (_, call, _) = read_recording(only_file(record_dir)).events
+    assert {key: call[key] for key in ("kind", "provider", "operation", "model", "step", "tokens")} == {
+        "kind": "llm_call",
+        "provider": "openai",
+        "operation": "chat",
+        "model": "gpt-4o-mini",
+        "step": True,
+        "tokens": {"input": 1000, "output": 100, "cache_read": 0, "cache_write": 0},
+    }
 
 
 def test_a_failing_run_records_its_status_and_error(record_dir):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import os
 import threading
 import time
 import uuid
@@ -26,12 +25,36 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
 from agent_telemetry.context import _agent_name
+from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.telemetry import Telemetry, active_telemetry
 from agent_telemetry.usage import Usage
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _current_run: ContextVar[Run | None] = ContextVar("agent_telemetry_run", default=None)
+
+# Sees each run as it starts, before its first event: e.g. session recording adds its listener there.
+RunObserver = Callable[["Run"], None]
+_run_observers: tuple[RunObserver, ...] = ()  # replaced, never mutated: starting runs read it unlocked
+_run_observers_lock = threading.Lock()
+
+
+def add_run_observer(observer: RunObserver) -> None:
+    """Call ``observer(run)`` as each run starts; adding the same observer again changes nothing.
+
+    A failing observer is our failure (counted, logged once), never the application's: the run goes on.
+    """
+    global _run_observers
+    with _run_observers_lock:
+        if observer not in _run_observers:
+            _run_observers = (*_run_observers, observer)
+
+
+def remove_run_observer(observer: RunObserver) -> None:
+    """Stop calling ``observer`` for runs that start from now on."""
+    global _run_observers
+    with _run_observers_lock:
+        _run_observers = tuple(o for o in _run_observers if o != observer)
 
 
 class BudgetExceededError(RuntimeError):
@@ -97,7 +120,7 @@ class Run:
         if limit is None:
             return
         telemetry = self._telemetry or active_telemetry()
-        telemetry.instruments[contract.BUDGET_STOPS].add(1, {"gen_ai.agent.name": self.name, "limit": limit})
+        telemetry.instruments[contract.BUDGET_STOPS].add(1, {Attr.AGENT_NAME: self.name, Attr.LIMIT: limit})
         raise BudgetExceededError(self.name, limit, spent, budget)
 
     def add_call(
@@ -128,7 +151,7 @@ class Run:
             )
 
     def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
-        """``listener(kind, fields)`` for each event of the run (session recording uses this)."""
+        """``listener(kind, fields)`` for each event of the run (a session recorder, say)."""
         self._listeners.append(listener)
 
     def emit(self, kind: str, fields: dict[str, Any]) -> None:
@@ -150,15 +173,18 @@ class Run:
             f"invoke_agent {self.name}",
             kind=SpanKind.INTERNAL,
             attributes={
-                "gen_ai.operation.name": "invoke_agent",
-                "gen_ai.agent.name": self.name,
-                "gen_ai.agent.id": self.run_id,
+                Attr.OPERATION_NAME: "invoke_agent",
+                Attr.AGENT_NAME: self.name,
+                SpanAttr.AGENT_ID: self.run_id,
             },
         )
         self._context_token = otel_context.attach(trace.set_span_in_context(self._span))
         self._tokens = [_current_run.set(self), _agent_name.set(self.name)]
-        if os.environ.get("AGENT_TELEMETRY_RECORD_DIR"):
-            _attach_recorder(self, telemetry)
+        for observer in _run_observers:
+            try:
+                observer(self)
+            except Exception as exc:
+                telemetry.internal_error("run.observer", exc)
         self._start = time.perf_counter()
         self.emit("run_start", {"agent": self.name, "run_id": self.run_id, "budget": self._budget()})
 
@@ -175,7 +201,7 @@ class Run:
         status = self.status or _status_of(error)
         telemetry = self._telemetry or active_telemetry()
         try:
-            attributes = {"gen_ai.agent.name": self.name, contract.STATUS: status}
+            attributes = {Attr.AGENT_NAME: self.name, Attr.STATUS: status}
             made = telemetry.instruments
             made[contract.RUNS].add(1, attributes)
             made[contract.RUN_DURATION].record(elapsed, attributes)
@@ -183,11 +209,11 @@ class Run:
             made[contract.RUN_COST].record(self.cost_usd, attributes)
             made[contract.RUN_TOKENS].record(self.tokens, attributes)
             span = self._span
-            span.set_attribute("agent_telemetry.run.status", status)
-            span.set_attribute("agent_telemetry.run.steps", self.steps)
-            span.set_attribute("agent_telemetry.cost.usd", self.cost_usd)
+            span.set_attribute(SpanAttr.RUN_STATUS, status)
+            span.set_attribute(SpanAttr.RUN_STEPS, self.steps)
+            span.set_attribute(SpanAttr.COST_USD, self.cost_usd)
             if error is not None:
-                span.set_attribute("error.type", type(error).__name__)
+                span.set_attribute(Attr.ERROR_TYPE, type(error).__name__)
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
             span.end()
             self.emit(
@@ -203,16 +229,6 @@ class Run:
             )
         except Exception as exc:
             telemetry.internal_error("run.end", exc)
-
-
-def _attach_recorder(run: Run, telemetry: Telemetry) -> None:
-    """Session recording (AGENT_TELEMETRY_RECORD_DIR): a recorder listens to the run's events."""
-    try:
-        from agent_telemetry.sessions import attach_recorder
-
-        attach_recorder(run)
-    except Exception as exc:
-        telemetry.internal_error("recording.attach", exc)
 
 
 def _validate(name: object, max_cost_usd: object, max_steps: object) -> None:

@@ -15,15 +15,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 from agent_telemetry.sessions import naming, retention
-
-if TYPE_CHECKING:
-    from agent_telemetry.agents.runs import Run
 
 logger = logging.getLogger("agent_telemetry")
 
@@ -31,7 +28,16 @@ _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "i
 _MAX_NAME_ATTEMPTS = 10  # the same run id reused within one second gets -2, -3, ...
 
 
-def attach_recorder(run: Run) -> None:
+class RecordableRun(Protocol):
+    """What the recorder needs of a run (``agent_telemetry.Run`` is one); sessions never import agents."""
+
+    name: str
+    run_id: str
+
+    def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None: ...
+
+
+def attach_recorder(run: RecordableRun) -> None:
     """Record ``run`` into ``$AGENT_TELEMETRY_RECORD_DIR``; on failure, warn once and record nothing."""
     raw = os.environ.get(naming.RECORD_DIR_ENV)
     if not raw:
