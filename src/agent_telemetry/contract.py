@@ -418,3 +418,16 @@ ERROR_TYPES: tuple[str, ...] = (
     "invalid_response",
     "unknown_error",
 )
+
+# -- Retries (issue 10): attempts the SDK resent, by the class of the failed attempt. ----------------
+REQUEST_RETRIES = Metric(
+    "agent.requests.retries",
+    "{request}",
+    Kind.COUNTER,
+    "agent_requests_retries_total",
+    (*CALL_LABELS, ERROR_TYPE),
+    "Failed attempts of provider API calls that the SDK retried, by the error type of the attempt "
+    "(a call that succeeds after retries counts once in agent_requests_total and never as an error).",
+)
+CALL_METRICS = (*CALL_METRICS, REQUEST_RETRIES)
+ALL_METRICS = (*CALL_METRICS, *AGENT_METRICS, *SELF_METRICS)
