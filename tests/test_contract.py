@@ -9,6 +9,7 @@ from agent_telemetry.contract import Attr, Kind, prometheus_name
 PROMETHEUS_NAMES = [
     "agent_requests_total",
     "agent_requests_errors_total",
+    "agent_requests_retries_total",
     "agent_request_duration_seconds",
     "agent_request_time_to_first_token_seconds",
     "agent_tokens_total",

@@ -73,6 +73,8 @@ class SpanAttr:
     TIME_TO_FIRST_TOKEN = "agent_telemetry.time_to_first_token"
     RUN_STATUS = "agent_telemetry.run.status"
     RUN_STEPS = "agent_telemetry.run.steps"
+    # The number of times the SDK resent the request (semantic conventions, HTTP).
+    RESEND_COUNT = "http.request.resend_count"
 
 
 def label_name(key: str) -> str:
@@ -181,6 +183,14 @@ REQUEST_ERRORS = Metric(
     Kind.COUNTER,
     (*CALL_ATTRIBUTES, Attr.ERROR_TYPE),
     "Provider API calls that failed, by error type.",
+)
+REQUEST_RETRIES = Metric(
+    "agent.requests.retries",
+    "{request}",
+    Kind.COUNTER,
+    (*CALL_ATTRIBUTES, Attr.ERROR_TYPE),
+    "Failed attempts of provider API calls that the SDK retried, by the error type of the attempt "
+    "(a call that succeeds after retries counts once in agent_requests_total and never as an error).",
 )
 REQUEST_DURATION = Metric(
     "agent.request.duration",
@@ -374,6 +384,7 @@ SCREENSHOT_SIZE = Metric(
 CALL_METRICS: tuple[Metric, ...] = (
     REQUESTS,
     REQUEST_ERRORS,
+    REQUEST_RETRIES,
     REQUEST_DURATION,
     TIME_TO_FIRST_TOKEN,
     TOKENS,

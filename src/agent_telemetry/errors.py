@@ -7,6 +7,7 @@ SDKs of every supported major version without importing either.
 from __future__ import annotations
 
 import asyncio
+import re
 
 _BY_STATUS: dict[int, str] = {
     400: "bad_request",
@@ -85,3 +86,44 @@ def _error_text(error: BaseException) -> str:
         parts.append(str(code))
     parts.append(str(getattr(error, "message", "") or ""))
     return " ".join(parts).lower()
+
+
+def classify_attempt(status: int | None, error: BaseException | None) -> str:
+    """The ``error.type`` of an attempt the SDK retries: from its HTTP status, else from its exception."""
+    if status is not None:
+        return _classify_status(status, "")
+    if error is not None:
+        return classify(error)
+    return "unknown_error"
+
+
+# Span attributes of a failed call's structured facts (never its message).
+HTTP_STATUS = "http.response.status_code"
+PROVIDER_ERROR_CODE = "agent_telemetry.error.code"
+PROVIDER_ERROR_TYPE = "agent_telemetry.error.provider_type"
+# A provider's machine-readable code is an identifier; anything else (free text) is not exported.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def facts(error: BaseException) -> dict[str, int | str]:
+    """The structured facts of a failed call: HTTP status and the provider's error code and type.
+
+    openai: ``{"error": {"type": "requests", "code": "rate_limit_exceeded", ...}}``; anthropic:
+    ``{"type": "error", "error": {"type": "rate_limit_error", "details": {"error_code": ...}}}``.
+    """
+    found: dict[str, int | str] = {}
+    status = getattr(error, "status_code", None)
+    if isinstance(status, int) and not isinstance(status, bool):
+        found[HTTP_STATUS] = status
+    body = getattr(error, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    code: object = getattr(error, "code", None)
+    kind: object = getattr(error, "type", None)
+    if isinstance(inner, dict):
+        details = inner.get("details")
+        code = code or inner.get("code") or (details.get("error_code") if isinstance(details, dict) else None)
+        kind = kind or inner.get("type")
+    for key, value in ((PROVIDER_ERROR_CODE, code), (PROVIDER_ERROR_TYPE, kind)):
+        if isinstance(value, str) and _IDENTIFIER.fullmatch(value):
+            found[key] = value
+    return found

@@ -31,6 +31,8 @@ SCHEDULE: tuple[tuple[str, int], ...] = (
     ("rate-limit-storm", 30),
     ("tool-failures", 40),
     ("latency-spike", 75),
+    # Last, on the same agent and alert as rate-limit-storm: that one has long resolved by now.
+    ("retry-storm", 40),
 )
 RATE = "4"  # LLM calls per second for the fleet
 
@@ -50,6 +52,8 @@ EXPECTED: dict[str, Expected] = {
     "tool-failures": Expected("AgentToolErrorRate", "support-agent", 40),
     # 11 s calls slow the agent down: P95 passes 10 s once ~5% of the minute's calls were slow.
     "latency-spike": Expected("AgentHighLatencyP95", "computer-use-agent", 75),
+    # Every call succeeds after the SDK's retries: the retried 429s alone trip it.
+    "retry-storm": Expected("AgentRateLimitStorm", "support-agent", 30),
 }
 # On normal traffic only the test profile's tiny daily budget may fire (and the Watchdog, always).
 ALLOWED_ON_NORMAL_TRAFFIC = {"Watchdog", "AgentDailyBudgetWarning", "AgentDailyBudgetExceeded"}

@@ -111,6 +111,21 @@ def test_rate_limit_storm(run_fleet):
     assert agent_value(recorded, "agent.runs", SUPPORT, status="success") > 0
 
 
+def test_retry_storm_hides_its_429s_in_the_sdks_retries_and_still_trips_the_rate_limit_ratio(run_fleet):
+    status, recorded = run_fleet(Scenario.RETRY_STORM, 1.2, agents=(SUPPORT,))
+    requests = agent_value(recorded, "agent.requests", SUPPORT)
+    retried = agent_value(recorded, "agent.requests.retries", SUPPORT, error__type="rate_limit")
+    assert recorded.points("agent.requests.errors") == []  # every call succeeded in the end
+    assert recorded.value("agent.requests.retries") == retried  # nothing but rate limits, retried
+    assert retried % 2 == 0  # two 429s per hit call, both absorbed by the client's max_retries=2
+    assert retried >= THRESHOLDS.rate_limit_storm.min_errors
+    # What AgentRateLimitStorm reads: rate-limited attempts over all attempts, about 0.8 / 1.8.
+    assert retried / (requests + retried) > 2 * THRESHOLDS.rate_limit_storm.ratio
+    (stats,) = status.agents
+    assert (stats.calls, stats.errors) == (requests, 0)
+    assert agent_value(recorded, "agent.runs", SUPPORT, status="failure") == 0
+
+
 def test_latency_spike(run_fleet):
     _, recorded = run_fleet(Scenario.LATENCY_SPIKE, 1.8, agents=(COMPUTER_USE,))
     count, _, buckets, bounds = histogram(recorded, "agent.request.duration", COMPUTER_USE)

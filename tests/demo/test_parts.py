@@ -89,6 +89,7 @@ def test_each_fault_hits_one_agent_and_leaves_the_others_healthy():
         Scenario.COST_SPIKE: RESEARCH,
         Scenario.TOOL_FAILURES: SUPPORT,
         Scenario.QUALITY_DROP: RESEARCH,
+        Scenario.RETRY_STORM: SUPPORT,
     }
     for scenario in Scenario:
         for agent in AGENTS:

@@ -108,11 +108,19 @@ def test_an_instrumented_sdk_call_is_recorded_without_init(record_dir, recorded,
     }
 
 
-def test_a_failing_run_records_its_status_and_error(record_dir):
+def test_a_failing_run_records_its_status_and_the_class_of_its_error_not_its_message(record_dir):
     with pytest.raises(RuntimeError), agent_run("support-bot", run_id="run-2"):
-        raise RuntimeError("boom")
+        raise RuntimeError("Invalid prompt: the secret merger plan")
     end = read_recording(only_file(record_dir)).events[-1]
-    assert (end["kind"], end["status"], end["error"]) == ("run_end", "failure", "RuntimeError: boom")
+    assert (end["kind"], end["status"], end["error"]) == ("run_end", "failure", "RuntimeError")
+
+
+def test_with_content_capture_a_failing_run_records_its_message_with_keys_redacted(record_dir, recorded_with):
+    recorded_with(capture_content=True)
+    with pytest.raises(RuntimeError), agent_run("support-bot", run_id="run-3"):
+        raise RuntimeError("Incorrect API key provided: sk-abc123def456. Bearer tok_987")
+    end = read_recording(only_file(record_dir)).events[-1]
+    assert end["error"] == "RuntimeError: Incorrect API key provided: [REDACTED]. Bearer [REDACTED]"
 
 
 def test_each_line_is_on_disk_while_the_run_is_still_going(record_dir):

@@ -71,5 +71,9 @@ except agent_telemetry.BudgetExceededError:
 
 oa.chat.completions.create(model="overflow-model", messages=chat)  # the 5th model, past the limit: _other
 
+# The SDK's own retries: a 429 and a 503 absorbed, the third attempt succeeds.
+with agent_telemetry.agent_name("retrying-bot"):
+    oa.with_options(max_retries=2).chat.completions.create(model="gpt-4o-mini", messages=chat)
+
 agent_telemetry.shutdown()
 print("done")

@@ -45,6 +45,9 @@ def contract_run(running_stack, tmp_path_factory) -> str:
             Reply(text="x y z w", chunks=4),
             Reply(tool_calls=[ToolCall("lookup_order", {"order_id": 7})], usage=TokenUsage(input_tokens=20, output_tokens=10)),
             Reply(usage=TokenUsage(input_tokens=5, output_tokens=5)),
+            Reply.fail(429, retry_after=0.01),
+            Reply.fail(503, retry_after=0.01),
+            Reply(usage=TokenUsage(input_tokens=5, output_tokens=5)),
             provider="openai",
         )  # fmt: skip
         fake.enqueue(
@@ -109,6 +112,14 @@ def test_requests_and_errors(contract_run):
     }
     assert value(contract_run, series("agent_requests_total", gen_ai_operation_name="chat", **labels)) == 4
     assert value(contract_run, series("agent_requests_errors_total", error_type="rate_limit", **labels)) == 1
+
+
+def test_retries_inside_the_sdk_count_each_retried_attempt_by_its_error_type(contract_run):
+    bot = {"gen_ai_agent_name": "retrying-bot", "gen_ai_request_model": "gpt-4o-mini"}
+    assert value(contract_run, series("agent_requests_total", **bot)) == 1
+    assert prom.query(contract_run, series("agent_requests_errors_total", **bot)) == {}
+    assert value(contract_run, series("agent_requests_retries_total", error_type="rate_limit", **bot)) == 1
+    assert value(contract_run, series("agent_requests_retries_total", error_type="overloaded", **bot)) == 1
 
 
 def test_tokens_by_disjoint_type(contract_run):

@@ -27,6 +27,7 @@ from agent_telemetry import contract
 from agent_telemetry.context import _agent_name
 from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.telemetry import Telemetry, active_telemetry
+from agent_telemetry.redaction import error_text
 from agent_telemetry.usage import Usage
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -224,7 +225,11 @@ class Run:
                     "steps": self.steps,
                     "tokens": self.tokens,
                     "cost_usd": self.cost_usd,
-                    "error": f"{type(error).__name__}: {error}" if error is not None else None,
+                    "error": (
+                        error_text(error, capture_content=telemetry.settings.capture_content)
+                        if error is not None
+                        else None
+                    ),
                 },
             )
         except Exception as exc:

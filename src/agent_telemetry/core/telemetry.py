@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import metrics, trace
@@ -16,6 +17,7 @@ from agent_telemetry.config import Settings
 from agent_telemetry.context import current_agent_name
 from agent_telemetry.core.aggregation import deferred_histogram, summed_counter
 from agent_telemetry.core.labels import BoundedLabel
+from agent_telemetry.redaction import redact
 from agent_telemetry.version import __version__
 
 if TYPE_CHECKING:
@@ -75,11 +77,16 @@ class Telemetry:
                 first = component not in self._reported_failures
                 self._reported_failures.add(component)
             if first:
+                # Our own traceback only (chain=False): ours may have happened while handling the
+                # provider's exception, whose message (an echoed prompt or key) must not reach the log.
+                trace_text = "".join(
+                    traceback.format_exception(type(error), error, error.__traceback__, chain=False)
+                )
                 logger.warning(
                     "agent-telemetry: internal error in %s; the application's call was not affected "
-                    "(further errors here are only counted in agent_telemetry_internal_errors_total)",
+                    "(further errors here are only counted in agent_telemetry_internal_errors_total)\n%s",
                     component,
-                    exc_info=error,
+                    redact(trace_text.rstrip()),
                 )
         except Exception:
             pass

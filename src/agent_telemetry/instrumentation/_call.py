@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -17,6 +18,7 @@ from agent_telemetry.agents.runs import current_run
 from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
+from agent_telemetry.redaction import exception_attributes
 from agent_telemetry.usage import Usage
 
 # The contract's attribute keys as module globals: the hot path reads them without attribute lookups.
@@ -36,16 +38,25 @@ CACHE_WRITE_TOKENS = SpanAttr.CACHE_WRITE_TOKENS
 REASONING_TOKENS = SpanAttr.REASONING_TOKENS
 COST_USD = SpanAttr.COST_USD
 TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
+RESEND_COUNT = SpanAttr.RESEND_COUNT
 
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
 NOT_BILLED = "not_billed"  # e.g. responses.retrieve, count_tokens: reading usage is not spending it
+
+# The call whose SDK method is running: the SDK's retries inside it are attributed to it.
+_current_call: ContextVar[Call | None] = ContextVar("agent_telemetry_current_call", default=None)
+
+
+def current_call() -> Call | None:
+    return _current_call.get()
 
 
 class Call:
     """The span and metrics of one call. ``end()`` records everything exactly once."""
 
     __slots__ = (
+        "_call_token",
         "_context_token",
         "_ended",
         "_error",
@@ -54,6 +65,7 @@ class Call:
         "_metric_attributes",
         "_output_text",
         "_request_model",
+        "_resends",
         "_response_id",
         "_response_model",
         "_run",
@@ -100,6 +112,8 @@ class Call:
         self._error: BaseException | None = None
         self._ended = False
         self._context_token: object | None = None
+        self._call_token: Token[Call | None] | None = None
+        self._resends = 0
         self._span_context: otel_context.Context | None = None  # the span in a context, made once
         self._output_text: list[str] | None = None
         self.capture_content = with_span and telemetry.settings.capture_content
@@ -117,6 +131,7 @@ class Call:
     def activate(self) -> None:
         """Make the span current, so that work done inside the SDK call (HTTP spans) nests under it."""
         self._context_token = otel_context.attach(self._context_of_span())
+        self._call_token = _current_call.set(self)
 
     def _context_of_span(self) -> otel_context.Context:
         if self._span_context is None:
@@ -124,9 +139,22 @@ class Call:
         return self._span_context
 
     def deactivate(self) -> None:
+        if self._call_token is not None:
+            try:
+                _current_call.reset(self._call_token)
+            except ValueError:  # deactivated in another context than it was activated in
+                _current_call.set(None)
+            self._call_token = None
         if self._context_token is not None:
             otel_context.detach(self._context_token)
             self._context_token = None
+
+    def retried(self, error_type: str) -> None:
+        """The SDK is about to resend this call's request after a failed attempt of ``error_type``."""
+        self._resends += 1
+        self._telemetry.instruments[contract.REQUEST_RETRIES].add(
+            1, {**self._metric_attributes, ERROR_TYPE: error_type}
+        )
 
     def first_token(self) -> None:
         if self._first_token_at is None:
@@ -248,14 +276,20 @@ class Call:
             ttft = self._first_token_at - self._start
             telemetry.time_to_first_token.record(ttft, attributes, context=context)
             span_attributes[TIME_TO_FIRST_TOKEN] = ttft
+        if self._resends:
+            span_attributes[RESEND_COUNT] = self._resends
         error_type = None
-        if self._error is not None:
-            error_type = errors.classify(self._error)
+        error = self._error
+        if error is not None:
+            error_type = errors.classify(error)
             telemetry.request_errors.add(1, {**attributes, ERROR_TYPE: error_type})
             span_attributes[ERROR_TYPE] = error_type
             if recording:
-                span.set_status(Status(StatusCode.ERROR, type(self._error).__name__))
-                span.record_exception(self._error)
+                # Facts only: the message and stack trace carry the provider's error body (prompts,
+                # keys), and leave the process only with content capture on, redacted.
+                span_attributes.update(errors.facts(error))
+                span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                span.add_event("exception", exception_attributes(error, capture_content=self.capture_content))
         cost = self._record_usage_and_cost() if self.billing == BILLED else None
         if recording:
             if cost is not None:

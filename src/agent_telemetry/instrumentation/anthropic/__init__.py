@@ -14,6 +14,7 @@ from typing import Any
 
 from agent_telemetry.instrumentation._call import NOT_BILLED
 from agent_telemetry.instrumentation._instrumentor import MethodPatch, SdkInstrumentor
+from agent_telemetry.instrumentation._retries import retry_patches
 from agent_telemetry.instrumentation._wrap import Operation
 from agent_telemetry.instrumentation.anthropic import _extract as x
 from agent_telemetry.instrumentation.anthropic import _native_spans
@@ -47,6 +48,7 @@ PATCHES: tuple[MethodPatch, ...] = (
         )
     )
     + TOOL_RUNNER_PATCHES
+    + retry_patches("anthropic")
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from agent_telemetry.instrumentation._call import NOT_BILLED
 from agent_telemetry.instrumentation._instrumentor import MethodPatch, SdkInstrumentor
+from agent_telemetry.instrumentation._retries import retry_patches
 from agent_telemetry.instrumentation._wrap import Operation
 from agent_telemetry.instrumentation.openai import _extract as x
 from agent_telemetry.instrumentation.openai._tool_runners import PATCHES as TOOL_RUNNER_PATCHES
@@ -69,6 +70,7 @@ PATCHES: tuple[MethodPatch, ...] = (
         )
     )
     + TOOL_RUNNER_PATCHES
+    + retry_patches("openai")
 )
 
 

@@ -47,6 +47,11 @@ delay.
 - ``rate-limit-storm`` (support-agent): 40% of calls get HTTP 429 (retry-after 1 s; the agent
   retries, up to 3 attempts). AgentHighErrorRate (critical and warning) after ~6 min,
   AgentRateLimitStorm ~7 min, AgentAvailabilityErrorBudgetBurn (1h/5m window) ~14 min.
+- ``retry-storm`` (support-agent): the same storm, hidden by retries: 40% of calls get HTTP 429
+  twice (retry-after 1 s), and the agent's openai client, with the SDK's default ``max_retries=2``,
+  retries them within the call, so every call succeeds, only later. No error is counted;
+  ``agent_requests_retries_total{error_type="rate_limit"}`` is, and AgentRateLimitStorm (which counts
+  rate-limited attempts, retried or not) fires after ~7 min.
 - ``latency-spike`` (computer-use-agent): 25% of calls take 11 s (above the 10 s threshold and its
   bucket boundary). AgentHighLatencyP95 after ~12 min.
 - ``cost-spike`` (research-agent): a runaway loop of 10-20 steps on gpt-4o-2024-08-06, the context

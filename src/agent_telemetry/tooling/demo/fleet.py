@@ -181,8 +181,10 @@ class Fleet:
         # Behaviour latency is a base plus uniform jitter: jitter J gives P(delay > SLOW_CALL_S) =
         # 1 - SLOW_CALL_S / J, i.e. the scenario's share of slow calls.
         jitter = SLOW_CALL_S / (1 - hit.slow_share) * self.config.time_scale if hit.slow_share else 0.0
+        # The retry-storm's 429s: the support agent's SDK client retries them (max_retries=2).
+        limited = hit.rate_limit_share or hit.retried_rate_limit_share
         payload = {
-            "error_rates": {"429": hit.rate_limit_share} if hit.rate_limit_share else {},
+            "error_rates": {"429": limited} if limited else {},
             "latency_s": 0.0,
             "latency_jitter_s": jitter,
         }

@@ -23,6 +23,7 @@ class Scenario(str, Enum):
     COST_SPIKE = "cost-spike"
     TOOL_FAILURES = "tool-failures"
     QUALITY_DROP = "quality-drop"
+    RETRY_STORM = "retry-storm"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class Effects:
     """What the current scenario does to one agent. The default is healthy traffic."""
 
     rate_limit_share: float = 0.0  # share of LLM calls answered with HTTP 429
+    # Share of LLM calls whose first SDK_RETRIES attempts get HTTP 429 and whose last one succeeds: the
+    # agent's client retries (max_retries=SDK_RETRIES), so every call succeeds, only later.
+    retried_rate_limit_share: float = 0.0
     slow_share: float = 0.0  # share of LLM calls delayed by SLOW_CALL_S (times the time scale)
     tool_failure_share: float = 0.0  # share of executions of the agent's flaky tool that raise
     quality_drop: bool = False  # the LLM judge scores the agent's answers lower
@@ -37,6 +41,7 @@ class Effects:
 
 
 HEALTHY = Effects()
+SDK_RETRIES = 2  # the SDKs' default max_retries, which the retry-storm turns on
 # 11 s: above the 10 s P95 threshold, and above the 10 s bucket boundary it is measured against.
 SLOW_CALL_S = 11.0
 
@@ -49,6 +54,7 @@ _FAULTS: dict[Scenario, tuple[str, Effects]] = {
     Scenario.COST_SPIKE: (RESEARCH, Effects(runaway=True)),
     Scenario.TOOL_FAILURES: (SUPPORT, Effects(tool_failure_share=0.45)),
     Scenario.QUALITY_DROP: (RESEARCH, Effects(quality_drop=True)),
+    Scenario.RETRY_STORM: (SUPPORT, Effects(retried_rate_limit_share=0.4)),
 }
 
 

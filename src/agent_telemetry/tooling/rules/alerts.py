@@ -136,9 +136,10 @@ def rate_limit_alerts(t: Thresholds) -> list[AlertRule]:
             + _at_least(names.rate_limited_rate(c.window), c.window, c.min_errors),
             c.for_,
             "warning",
-            f"Agent {AGENT_LABEL} is being rate limited on {PERCENT} of its calls.",
-            f"{PERCENT} of the provider calls made by agent {AGENT_LABEL} over the last {c.window} were "
-            f"rejected with error_type=rate_limit (threshold {num(c.ratio * 100)}%).",
+            f"Agent {AGENT_LABEL} is being rate limited on {PERCENT} of its call attempts.",
+            f"{PERCENT} of the provider call attempts made by agent {AGENT_LABEL} over the last {c.window} "
+            f"were rejected with error_type=rate_limit, retried by the SDK or not "
+            f"(threshold {num(c.ratio * 100)}%).",
             PERCENT,
         )
     ]

@@ -49,6 +49,11 @@ def rate_limited_ratio(window: str) -> str:
     return f"{AGENT}:{REQUESTS}_rate_limited:ratio_rate{window}"
 
 
+def attempts_rate(window: str) -> str:
+    """Every attempt of a call: its first (agent_requests_total) and each one the SDK resent."""
+    return f"{AGENT}:agent_requests_attempts:rate{window}"
+
+
 def duration_bucket_rate(window: str) -> str:
     return f"{AGENT}_le:{DURATION}_bucket:rate{window}"
 

@@ -58,17 +58,40 @@ def calls_group(t: Thresholds) -> RuleGroup:
                 names.errors_ratio(w), _ratio_or_zero(names.errors_rate(w), names.requests_rate(w))
             ),
         ]
+    # Rate limits count per attempt: a 429 the SDK retried is a 429 all the same, so a storm that
+    # retries hide still shows (and the denominator counts the resent attempts too).
     w = t.rate_limit_storm.window
     limited = matchers(f'{contract.ERROR_TYPE}="rate_limit"')
+    retries = contract.REQUEST_RETRIES.prometheus_name
     rules += [
         RecordingRule(
-            names.rate_limited_rate(w), _sum_rate(contract.REQUEST_ERRORS.prometheus_name, limited, w)
+            names.rate_limited_rate(w),
+            _sum_rates_of_both(
+                (contract.REQUEST_ERRORS.prometheus_name, "failed"), (retries, "retried"), limited, w
+            ),
         ),
         RecordingRule(
-            names.rate_limited_ratio(w), _ratio_or_zero(names.rate_limited_rate(w), names.requests_rate(w))
+            names.attempts_rate(w),
+            _sum_rates_of_both((contract.REQUESTS.prometheus_name, "first"), (retries, "retried"), "", w),
+        ),
+        RecordingRule(
+            names.rate_limited_ratio(w), _ratio_or_zero(names.rate_limited_rate(w), names.attempts_rate(w))
         ),
     ]
     return RuleGroup("agent-telemetry.calls.rules", tuple(rules))
+
+
+def _sum_rates_of_both(first: tuple[str, str], second: tuple[str, str], selector: str, window: str) -> str:
+    """The per-agent sum of two counters' rates, either of which may have no series yet.
+
+    ``rate`` drops the metric name, so two series of different counters can end up with the same labels;
+    an ``attempt`` label keeps them apart for the ``or``, which then keeps both, and the sum adds them.
+    """
+    parts = [
+        f'  label_replace(rate({metric}{selector}[{window}]), "attempt", "{attempt}", "", "")'
+        for metric, attempt in (first, second)
+    ]
+    return f"sum by ({A}) (\n" + "\n  or\n".join(parts) + "\n)\n"
 
 
 def latency_group(t: Thresholds) -> RuleGroup:

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from agent_telemetry import agent_run, record_quality
 from agent_telemetry.agents.runs import Run
-from agent_telemetry.tooling.demo.scenarios import SLOW_CALL_S, Effects
+from agent_telemetry.tooling.demo.scenarios import SDK_RETRIES, SLOW_CALL_S, Effects
 from agent_telemetry.tooling.fake_provider import FakeProviderServer, Provider, Reply, TokenUsage
 
 logger = logging.getLogger("agent_telemetry.tooling.demo")
@@ -148,6 +148,9 @@ class Agent:
         self.fault_rng = random.Random(f"{context.seed}:{self.name}:faults")
         self.pacer = Pacer(context.rate, context.stop)
         self._reported_bug = False
+        # How many retries the SDK client of the next call may take (max_retries): 0 but in the
+        # retry-storm, whose 429s the SDK absorbs. Agents that support that scenario read it in send().
+        self.sdk_retries = 0
 
     # -- the loop -------------------------------------------------------------------------------------
     def run_forever(self) -> None:
@@ -211,15 +214,18 @@ class Agent:
     def llm(self, provider: Provider, model: str, reply: Reply, send: Callable[[], T]) -> T:
         """Make one LLM call: pace, script ``reply`` (with the scenario's faults), send, count.
 
-        A rate-limited call is retried after the server's retry-after, up to MAX_ATTEMPTS; each
-        attempt is a call of its own for the provider and for agent-telemetry, as it would be with the
-        SDK's own retries (which are off here so that every HTTP request consumes one scripted reply).
+        A rate-limited call is retried by the agent after the server's retry-after, up to MAX_ATTEMPTS;
+        each attempt is a call of its own for the provider and for agent-telemetry. The SDK's own retries
+        are off (every HTTP request consumes one scripted reply), but in the retry-storm: there the
+        scripted 429s come before the reply and the SDK (``sdk_retries``) absorbs them within one call.
         """
         self.stats.models.add(model)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             effects = self.effects
             self.pacer.wait(2.0 if effects.runaway else 1.0)  # a runaway loop has no think time
-            self.context.link.script(self._with_faults(reply, effects), provider)
+            self.sdk_retries = SDK_RETRIES if effects.retried_rate_limit_share else 0
+            for scripted in self._with_faults(reply, effects):
+                self.context.link.script(scripted, provider)
             try:
                 result = send()
             except Exception as error:
@@ -234,15 +240,21 @@ class Agent:
             return result
         raise AssertionError("unreachable")
 
-    def _with_faults(self, reply: Reply, effects: Effects) -> Reply:
+    def _with_faults(self, reply: Reply, effects: Effects) -> list[Reply]:
+        """The replies to script for one call: one per HTTP request it will make."""
         # Two draws every call, whatever the scenario: the fault stream stays aligned across scenarios.
-        limited = self.fault_rng.random() < effects.rate_limit_share
+        # The rate-limit scenarios share the first draw (only one of them is ever on).
+        draw = self.fault_rng.random()
         slow = self.fault_rng.random() < effects.slow_share
-        if limited:
-            return Reply.fail(429, retry_after=RETRY_AFTER_S)
+        if draw < effects.rate_limit_share:
+            return [Reply.fail(429, retry_after=RETRY_AFTER_S)]
+        if draw < effects.retried_rate_limit_share:
+            # The SDK sleeps for the retry-after itself: scale it here like the agent's own waits.
+            limited = Reply.fail(429, retry_after=max(RETRY_AFTER_S * self.context.time_scale, 0.001))
+            return [limited] * SDK_RETRIES + [reply]
         if slow:
-            return dataclasses.replace(reply, delay_s=SLOW_CALL_S * self.context.time_scale)
-        return reply
+            return [dataclasses.replace(reply, delay_s=SLOW_CALL_S * self.context.time_scale)]
+        return [reply]
 
     def tool_fails(self) -> bool:
         """Whether this execution of the agent's flaky tool fails (the tool-failures scenario)."""

@@ -14,7 +14,7 @@ from typing import Any
 from agent_telemetry import tool
 from agent_telemetry.tooling.demo.agents.base import Agent, AgentContext, ToolFailure
 from agent_telemetry.tooling.demo.models import SUPPORT_ESCALATION_MODEL, SUPPORT_MODEL
-from agent_telemetry.tooling.demo.scenarios import SUPPORT
+from agent_telemetry.tooling.demo.scenarios import SDK_RETRIES, SUPPORT
 from agent_telemetry.tooling.fake_provider import Reply, ToolCall
 
 ESCALATION_SHARE = 0.03  # tickets the cheap model hands to the big one
@@ -94,6 +94,8 @@ class SupportAgent(Agent):
         self.client = openai.OpenAI(
             base_url=context.link.openai_base_url, api_key="demo", max_retries=0, timeout=60.0
         )
+        # The retry-storm's client: the SDK's default retries, absorbing the scripted 429s.
+        self.retrying_client = self.client.with_options(max_retries=SDK_RETRIES)
 
     def close(self) -> None:
         self.client.close()
@@ -135,7 +137,8 @@ class SupportAgent(Agent):
 
     def _stream(self, model: str, messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
         """Stream a reply to its end: its text and the tool calls assembled from their deltas."""
-        stream = self.client.chat.completions.create(
+        client = self.retrying_client if self.sdk_retries else self.client
+        stream = client.chat.completions.create(
             model=model,
             messages=messages,
             tools=TOOL_SCHEMAS,
