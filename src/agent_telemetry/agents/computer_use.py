@@ -57,7 +57,9 @@ def record_action(action: str, *, duration_s: float, outcome: str = "success") -
     kind = action_type(action)
     telemetry.instruments[contract.ACTION_DURATION].record(
         float(duration_s),
-        {"gen_ai.agent.name": telemetry.agent_name(), contract.ACTION: kind, contract.OUTCOME: outcome},
+        telemetry.labels.bound(
+            {"gen_ai.agent.name": telemetry.agent_name(), contract.ACTION: kind, contract.OUTCOME: outcome}
+        ),
     )
     run = current_run()
     if run is not None:

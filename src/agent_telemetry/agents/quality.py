@@ -33,9 +33,8 @@ def record_quality(
     telemetry = active_telemetry()
     run = run or current_run()
     agent = run.name if run is not None else telemetry.agent_name()
-    telemetry.instruments[contract.QUALITY].record(
-        float(score), {"gen_ai.agent.name": agent, "gen_ai.evaluation.name": evaluator}
-    )
+    attributes = telemetry.labels.bound({"gen_ai.agent.name": agent, "gen_ai.evaluation.name": evaluator})
+    telemetry.instruments[contract.QUALITY].record(float(score), attributes)
     span = run.span if run is not None else trace.get_current_span()
     event = {"gen_ai.evaluation.name": evaluator, "gen_ai.evaluation.score.value": float(score)}
     if explanation:

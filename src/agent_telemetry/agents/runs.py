@@ -97,7 +97,9 @@ class Run:
         if limit is None:
             return
         telemetry = self._telemetry or active_telemetry()
-        telemetry.instruments[contract.BUDGET_STOPS].add(1, {"gen_ai.agent.name": self.name, "limit": limit})
+        telemetry.instruments[contract.BUDGET_STOPS].add(
+            1, telemetry.labels.bound({"gen_ai.agent.name": self.name, "limit": limit})
+        )
         raise BudgetExceededError(self.name, limit, spent, budget)
 
     def add_call(
@@ -175,7 +177,7 @@ class Run:
         status = self.status or _status_of(error)
         telemetry = self._telemetry or active_telemetry()
         try:
-            attributes = {"gen_ai.agent.name": self.name, contract.STATUS: status}
+            attributes = telemetry.labels.bound({"gen_ai.agent.name": self.name, contract.STATUS: status})
             made = telemetry.instruments
             made[contract.RUNS].add(1, attributes)
             made[contract.RUN_DURATION].record(elapsed, attributes)

@@ -86,12 +86,13 @@ def record_tool_execution(
     """The metrics (and the run's recording) of one finished tool execution; ends ``span``. Never raises."""
     telemetry = active_telemetry()
     try:
-        attributes = {"gen_ai.agent.name": telemetry.agent_name(), "gen_ai.tool.name": name}
+        labels = telemetry.labels
+        attributes = labels.bound({"gen_ai.agent.name": telemetry.agent_name(), "gen_ai.tool.name": name})
         made = telemetry.instruments
         made[contract.TOOL_CALLS].add(1, attributes)
         made[contract.TOOL_DURATION].record(duration_s, attributes)
         if error_type is not None:
-            made[contract.TOOL_ERRORS].add(1, {**attributes, "error.type": error_type})
+            made[contract.TOOL_ERRORS].add(1, {**attributes, **labels.bound({"error.type": error_type})})
             span.set_attribute("error.type", error_type)
             span.set_status(Status(StatusCode.ERROR, error_type))
         span.end()
