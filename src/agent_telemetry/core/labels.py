@@ -95,8 +95,10 @@ class BoundedLabel:
         self._on_overflow()
         return OTHER
 
-    def __len__(self) -> int:
-        return len(self._seen)
+    @property
+    def kept(self) -> set[str]:
+        """The values passed through so far (only ever added to)."""
+        return self._seen
 
 
 class LabelLimits:
@@ -124,6 +126,8 @@ class LabelLimits:
             )
             for spec in LABELS
         }
+        # Each label's kept values, read without a call on the hot path (the BoundedLabel owns the set).
+        self._kept: dict[str, set[str]] = {key: label.kept for key, label in self._by_attribute.items()}
         self._warned: set[str] = set()
         self._lock = threading.Lock()
         unknown = sorted(set(limits) - set(LABEL_NAMES))
@@ -137,15 +141,16 @@ class LabelLimits:
     def bound(self, attributes: dict[str, str]) -> dict[str, str]:
         """``attributes`` with every bounded value past its cap as ``_other``; the same dict if none is."""
         changed: dict[str, str] | None = None
-        by_attribute = self._by_attribute
+        kept_values = self._kept
         for key, value in attributes.items():
-            label = by_attribute.get(key)
-            if label is not None:
-                kept = label(value)
-                if kept is not value:
-                    if changed is None:
-                        changed = dict(attributes)
-                    changed[key] = kept
+            known = kept_values.get(key)
+            if known is None or value in known:
+                continue  # not a bounded label, or a value already kept: the common case
+            kept = self._by_attribute[key](value)
+            if kept is not value:
+                if changed is None:
+                    changed = dict(attributes)
+                changed[key] = kept
         return attributes if changed is None else changed
 
     def fold_series(self, attributes: Mapping[str, str], *, keep_listed_agent: bool) -> dict[str, str]:
