@@ -28,7 +28,8 @@ class tool_call:  # used like a function: ``with tool_call("search"):``
     """Measures one tool execution: a span, a call count, a duration, and an error count on failure.
 
     ``failed(error_type)`` marks an execution that failed without raising (a tool runner that turned
-    the tool's exception into an error result, say). ``span=False`` records the metrics only, for
+    the tool's exception into an error result, say). ``error_type`` is a short type name, like the
+    exception class names recorded for a raised exception: it becomes a label, never pass a message. ``span=False`` records the metrics only, for
     tools whose span somebody else makes.
     """
 
