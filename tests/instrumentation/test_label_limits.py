@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 
 import pytest
+from opentelemetry.metrics._internal import _ProxyMeterProvider
 
-from agent_telemetry import agent_run, contract, record_quality, tool_call
+from agent_telemetry import Settings, agent_run, contract, record_quality, tool_call
 from agent_telemetry.core import telemetry as core_telemetry
 from agent_telemetry.core.aggregation import MAX_SERIES
+from agent_telemetry.core.telemetry import Telemetry
 from tests.conftest import AGENT
 
 MESSAGES = [{"role": "user", "content": "next step?"}]
@@ -142,3 +144,13 @@ def test_a_tool_error_type_is_the_exception_class_never_its_message(recorded):
         raise ValueError("card 4111 1111 1111 1111 declined for jane@example.com")
     ((attributes, point),) = recorded.points("agent.tools.errors")
     assert (attributes["error.type"], point.value) == ("ValueError", 1)
+
+
+def test_every_instrument_of_a_meter_shares_one_set_of_label_caps():
+    """Also through the API's proxy meter (before the application sets a provider), where each
+    instrumentation gets histograms of its own but shares the counters."""
+    provider = _ProxyMeterProvider()
+    first = Telemetry(Settings(agent_name="a"), None, meter_provider=provider)
+    second = Telemetry(Settings(agent_name="a"), None, meter_provider=provider)
+    assert second.labels is first.labels
+    assert {id(i.limits) for t in (first, second) for i in t.instruments.values()} == {id(first.labels)}

@@ -29,8 +29,8 @@ class tool_call:  # used like a function: ``with tool_call("search"):``
 
     ``failed(error_type)`` marks an execution that failed without raising (a tool runner that turned
     the tool's exception into an error result, say). ``error_type`` is a short type name, like the
-    exception class names recorded for a raised exception: it becomes a label, never pass a message. ``span=False`` records the metrics only, for
-    tools whose span somebody else makes.
+    exception class names recorded for a raised exception: it becomes a label, never pass a message.
+    ``span=False`` records the metrics only, for tools whose span somebody else makes.
     """
 
     def __init__(self, name: str, *, span: bool = True) -> None:

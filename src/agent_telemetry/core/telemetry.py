@@ -87,17 +87,15 @@ class Telemetry:
     def _label_limits(self, made: dict[contract.Metric, Any], settings: Settings) -> LabelLimits:
         """The label caps of these instruments: shared by every Telemetry on the same meter, like the
         series themselves (the first one's settings apply), so a value kept once stays kept."""
-        for instrument in made.values():
-            if instrument.limits is not None:
-                return instrument.limits
-        limits = LabelLimits(
+        limits = next((i.limits for i in made.values() if i.limits is not None), None) or LabelLimits(
             self._label_folded,
             {contract.MODEL: settings.max_model_labels, **dict(settings.max_label_values)},
             # The process's own agent name is never folded, whatever the application names its runs.
             (*settings.agent_names_allowlist, self.default_agent_name),
         )
         for instrument in made.values():
-            instrument.limits = limits
+            if instrument.limits is None:  # new here (through the API's proxy meter, histograms are)
+                instrument.limits = limits
         return limits
 
     def _label_folded(self, label: str) -> None:
