@@ -30,6 +30,13 @@ class Settings:
     prometheus_host: str = "127.0.0.1"
     prometheus_port: int = 9464
     anthropic_native_spans: bool = False
+    # -- label caps (core/labels.py) ------------------------------------------------------------
+    # Per-label caps on distinct values, by Prometheus label name, over the defaults in core/labels.py:
+    # AGENT_TELEMETRY_MAX_LABEL_VALUES=gen_ai_tool_name=1000,gen_ai_agent_name=50
+    max_label_values: tuple[tuple[str, int], ...] = ()
+    # Agent names always kept as their own label value, however many others came first:
+    # AGENT_TELEMETRY_AGENT_NAMES=support-bot,research-agent
+    agent_names_allowlist: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +52,9 @@ class Settings:
             prometheus_host=env.get("AGENT_TELEMETRY_PROMETHEUS_HOST") or "127.0.0.1",
             prometheus_port=_int(env, "AGENT_TELEMETRY_PROMETHEUS_PORT", 9464, minimum=0),
             anthropic_native_spans=_bool(env, "AGENT_TELEMETRY_ANTHROPIC_NATIVE_SPANS", False),
+            # -- label caps --
+            max_label_values=_label_caps(env, "AGENT_TELEMETRY_MAX_LABEL_VALUES"),
+            agent_names_allowlist=_names(env, "AGENT_TELEMETRY_AGENT_NAMES"),
         )
 
 
@@ -81,3 +91,28 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]):
     if value not in choices:
         raise ConfigError(f"{name}={raw!r} is not one of: {', '.join(choices)}")
     return value
+
+
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list; blanks around names and empty entries are ignored."""
+    return tuple(dict.fromkeys(part.strip() for part in env.get(name, "").split(",") if part.strip()))
+
+
+def _label_caps(env: Mapping[str, str], name: str) -> tuple[tuple[str, int], ...]:
+    """``label=N,label=N``: a cap of at least 1 per Prometheus label name."""
+    caps: dict[str, int] = {}
+    for part in env.get(name, "").split(","):
+        if not part.strip():
+            continue
+        label, sep, raw = part.partition("=")
+        label = label.strip()
+        if not sep or not label or not raw.strip():
+            raise ConfigError(f"{name}={env[name]!r}: use label=N pairs, e.g. gen_ai_tool_name=1000")
+        try:
+            cap = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: {label}={raw.strip()!r} is not a whole number") from None
+        if cap < 1:
+            raise ConfigError(f"{name}: {label}={raw.strip()!r} must be at least 1")
+        caps[label] = cap
+    return tuple(caps.items())

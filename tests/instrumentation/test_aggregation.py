@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from typing import Any
 
+import openai
 import pytest
 from opentelemetry import trace
 from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
+from agent_telemetry import OpenAIInstrumentor, Settings
 from agent_telemetry.core import aggregation as _aggregation
 from agent_telemetry.core.aggregation import deferred_histogram, summed_counter
+from agent_telemetry.core.telemetry import set_active
 from tests.conftest import metric_points
 
 LABELS = {"gen_ai.agent.name": "a", "gen_ai.provider.name": "openai"}
@@ -150,3 +155,73 @@ def test_counts_made_through_the_proxy_meter_by_two_instrumentations_both_arrive
 
     assert [p.value for _, p in metric_points(reader, "c")] == [6]
     real_provider.shutdown()
+
+
+def test_a_held_value_keeps_only_the_ids_of_its_span(meter: Any, reader: InMemoryMetricReader) -> None:
+    summed_counter(meter, "c", "1", "")
+    histogram = deferred_histogram(meter, "h", "s", "", [1.0])
+    span = TracerProvider().get_tracer("test").start_span("call")
+    ids = (span.get_span_context().trace_id, span.get_span_context().span_id)
+    histogram.record(0.5, LABELS, span_context=span.get_span_context())
+    span.end()
+    finished = weakref.ref(span)
+    del span
+    gc.collect()
+
+    assert finished() is None  # nothing held back between collections keeps the span alive
+    ((_, point),) = metric_points(reader, "h")
+    assert [(e.trace_id, e.span_id) for e in point.exemplars] == [ids]
+
+
+def test_a_real_call_leaves_no_span_behind_and_its_latency_links_to_its_trace(fake: Any) -> None:
+    spans: list[tuple[weakref.ref[Any], int, int]] = []
+
+    class Watch(SpanProcessor):
+        def on_start(self, span: Any, parent_context: Any = None) -> None:  # the span itself, not a copy
+            spans.append((weakref.ref(span), span.context.trace_id, span.context.span_id))
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(Watch())
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(
+        tracer_provider=tracer_provider, meter_provider=meter_provider, settings=Settings(agent_name="a")
+    )
+    try:
+        with openai.OpenAI(base_url=fake.openai_base_url, api_key="k", max_retries=0) as client:
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        gc.collect()
+        ((span, trace_id, span_id),) = spans
+        assert span() is None
+        ((_, point),) = metric_points(reader, "agent.request.duration")
+        assert [(e.trace_id, e.span_id) for e in point.exemplars] == [(trace_id, span_id)]
+    finally:
+        instrumentor.uninstrument()
+        set_active(None)
+        meter_provider.shutdown()
+
+
+def test_past_the_series_cap_a_counter_folds_new_attribute_sets(
+    meter: Any, reader: InMemoryMetricReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_aggregation, "MAX_SERIES", 2)
+    counter = summed_counter(meter, "c", "1", "")
+    for name in ("a", "b", "c", "d", "a"):
+        counter.add(1, {"gen_ai.agent.name": name})
+
+    values = {attrs["gen_ai.agent.name"]: p.value for attrs, p in metric_points(reader, "c")}
+    assert (values, counter.series) == ({"a": 2, "b": 1, "_other": 2}, 3)
+
+
+def test_past_the_series_cap_a_histogram_folds_new_attribute_sets(
+    meter: Any, reader: InMemoryMetricReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_aggregation, "MAX_SERIES", 2)
+    summed_counter(meter, "c", "1", "")
+    histogram = deferred_histogram(meter, "h", "s", "", [1.0])
+    for name in ("a", "b", "c", "d", "a"):
+        histogram.record(0.5, {"gen_ai.agent.name": name})
+
+    counts = {attrs["gen_ai.agent.name"]: p.count for attrs, p in metric_points(reader, "h")}
+    assert (counts, histogram.series) == ({"a": 2, "b": 1, "_other": 2}, 3)

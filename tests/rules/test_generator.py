@@ -26,6 +26,7 @@ ALERTS = {
     "AgentTelemetryAbsent",
     "CollectorDown",
     "CollectorDroppingData",
+    "TelemetryLabelsFolded",
     "Watchdog",
 }
 

@@ -71,11 +71,19 @@ def contract_run(running_stack, tmp_path_factory) -> str:
             [sys.executable, str(app)], env=env, capture_output=True, text=True, timeout=120, check=False
         )
         assert (result.returncode, result.stdout) == (0, "done\n"), result.stderr
-        # One warning per unpriced model, and nothing else.
+        # One warning per unpriced model, one for the folded model label, and nothing else.
         assert result.stderr.splitlines() == [
-            f"agent-telemetry: no price known for openai model {model!r}; its cost is not recorded. "
-            "Add it to a price file (AGENT_TELEMETRY_PRICES) to price it."
-            for model in ("my-finetune", "overflow-model")
+            *(
+                f"agent-telemetry: no price known for openai model {model!r}; its cost is not recorded. "
+                "Add it to a price file (AGENT_TELEMETRY_PRICES) to price it."
+                for model in ("my-finetune",)
+            ),
+            "agent-telemetry: label gen_ai_request_model passed its cap of 4 distinct values; new values are "
+            'recorded as _other (counted in agent_telemetry_label_overflow_total{label="gen_ai_request_model"}); '
+            "raise it with AGENT_TELEMETRY_MAX_LABEL_VALUES=gen_ai_request_model=N "
+            "(or AGENT_TELEMETRY_MAX_MODEL_LABELS)",
+            "agent-telemetry: no price known for openai model 'overflow-model'; its cost is not recorded. "
+            "Add it to a price file (AGENT_TELEMETRY_PRICES) to price it.",
         ]
     url = running_stack.urls["prometheus"]
     prom.wait_for(url, f'agent_runs_total{{job="{SERVICE}"}}', count=3)

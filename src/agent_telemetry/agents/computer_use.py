@@ -58,7 +58,9 @@ def record_action(action: str, *, duration_s: float, outcome: str = "success") -
     kind = action_type(action)
     telemetry.instruments[contract.ACTION_DURATION].record(
         float(duration_s),
-        {Attr.AGENT_NAME: telemetry.agent_name(), Attr.ACTION: kind, Attr.OUTCOME: outcome},
+        telemetry.labels.bound(
+            {Attr.AGENT_NAME: telemetry.agent_name(), Attr.ACTION: kind, Attr.OUTCOME: outcome}
+        ),
     )
     run = current_run()
     if run is not None:

@@ -34,9 +34,8 @@ def record_quality(
     telemetry = active_telemetry()
     run = run or current_run()
     agent = run.name if run is not None else telemetry.agent_name()
-    telemetry.instruments[contract.QUALITY].record(
-        float(score), {Attr.AGENT_NAME: agent, Attr.EVALUATION_NAME: evaluator}
-    )
+    attributes = telemetry.labels.bound({Attr.AGENT_NAME: agent, Attr.EVALUATION_NAME: evaluator})
+    telemetry.instruments[contract.QUALITY].record(float(score), attributes)
     span = run.span if run is not None else trace.get_current_span()
     event = {Attr.EVALUATION_NAME: evaluator, SpanAttr.EVALUATION_SCORE: float(score)}
     if explanation:

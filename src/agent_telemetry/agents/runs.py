@@ -121,7 +121,9 @@ class Run:
         if limit is None:
             return
         telemetry = self._telemetry or active_telemetry()
-        telemetry.instruments[contract.BUDGET_STOPS].add(1, {Attr.AGENT_NAME: self.name, Attr.LIMIT: limit})
+        telemetry.instruments[contract.BUDGET_STOPS].add(
+            1, telemetry.labels.bound({Attr.AGENT_NAME: self.name, Attr.LIMIT: limit})
+        )
         raise BudgetExceededError(self.name, limit, spent, budget)
 
     def add_call(
@@ -202,7 +204,7 @@ class Run:
         status = self.status or _status_of(error)
         telemetry = self._telemetry or active_telemetry()
         try:
-            attributes = {Attr.AGENT_NAME: self.name, Attr.STATUS: status}
+            attributes = telemetry.labels.bound({Attr.AGENT_NAME: self.name, Attr.STATUS: status})
             made = telemetry.instruments
             made[contract.RUNS].add(1, attributes)
             made[contract.RUN_DURATION].record(elapsed, attributes)

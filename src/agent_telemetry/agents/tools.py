@@ -29,8 +29,9 @@ class tool_call:  # used like a function: ``with tool_call("search"):``
     """Measures one tool execution: a span, a call count, a duration, and an error count on failure.
 
     ``failed(error_type)`` marks an execution that failed without raising (a tool runner that turned
-    the tool's exception into an error result, say). ``span=False`` records the metrics only, for
-    tools whose span somebody else makes.
+    the tool's exception into an error result, say). ``error_type`` is a short type name, like the
+    exception class names recorded for a raised exception: it becomes a label, never pass a message.
+    ``span=False`` records the metrics only, for tools whose span somebody else makes.
     """
 
     def __init__(self, name: str, *, span: bool = True) -> None:
@@ -87,12 +88,13 @@ def record_tool_execution(
     """The metrics (and the run's recording) of one finished tool execution; ends ``span``. Never raises."""
     telemetry = active_telemetry()
     try:
-        attributes = {Attr.AGENT_NAME: telemetry.agent_name(), Attr.TOOL_NAME: name}
+        labels = telemetry.labels
+        attributes = labels.bound({Attr.AGENT_NAME: telemetry.agent_name(), Attr.TOOL_NAME: name})
         made = telemetry.instruments
         made[contract.TOOL_CALLS].add(1, attributes)
         made[contract.TOOL_DURATION].record(duration_s, attributes)
         if error_type is not None:
-            made[contract.TOOL_ERRORS].add(1, {**attributes, Attr.ERROR_TYPE: error_type})
+            made[contract.TOOL_ERRORS].add(1, {**attributes, **labels.bound({Attr.ERROR_TYPE: error_type})})
             span.set_attribute(Attr.ERROR_TYPE, error_type)
             span.set_status(Status(StatusCode.ERROR, error_type))
         span.end()

@@ -5,8 +5,8 @@ synchronous ``Counter.add`` or ``Histogram.record`` costs 10-40 µs in the OpenT
 validation, hashing, view matching and aggregation, under locks), and a call records up to seven; a
 dict update or a list append under an uncontended lock costs well under a microsecond. Readers see the
 same series: counters become ``ObservableCounter`` s whose callbacks report the running sums, and
-histogram values (with the context they were recorded in, for exemplars) are replayed into the SDK
-histogram by those callbacks, which the SDK runs at the start of every collection (periodic export,
+histogram values (with the trace and span they were recorded in, for exemplars) are replayed into the
+SDK histogram by those callbacks, which the SDK runs at the start of every collection (periodic export,
 Prometheus scrape, ``force_flush()``, ``shutdown()``), before it reads its histograms.
 
 Each ``SummedCounter`` and ``DeferredHistogram`` belongs to one instrument of one SDK meter, shared by
@@ -22,10 +22,18 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
+from opentelemetry.trace import NonRecordingSpan, SpanContext
+
+from agent_telemetry.core import sdk_internals
+from agent_telemetry.core.labels import OTHER
+
+if TYPE_CHECKING:
+    from agent_telemetry.core.labels import LabelLimits
 
 Attributes = Mapping[str, str]
 
@@ -35,27 +43,76 @@ logger = logging.getLogger("agent_telemetry")
 # SDK directly, as with a plain Histogram: memory stays bounded and no call pays for a whole queue.
 MAX_PENDING = 8192
 
+# Distinct attribute sets per instrument. The OpenTelemetry SDK keeps at most 2,000 per metric (then
+# it reports everything new under ``otel.metric.overflow=true``, without any of our labels, so no
+# per-agent alert could see it); we stay below that. Past MAX_SERIES, a new attribute set is recorded
+# with its bounded labels as ``_other`` (an allow-listed agent keeps its name until SERIES_HEADROOM more
+# sets exist), and counted in agent_telemetry_label_overflow_total{label="_series"}. The sets with every
+# bounded label ``_other`` differ only in labels our code chooses (provider, operation, token type...):
+# at most a few dozen per metric (labels.FIXED_LABELS), so an instrument never holds more than
+# MAX_SERIES + SERIES_HEADROOM + those.
+MAX_SERIES = 1500
+SERIES_HEADROOM = 300
 
-class DeferredHistogram:
-    """``record(amount, attributes, context)`` like a ``Histogram``; replayed into it by ``flush()``."""
+_EMPTY: frozenset[tuple[str, str]] = frozenset()
 
-    __slots__ = ("__weakref__", "_histogram", "_lock", "_pending")
 
-    def __init__(self, histogram: Any) -> None:
+class _SeriesCap:
+    """What both kinds of instrument do with an attribute set past the series cap."""
+
+    __slots__ = ()
+
+    name: str
+    limits: LabelLimits | None
+
+    def _fold(self, attributes: Attributes | None, series: int) -> dict[str, str]:
+        limits = self.limits
+        attributes = attributes or {}
+        if limits is None:
+            folded = {key: OTHER for key in attributes}
+        else:
+            folded = limits.fold_series(attributes, keep_listed_agent=series < MAX_SERIES + SERIES_HEADROOM)
+            limits.series_folded(self.name, MAX_SERIES)
+        return folded
+
+
+class DeferredHistogram(_SeriesCap):
+    """``record(amount, attributes, span_context=)`` like a ``Histogram``; replayed into it by ``flush()``.
+
+    A held value keeps only the ids of the span it was recorded in (for its exemplar), never the span
+    or its context: between collections up to MAX_PENDING values wait here, and a finished span (with
+    its attributes and events) is far bigger than the value.
+    """
+
+    __slots__ = ("__weakref__", "_histogram", "_lock", "_pending", "_series", "limits", "name")
+
+    def __init__(self, histogram: Any, name: str = "") -> None:
         self._histogram = weakref.ref(histogram)
         self._lock = threading.Lock()
-        self._pending: list[tuple[int | float, Attributes | None, Context | None]] = []
+        self._pending: list[tuple[int | float, Attributes | None, SpanContext | None]] = []
+        # The attribute sets this histogram has reported (the SDK keeps one aggregation per set).
+        self._series: set[frozenset[tuple[str, str]]] = set()
+        self.name = name
+        self.limits: LabelLimits | None = None
 
     def record(
-        self, amount: int | float, attributes: Attributes | None = None, context: Context | None = None
+        self,
+        amount: int | float,
+        attributes: Attributes | None = None,
+        context: Context | None = None,
+        *,
+        span_context: SpanContext | None = None,
     ) -> None:
+        """``span_context``: the span whose trace the value's exemplar links to (``context``: its context)."""
+        if context is not None and span_context is None:
+            span_context = trace.get_current_span(context).get_span_context()
         with self._lock:
             if len(self._pending) < MAX_PENDING:
-                self._pending.append((amount, attributes, context))
+                self._pending.append((amount, attributes, span_context))
                 return
         histogram = self._histogram()
         if histogram is not None:
-            histogram.record(amount, attributes, context=context)
+            histogram.record(amount, self._bounded(attributes), context=_context_of(span_context))
 
     def flush(self) -> None:
         with self._lock:
@@ -63,34 +120,83 @@ class DeferredHistogram:
         histogram = self._histogram()
         if histogram is None:
             return  # its meter is gone: nobody can read these values any more
-        for amount, attributes, context in pending:
+        last: tuple[SpanContext | None, Context | None] = (None, None)
+        for amount, attributes, span_context in pending:
             try:
-                histogram.record(amount, attributes, context=context)
+                if span_context is not last[0]:  # a call's values share its span: one context for them
+                    last = (span_context, _context_of(span_context))
+                histogram.record(amount, self._bounded(attributes), context=last[1])
             except Exception:  # one bad value must not cost the others
                 logger.debug("agent-telemetry: a histogram value could not be recorded", exc_info=True)
 
+    def _bounded(self, attributes: Attributes | None) -> Attributes | None:
+        """``attributes``, or their folded set once this histogram has MAX_SERIES others."""
+        key = frozenset(attributes.items()) if attributes else _EMPTY
+        series = self._series
+        if key in series:
+            return attributes
+        with self._lock:
+            if len(series) < MAX_SERIES:
+                series.add(key)
+                return attributes
+            count = len(series)
+        folded = self._fold(attributes, count)
+        with self._lock:
+            series.add(frozenset(folded.items()))
+        return folded
 
-class SummedCounter:
+    @property
+    def series(self) -> int:
+        """How many attribute sets this histogram has reported."""
+        return len(self._series)
+
+
+def _context_of(span_context: SpanContext | None) -> Context | None:
+    """A context holding only the ids of a span: all an exemplar reads."""
+    if span_context is None or not span_context.is_valid:
+        return None
+    return trace.set_span_in_context(NonRecordingSpan(span_context))
+
+
+class SummedCounter(_SeriesCap):
     """``add(amount, attributes)`` like a ``Counter``; the sums are observed by the meter's reader."""
 
-    __slots__ = ("__weakref__", "_lock", "_sums")
+    __slots__ = ("__weakref__", "_lock", "_sums", "limits", "name")
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "") -> None:
         self._lock = threading.Lock()
         # frozenset of the attribute items -> running sum. A frozenset, not a tuple: the same labels
         # given in another order must land in the same series.
         self._sums: dict[frozenset[tuple[str, str]], int | float] = {}
+        self.name = name
+        self.limits: LabelLimits | None = None
 
     def add(self, amount: int | float, attributes: Attributes | None = None) -> None:
-        key = frozenset(attributes.items()) if attributes else frozenset()
+        key = frozenset(attributes.items()) if attributes else _EMPTY
         with self._lock:
-            self._sums[key] = self._sums.get(key, 0) + amount
+            sums = self._sums
+            total = sums.get(key)
+            if total is not None:
+                sums[key] = total + amount
+                return
+            if len(sums) < MAX_SERIES:
+                sums[key] = amount
+                return
+            count = len(sums)
+        folded = frozenset(self._fold(attributes, count).items())
+        with self._lock:
+            self._sums[folded] = self._sums.get(folded, 0) + amount
 
     def observe(self, options: CallbackOptions) -> Iterable[Observation]:
         _flush_histograms()
         with self._lock:
             sums = list(self._sums.items())
         return [Observation(total, dict(key)) for key, total in sums]
+
+    @property
+    def series(self) -> int:
+        """How many attribute sets this counter holds a sum for."""
+        return len(self._sums)
 
 
 # The meter's instrument -> ours. The SDK returns the same instrument object when a name is registered
@@ -114,11 +220,11 @@ def summed_counter(
 ) -> SummedCounter:
     """The counter reported by ``meter`` (of ``provider``) under ``name``, registered on first use."""
     with _registry_lock:
-        counter = SummedCounter()
+        counter = SummedCounter(name)
         instrument = meter.create_observable_counter(
             name, callbacks=[counter.observe], unit=unit, description=description
         )
-        if _is_proxy(instrument):
+        if sdk_internals.is_proxy_instrument(instrument):
             by_name = _proxy_counters.setdefault(provider if provider is not None else meter, {})
             return by_name.setdefault((meter.name, meter.version, name), counter)
         known = _known(instrument)
@@ -140,7 +246,7 @@ def deferred_histogram(
         known = _known(instrument)
         if isinstance(known, DeferredHistogram):
             return known
-        histogram = DeferredHistogram(instrument)
+        histogram = DeferredHistogram(instrument, name)
         _remember(instrument, histogram)
         with _histograms_lock:
             _histograms = (*(ref for ref in _histograms if ref() is not None), weakref.ref(histogram))
@@ -152,11 +258,6 @@ def _flush_histograms() -> None:
         histogram = ref()
         if histogram is not None:
             histogram.flush()
-
-
-def _is_proxy(instrument: Any) -> bool:
-    """An instrument of the API's proxy meter: it forwards to a real one once a provider is set."""
-    return hasattr(instrument, "_real_instrument")
 
 
 def _remember(instrument: Any, ours: SummedCounter | DeferredHistogram) -> None:
@@ -174,7 +275,7 @@ def _known(instrument: Any) -> SummedCounter | DeferredHistogram | None:
         return known
     # A real instrument that proxy instruments forward to carries the proxy counter's callback: a
     # counter registered on it now must be that same counter.
-    for callback in getattr(instrument, "_callbacks", None) or ():
+    for callback in sdk_internals.instrument_callbacks(instrument):
         owner = getattr(callback, "__self__", None)
         if isinstance(owner, SummedCounter):
             _remember(instrument, owner)

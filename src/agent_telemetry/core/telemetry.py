@@ -16,7 +16,7 @@ from agent_telemetry import contract
 from agent_telemetry.config import Settings
 from agent_telemetry.context import current_agent_name
 from agent_telemetry.core.aggregation import deferred_histogram, summed_counter
-from agent_telemetry.core.labels import BoundedLabel
+from agent_telemetry.core.labels import LabelLimits
 from agent_telemetry.redaction import redact
 from agent_telemetry.version import __version__
 
@@ -61,8 +61,8 @@ class Telemetry:
         self.unreported_usage_requests = made[contract.UNREPORTED_USAGE_REQUESTS]
         self._label_overflow = made[contract.LABEL_OVERFLOW]
         self._internal_errors = made[contract.INTERNAL_ERRORS]
-        self.model_label = BoundedLabel(settings.max_model_labels, self._model_label_overflowed)
         self.default_agent_name = settings.agent_name or _service_name()
+        self.labels = self._label_limits(made, settings)
         self._reported_failures: set[str] = set()
         self._lock = threading.Lock()
 
@@ -91,8 +91,22 @@ class Telemetry:
         except Exception:
             pass
 
-    def _model_label_overflowed(self) -> None:
-        self._label_overflow.add(1, {contract.Attr.LABEL: contract.MODEL})
+    def _label_limits(self, made: dict[contract.Metric, Any], settings: Settings) -> LabelLimits:
+        """The label caps of these instruments: shared by every Telemetry on the same meter, like the
+        series themselves (the first one's settings apply), so a value kept once stays kept."""
+        limits = next((i.limits for i in made.values() if i.limits is not None), None) or LabelLimits(
+            self._label_folded,
+            {contract.MODEL: settings.max_model_labels, **dict(settings.max_label_values)},
+            # The process's own agent name is never folded, whatever the application names its runs.
+            (*settings.agent_names_allowlist, self.default_agent_name),
+        )
+        for instrument in made.values():
+            if instrument.limits is None:  # new here (through the API's proxy meter, histograms are)
+                instrument.limits = limits
+        return limits
+
+    def _label_folded(self, label: str) -> None:
+        self._label_overflow.add(1, {contract.Attr.LABEL: label})
 
 
 def _instrument(provider: MeterProvider, meter: metrics.Meter, metric: contract.Metric) -> Any:

@@ -95,12 +95,10 @@ class Call:
         self.provider = provider
         self.billing = billing
         agent = telemetry.agent_name()
-        self._metric_attributes: dict[str, str] = {
-            AGENT_NAME: agent,
-            PROVIDER: provider,
-            OPERATION: operation,
-            REQUEST_MODEL: telemetry.model_label(model) if model else "_unknown",
-        }
+        # Every value from the application or the provider is capped (core/labels.py); spans keep them.
+        self._metric_attributes: dict[str, str] = telemetry.labels.bound(
+            {AGENT_NAME: agent, PROVIDER: provider, OPERATION: operation, REQUEST_MODEL: model or "_unknown"}
+        )
         self._request_model = model
         self._run = current_run()
         self._usage: Usage | None = None
@@ -153,7 +151,7 @@ class Call:
         """The SDK is about to resend this call's request after a failed attempt of ``error_type``."""
         self._resends += 1
         self._telemetry.instruments[contract.REQUEST_RETRIES].add(
-            1, {**self._metric_attributes, ERROR_TYPE: error_type}
+            1, {**self._metric_attributes, **self._telemetry.labels.bound({ERROR_TYPE: error_type})}
         )
 
     def first_token(self) -> None:
@@ -222,7 +220,8 @@ class Call:
         return {AGENT_NAME: self._metric_attributes[AGENT_NAME], PROVIDER: self.provider}
 
     def _agent_counter(self, metric: contract.Metric, extra: dict[str, str]) -> None:
-        self._telemetry.instruments[metric].add(1, {**self._agent_attributes(), **extra})
+        telemetry = self._telemetry
+        telemetry.instruments[metric].add(1, {**self._agent_attributes(), **telemetry.labels.bound(extra)})
 
     def _emit(self, kind: str, fields: dict[str, object]) -> None:
         if self._run is not None:
@@ -268,13 +267,14 @@ class Call:
         recording = span.is_recording()
         # Gathered into one set_attributes: the SDK validates and locks once instead of per attribute.
         span_attributes: dict[str, AttributeValue] = {}
-        # The call's own span as the values' context: their exemplars link latency to this trace.
-        context = self._context_of_span() if recording else None
+        # The call's own span as the values' exemplar: their exemplars link latency to this trace.
+        # Only its ids: a held-back value must not keep the finished span alive until the next collection.
+        span_context = span.get_span_context() if recording else None
         telemetry.requests.add(1, attributes)
-        telemetry.duration.record(elapsed, attributes, context=context)
+        telemetry.duration.record(elapsed, attributes, span_context=span_context)
         if self._first_token_at is not None:
             ttft = self._first_token_at - self._start
-            telemetry.time_to_first_token.record(ttft, attributes, context=context)
+            telemetry.time_to_first_token.record(ttft, attributes, span_context=span_context)
             span_attributes[TIME_TO_FIRST_TOKEN] = ttft
         if self._resends:
             span_attributes[RESEND_COUNT] = self._resends
@@ -282,7 +282,8 @@ class Call:
         error = self._error
         if error is not None:
             error_type = errors.classify(error)
-            telemetry.request_errors.add(1, {**attributes, ERROR_TYPE: error_type})
+            error_label = telemetry.labels.bound({ERROR_TYPE: error_type})
+            telemetry.request_errors.add(1, {**attributes, **error_label})
             span_attributes[ERROR_TYPE] = error_type
             if recording:
                 # Facts only: the message and stack trace carry the provider's error body (prompts,

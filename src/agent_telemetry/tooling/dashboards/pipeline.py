@@ -219,7 +219,8 @@ def build(t: Thresholds) -> Dashboard:
     grid.add(
         timeseries_panel(
             "agent-telemetry label overflow",
-            "Label values folded into _other because a label hit its limit.",
+            "Label values folded into _other because a label hit its cap of distinct values (label=_series: "
+            "a metric hit its cap of label combinations). TelemetryLabelsFolded fires when any is above 0.",
             [Query(rate_sum(c.LABEL_OVERFLOW.prometheus_name, ("label",)), "{{label}}")],
             "ops",
         ),

@@ -263,6 +263,19 @@ def pipeline_alerts(t: Thresholds) -> list[AlertRule]:
         ),
         _alert(
             t,
+            "TelemetryLabelsFolded",
+            names.labels_folded(t.labels_folded.window),
+            t.labels_folded.for_,
+            "warning",
+            "Service {{ $labels.job }}: values of label {{ $labels.label }} are being folded into _other.",
+            "agent-telemetry in service {{ $labels.job }} recorded {{ $value | humanize }} values of label "
+            f"{{{{ $labels.label }}}} as _other over the last {t.labels_folded.window}: the label passed its "
+            "cap of distinct values (or a metric its cap of label combinations, label=_series), so new "
+            "agents, tools or models are no longer told apart. Raise the cap or allow-list the agents.",
+            "{{ $value | humanize }} folds",
+        ),
+        _alert(
+            t,
             "CollectorDown",
             f'up{{job="{job}"}} == 0\nor\nabsent(up{{job="{job}"}})\n',
             c.down_for,

@@ -159,6 +159,11 @@ class TelemetryAbsent(_Model):
     for_: Duration = Field(alias="for")
 
 
+class LabelsFolded(_Model):
+    window: Duration
+    for_: Duration = Field(alias="for")
+
+
 class Collector(_Model):
     job: str = Field(min_length=1)
     down_for: Duration
@@ -178,6 +183,7 @@ class Thresholds(_Model):
     quality_drift: QualityDrift
     slo: SLO
     telemetry_absent: TelemetryAbsent
+    labels_folded: LabelsFolded
     collector: Collector
 
     @model_validator(mode="after")

@@ -133,5 +133,17 @@ def reporting_series() -> str:
     return f"{AGENT}:{REQUESTS}_series:count"
 
 
+def labels_folded(window: str) -> str:
+    """Per service and label, values folded into _other within ``window`` (only where there are some)."""
+    overflow = contract.LABEL_OVERFLOW.prometheus_name
+    by = "job, label"
+    return (
+        f"sum by ({by}) (increase({overflow}[{window}])) > 0\n"
+        # A process that folded before its first export starts its counter above 0: increase() cannot
+        # see that, the counter's appearance can.
+        f"or\nsum by ({by}) ({overflow} unless {overflow} offset {window}) > 0\n"
+    )
+
+
 def collector_lost_points(window: str) -> str:
     return f"instance:otelcol_metric_points_lost:rate{window}"

@@ -1,0 +1,71 @@
+"""The OpenTelemetry internals we rely on (core/sdk_internals.py) are still where we look for them.
+
+A failure here means an OpenTelemetry release moved one: the message names the attribute and the
+installed version, and core/sdk_internals.py is the one place to adapt.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from opentelemetry import metrics
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+from agent_telemetry.core import sdk_internals
+
+API = f"opentelemetry-api {version('opentelemetry-api')}"
+SDK = f"opentelemetry-sdk {version('opentelemetry-sdk')}"
+
+
+def _callback(options: object) -> list[metrics.Observation]:
+    return []
+
+
+def _proxy_meter_provider() -> object:
+    """The API's placeholder provider, found through the API's own module (no public constructor)."""
+    from opentelemetry.metrics import _internal
+
+    cls = getattr(_internal, sdk_internals.PROXY_METER_PROVIDER_CLASS, None)
+    assert cls is not None, (
+        f"{API}: opentelemetry.metrics._internal has no {sdk_internals.PROXY_METER_PROVIDER_CLASS}; "
+        "update is_proxy_meter_provider in agent_telemetry/core/sdk_internals.py"
+    )
+    return cls()
+
+
+def test_the_api_proxy_meter_provider_is_recognised():
+    provider = _proxy_meter_provider()
+    real = MeterProvider()
+    assert sdk_internals.is_proxy_meter_provider(provider), (
+        f"{API}: the proxy meter provider is no longer a {sdk_internals.PROXY_METER_PROVIDER_CLASS}; "
+        "update agent_telemetry/core/sdk_internals.py"
+    )
+    assert not sdk_internals.is_proxy_meter_provider(real)
+    real.shutdown()
+
+
+def test_instruments_of_the_proxy_meter_are_recognised():
+    proxy = _proxy_meter_provider().get_meter("test").create_observable_counter("c", callbacks=[_callback])
+    real_provider = MeterProvider()
+    real = real_provider.get_meter("test").create_observable_counter("c", callbacks=[_callback])
+    assert sdk_internals.is_proxy_instrument(proxy), (
+        f"{API}: proxy instruments no longer have {sdk_internals.PROXY_INSTRUMENT_ATTRIBUTE!r}; "
+        "update is_proxy_instrument in agent_telemetry/core/sdk_internals.py"
+    )
+    assert not sdk_internals.is_proxy_instrument(real), (
+        f"{SDK}: real instruments now have {sdk_internals.PROXY_INSTRUMENT_ATTRIBUTE!r} too; "
+        "update is_proxy_instrument in agent_telemetry/core/sdk_internals.py"
+    )
+    real_provider.shutdown()
+
+
+def test_the_callbacks_of_a_real_observable_counter_are_found():
+    provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    counter = provider.get_meter("test").create_observable_counter("c", callbacks=[_callback])
+    assert _callback in sdk_internals.instrument_callbacks(counter), (
+        f"{SDK}: an ObservableCounter no longer keeps its callbacks in "
+        f"{sdk_internals.CALLBACKS_ATTRIBUTE!r}; update instrument_callbacks in "
+        "agent_telemetry/core/sdk_internals.py"
+    )
+    provider.shutdown()
