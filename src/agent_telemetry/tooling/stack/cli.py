@@ -1,4 +1,7 @@
-"""``agent-telemetry stack up|down|status``: the collector, Prometheus and Alertmanager, natively."""
+"""``agent-telemetry stack up|down|status``: the collector, Prometheus and Alertmanager, natively.
+
+``agent-telemetry stack check``: the receiver files (Slack URL, PagerDuty key) a compose user must create.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from agent_telemetry.tooling.stack.binaries import MissingBinariesError
-from agent_telemetry.tooling.stack.paths import ProjectRootNotFoundError
+from agent_telemetry.tooling.stack.paths import ProjectRootNotFoundError, find_project_root
 from agent_telemetry.tooling.stack.ports import Ports
+from agent_telemetry.tooling.stack.receiver_files import ComposeFileError, ReceiverFile, receiver_files
 from agent_telemetry.tooling.stack.render import RenderError
 from agent_telemetry.tooling.stack.stack import DEFAULT_STATE_DIR, Stack, StackError
 
@@ -67,6 +73,21 @@ def register(subparsers: Any) -> None:
     status = commands.add_parser("status", help="show whether each server runs; non-zero if any does not")
     _add_state_dir(status)
     status.set_defaults(handler=run_status)
+
+    check = commands.add_parser(
+        "check",
+        help="for docker compose: list the receiver files Alertmanager needs that are missing",
+        description="Read the *_file settings (api_url_file, routing_key_file, url_file, ...) of each "
+        "Alertmanager service's config, find them on the host through the compose file's bind mounts "
+        "(secrets/ -> /etc/alertmanager/secrets/), and print one line per missing or empty file with "
+        "what to put in it. Exit status 1 if any is missing, 0 otherwise.",
+    )
+    check.add_argument(
+        "--compose-file",
+        type=Path,
+        help="the compose file (default: docker-compose.yml of the agent-telemetry checkout)",
+    )
+    check.set_defaults(handler=run_check)
 
 
 def _add_state_dir(parser: argparse.ArgumentParser) -> None:
@@ -132,3 +153,42 @@ def run_status(args: argparse.Namespace) -> int:
     for name, url in stack.urls.items():
         print(f"{name}: {url}")
     return 0 if all(status.values()) else 1
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the cwd when below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _problem(file: ReceiverFile) -> str | None:
+    if file.host_path is None:
+        return (
+            f"not mounted: {file.container_path}: no bind mount of the compose file provides it "
+            f"({file.key} in {file.where})"
+        )
+    origin = f"{file.key} in {file.where}, read as {file.container_path}"
+    if not file.host_path.is_file():
+        return f"missing: {_shown(file.host_path)}: put {file.content} in it ({origin})"
+    if not file.host_path.read_text().strip():
+        return f"empty: {_shown(file.host_path)}: put {file.content} in it ({origin})"
+    return None
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        compose_file = args.compose_file or find_project_root().root / "docker-compose.yml"
+        files = receiver_files(compose_file)
+    except (ProjectRootNotFoundError, ComposeFileError, OSError, yaml.YAMLError) as exc:
+        print(f"stack check: {exc}", file=sys.stderr)
+        return 2
+    problems = [p for p in map(_problem, files) if p]
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    names = ", ".join(_shown(f.host_path) for f in files if f.host_path) or "none"
+    print(f"stack check: OK, every receiver file Alertmanager reads exists ({names})")
+    return 0
