@@ -11,20 +11,37 @@ import json
 import os
 import posixpath
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from agent_telemetry.tooling.stack.paths import ProjectFiles
+
 REPO = Path(__file__).resolve().parents[2]
-COMPOSE_FILE = REPO / "docker-compose.yml"
 BUILD_SCRIPT = REPO / "scripts" / "build-compose.sh"
+# docker-compose.yml alone, and with each override file next to it (docker-compose.<name>.yml).
+FILE_SETS = [
+    ("docker-compose.yml",),
+    *(("docker-compose.yml", p.name) for p in sorted(REPO.glob("docker-compose.*.yml"))),
+]
 PROFILES = sorted(
-    {p for s in yaml.safe_load(COMPOSE_FILE.read_text())["services"].values() for p in s.get("profiles", [])}
+    {
+        profile
+        for name in {n for names in FILE_SETS for n in names}
+        for service in (yaml.safe_load((REPO / name).read_text()).get("services") or {}).values()
+        for profile in (service or {}).get("profiles", [])
+    }
 )
-# None: no --profile, the services `docker compose up` starts by default.
-ALL_PROFILES = pytest.mark.parametrize("profile", [None, *PROFILES], ids=["default", *PROFILES])
+# Each file set without a profile (what `docker compose up` starts) and with each profile.
+CASES = [(files, profile) for files in FILE_SETS for profile in [None, *PROFILES]]
+ALL_PROFILES = pytest.mark.parametrize(
+    ("files", "profile"),
+    CASES,
+    ids=["+".join(f.removesuffix(".yml") for f in files) + f"[{p or 'default'}]" for files, p in CASES],
+)
 
 # The first test may build docker-compose (minutes on a cold machine).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
@@ -45,20 +62,26 @@ def empty_env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def compose(
-    binary: Path, env_file: Path, profile: str | None, *args: str, password: str | None = "pw"
+    binary: Path,
+    env_file: Path,
+    files: tuple[str, ...],
+    profiles: list[str],
+    *args: str,
+    password: str | None = "pw",
 ) -> subprocess.CompletedProcess[str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_", "GRAFANA_", "DEMO_"))
     }
     if password is not None:
         env["GRAFANA_ADMIN_PASSWORD"] = password
-    profile_args = ["--profile", profile] if profile else []
-    argv = [str(binary), "-f", str(COMPOSE_FILE), "--env-file", str(env_file), *profile_args, *args]
-    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    argv = [str(binary), "--env-file", str(env_file)]
+    argv += [arg for name in files for arg in ("-f", str(REPO / name))]
+    argv += [arg for profile in profiles for arg in ("--profile", profile)]
+    return subprocess.run([*argv, *args], capture_output=True, text=True, env=env, timeout=120)
 
 
-def rendered(binary: Path, env_file: Path, profile: str | None) -> dict[str, Any]:
-    result = compose(binary, env_file, profile, "config", "--format", "json")
+def rendered(binary: Path, env_file: Path, files: tuple[str, ...], profiles: list[str]) -> dict[str, Any]:
+    result = compose(binary, env_file, files, profiles, "config", "--format", "json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -68,107 +91,129 @@ def bind_mounts(service: dict[str, Any]) -> dict[str, Path]:
     return {v["target"]: Path(v["source"]) for v in service.get("volumes", []) if v["type"] == "bind"}
 
 
-def flag(command: list[str], name: str) -> str:
-    (value,) = [arg.split("=", 1)[1] for arg in command if arg.startswith(f"{name}=")]
-    return value
+def flag_values(command: list[str], name: str) -> list[str]:
+    """Every value of ``name=VALUE`` or ``name VALUE`` in a command line."""
+    values = [arg.split("=", 1)[1] for arg in command if arg.startswith(f"{name}=")]
+    return values + [command[i + 1] for i, arg in enumerate(command[:-1]) if arg == name]
 
 
 @ALL_PROFILES
-def test_compose_accepts_the_file(compose_binary, empty_env_file, profile) -> None:
-    result = compose(compose_binary, empty_env_file, profile, "config", "-q")
+def test_compose_accepts_the_files(compose_binary, empty_env_file, files, profile) -> None:
+    result = compose(compose_binary, empty_env_file, files, [profile] if profile else [], "config", "-q")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 @ALL_PROFILES
-def test_a_profile_adds_its_services_to_the_default_ones(compose_binary, empty_env_file, profile) -> None:
-    services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
-    expected = {name for name, s in services.items() if not s.get("profiles") or profile in s["profiles"]}
-    assert set(rendered(compose_binary, empty_env_file, profile)["services"]) == expected
+def test_a_profile_adds_its_services_to_the_default_ones(
+    compose_binary, empty_env_file, files, profile
+) -> None:
+    merged: dict[str, dict[str, Any]] = {}
+    for name in files:
+        for service_name, service in (yaml.safe_load((REPO / name).read_text())["services"] or {}).items():
+            merged.setdefault(service_name, {}).update(service or {})
+    expected = {name for name, s in merged.items() if not s.get("profiles") or profile in s["profiles"]}
+    services = rendered(compose_binary, empty_env_file, files, [profile] if profile else [])["services"]
+    assert set(services) == expected
 
 
 @ALL_PROFILES
 def test_without_the_grafana_password_compose_refuses_and_says_what_to_set(
-    compose_binary, empty_env_file, profile
+    compose_binary, empty_env_file, files, profile
 ) -> None:
-    result = compose(compose_binary, empty_env_file, profile, "config", "-q", password=None)
+    profiles = [profile] if profile else []
+    result = compose(compose_binary, empty_env_file, files, profiles, "config", "-q", password=None)
     assert result.returncode == 1
     assert result.stderr.strip().endswith(
         "required variable GRAFANA_ADMIN_PASSWORD is missing a value: set GRAFANA_ADMIN_PASSWORD (or put it in .env)"
     )
 
 
-def native_files() -> dict[str, Path]:
-    """What the native stack runs (stack.py: the committed configs as they are, rules and templates
-    beside them), and the Grafana files `agent-telemetry dashboards generate` writes."""
-    from agent_telemetry.tooling.stack.paths import ProjectFiles
+def _file_settings(node: Any) -> Iterator[str]:
+    """Every ``*_file`` value in a config (Alertmanager's receiver URLs and keys)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str) and str(key).endswith("_file"):
+                yield value
+            else:
+                yield from _file_settings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _file_settings(item)
 
+
+def _named_globs(config: Path) -> list[str]:
+    """The rule files and templates a Prometheus or Alertmanager config names."""
+    content = yaml.safe_load(config.read_text()) or {}
+    return [*(content.get("rule_files") or []), *(content.get("templates") or [])]
+
+
+def native_files() -> set[Path]:
+    """What the native stack runs: each ``*_config`` of ProjectFiles as committed (stack.py), the rule and
+    template directories those name, the secrets dir the receivers read; and the Grafana provisioning and
+    dashboards `agent-telemetry dashboards generate` writes (Grafana runs under compose only)."""
     files = ProjectFiles(REPO)
-    prometheus_yml = yaml.safe_load(files.prometheus_config.read_text())
-    alertmanager_yml = yaml.safe_load(files.alertmanager_config.read_text())
-    (rules_glob,) = prometheus_yml["rule_files"]
-    (templates_glob,) = alertmanager_yml["templates"]
-    return {
-        "collector config": files.collector_config,
-        "prometheus.yml": files.prometheus_config,
-        "rules": files.prometheus_config.parent / Path(rules_glob).parent,
-        "alertmanager.yml": files.alertmanager_config,
-        "templates": files.alertmanager_config.parent / Path(templates_glob).parent,
-        "secrets": REPO / "secrets",
-        "grafana provisioning": REPO / "grafana" / "provisioning",
-        "grafana dashboards": REPO / "grafana" / "dashboards",
-    }
+    configs = {getattr(files, name) for name in dir(ProjectFiles) if name.endswith("_config")}
+    named_dirs = {config.parent / Path(glob).parent for config in configs for glob in _named_globs(config)}
+    grafana = {REPO / "grafana" / "provisioning", REPO / "grafana" / "dashboards"}
+    return configs | named_dirs | {REPO / "secrets"} | grafana
 
 
 def expected_mounts(service: dict[str, Any]) -> dict[str, Path]:
-    """Where a service of each image must find the native stack's files, from its own command line and
-    the paths the configs themselves name (relative ones resolve against the config file's directory)."""
-    native, image, command = native_files(), service["image"], service.get("command") or []
-    if image.startswith("prom/prometheus:"):
-        config = flag(command, "--config.file")
-        (rules_glob,) = yaml.safe_load(native["prometheus.yml"].read_text())["rule_files"]
-        rules = posixpath.join(posixpath.dirname(config), posixpath.dirname(rules_glob))
-        return {config: native["prometheus.yml"], rules: native["rules"]}
-    if image.startswith("prom/alertmanager:"):
-        config = flag(command, "--config.file")
-        (templates_glob,) = yaml.safe_load(native["alertmanager.yml"].read_text())["templates"]
-        templates = posixpath.join(posixpath.dirname(config), posixpath.dirname(templates_glob))
-        # Every *_file the config reads lies under this mount (tests/stack/test_stack_check.py).
-        secrets = posixpath.join(posixpath.dirname(config), "secrets")
-        return {
-            config: native["alertmanager.yml"],
-            templates: native["templates"],
-            secrets: native["secrets"],
-        }
-    if image.startswith("otel/opentelemetry-collector"):
-        return {flag(command, "--config"): native["collector config"]}
+    """The bind mounts a service needs, from its own command line and what its configs name (relative
+    paths in a config resolve against the config file's directory, as in native runs)."""
+    image, command, binds = service["image"], service.get("command") or [], bind_mounts(service)
     if image.startswith("grafana/grafana:"):
-        provisioning = "/etc/grafana/provisioning"
         provider = yaml.safe_load(
-            (native["grafana provisioning"] / "dashboards" / "dashboards.yaml").read_text()
+            (REPO / "grafana" / "provisioning" / "dashboards" / "dashboards.yaml").read_text()
         )
         (dashboards,) = [p["options"]["path"] for p in provider["providers"]]
-        return {provisioning: native["grafana provisioning"], dashboards: native["grafana dashboards"]}
-    return {}
+        return {
+            "/etc/grafana/provisioning": REPO / "grafana" / "provisioning",
+            dashboards: REPO / "grafana" / "dashboards",
+        }
+    # The option each engine's image takes its config files from.
+    options = {
+        "prom/prometheus:": "--config.file",
+        "prom/alertmanager:": "--config.file",
+        "otel/opentelemetry-collector": "--config",
+    }
+    option = next((o for prefix, o in options.items() if image.startswith(prefix)), None)
+    if option is None:
+        return {}
+    expected: dict[str, Path] = {}
+    for target in flag_values(command, option):
+        source = binds.get(target)
+        assert source in native_files(), f"{image}: {target} is not mounted from a file the native stack runs"
+        expected[target] = source
+        base = posixpath.dirname(target)
+        for glob in _named_globs(source):
+            expected[posixpath.join(base, posixpath.dirname(glob))] = source.parent / Path(glob).parent
+        for path in _file_settings(yaml.safe_load(source.read_text())):  # receiver URLs and keys
+            expected[posixpath.dirname(posixpath.join(base, path))] = REPO / "secrets"
+    return expected
 
 
 @ALL_PROFILES
 def test_each_service_mounts_read_only_exactly_the_files_its_native_counterpart_uses(
-    compose_binary, empty_env_file, profile
+    compose_binary, empty_env_file, files, profile
 ) -> None:
-    services = rendered(compose_binary, empty_env_file, profile)["services"]
+    services = rendered(compose_binary, empty_env_file, files, [profile] if profile else [])["services"]
     for name, service in services.items():
         assert bind_mounts(service) == expected_mounts(service), name
-        writable = [
-            v["target"] for v in service.get("volumes", []) if v["type"] == "bind" and not v.get("read_only")
-        ]
-        assert writable == [], name
+        binds = [v for v in service.get("volumes", []) if v["type"] == "bind"]
+        assert [v["target"] for v in binds if not v.get("read_only")] == [], name
 
 
-@ALL_PROFILES
-def test_together_the_services_mount_every_native_file(compose_binary, empty_env_file, profile) -> None:
-    services = rendered(compose_binary, empty_env_file, profile)["services"]
-    mounted = {path for service in services.values() for path in bind_mounts(service).values()}
-    assert mounted == set(native_files().values())
+def test_together_the_compose_files_and_profiles_mount_every_file_the_native_stack_runs(
+    compose_binary, empty_env_file
+) -> None:
+    mounted = {
+        path
+        for files in FILE_SETS
+        for service in rendered(compose_binary, empty_env_file, files, PROFILES)["services"].values()
+        for path in bind_mounts(service).values()
+    }
+    assert mounted == native_files()
     assert all(path.exists() for path in mounted)
 
 
