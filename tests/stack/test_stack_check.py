@@ -36,7 +36,7 @@ def check(capsys: pytest.CaptureFixture[str], compose_file: Path) -> tuple[int, 
 def test_every_secret_file_alertmanager_reads_is_in_the_secrets_dir_compose_mounts_and_names() -> None:
     header = COMPOSE_FILE.read_text().split("\nname:", 1)[0]
     named_in_comment = set(re.findall(r"secrets/(\w+)", header))
-    host_paths = {f.host_path for f in receiver_files(COMPOSE_FILE)}
+    host_paths = {f.host_path for f in receiver_files([COMPOSE_FILE])}
     assert host_paths == {REPO / "secrets" / name for name in named_in_comment}
     assert named_in_comment == {"slack_api_url", "pagerduty_routing_key"}
 
@@ -142,4 +142,19 @@ def test_check_explains_a_compose_file_without_alertmanager_in_one_line(tmp_path
     assert code == 2
     assert capsys.readouterr().err == (
         f"stack check: {tmp_path / 'compose.yml'}: no service runs the prom/alertmanager image\n"
+    )
+
+
+def test_check_reads_override_files_as_compose_does(checkout, capsys) -> None:
+    """A later -f file's mount of the same container path replaces the earlier one's."""
+    (checkout / "docker-compose.prod.yml").write_text(
+        "services:\n  alertmanager:\n    volumes: ['./prod-secrets:/etc/alertmanager/secrets:ro']\n"
+    )
+    (checkout / "prod-secrets").mkdir()
+    (checkout / "prod-secrets" / "slack_api_url").write_text("https://hooks.slack.com/services/T0/B0/x\n")
+    code = main(["stack", "check", "-f", "docker-compose.yml", "--compose-file", "docker-compose.prod.yml"])
+    lines = capsys.readouterr().out.splitlines()
+    assert (code, [line.split(": put")[0] for line in lines]) == (
+        1,
+        ["missing: prod-secrets/pagerduty_routing_key"],
     )

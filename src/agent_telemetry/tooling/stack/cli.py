@@ -83,9 +83,14 @@ def register(subparsers: Any) -> None:
         "what to put in it. Exit status 1 if any is missing, 0 otherwise.",
     )
     check.add_argument(
+        "-f",
         "--compose-file",
         type=Path,
-        help="the compose file (default: docker-compose.yml of the agent-telemetry checkout)",
+        action="append",
+        dest="compose_files",
+        metavar="FILE",
+        help="a compose file, as for `docker compose -f` (repeat for override files; "
+        "default: docker-compose.yml of the agent-telemetry checkout)",
     )
     check.set_defaults(handler=run_check)
 
@@ -179,8 +184,8 @@ def _problem(file: ReceiverFile) -> str | None:
 
 def run_check(args: argparse.Namespace) -> int:
     try:
-        compose_file = args.compose_file or find_project_root().root / "docker-compose.yml"
-        files = receiver_files(compose_file)
+        compose_files = args.compose_files or [find_project_root().root / "docker-compose.yml"]
+        files = receiver_files(compose_files)
     except (ProjectRootNotFoundError, ComposeFileError, OSError, yaml.YAMLError) as exc:
         print(f"stack check: {exc}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ resolved through that service's bind mounts to a path on the host.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,24 +111,48 @@ def _container_config(service: dict[str, Any]) -> str:
     return DEFAULT_CONTAINER_CONFIG
 
 
-def receiver_files(compose_file: Path) -> list[ReceiverFile]:
-    """Every ``*_file`` of each Alertmanager service's config (any profile), one entry per host path."""
-    compose = yaml.safe_load(compose_file.read_text())
-    base = compose_file.resolve().parent
+def _volume_target(volume: Any) -> str:
+    return volume.split(":")[1] if isinstance(volume, str) else str(volume.get("target", ""))
+
+
+def _merged_services(compose_files: Sequence[Path]) -> dict[str, dict[str, Any]]:
+    """The services of ``docker compose -f A -f B``: later files override keys, and volumes by target."""
+    merged: dict[str, dict[str, Any]] = {}
+    for compose_file in compose_files:
+        services = (yaml.safe_load(compose_file.read_text()) or {}).get("services") or {}
+        for name, service in services.items():
+            into = merged.setdefault(name, {})
+            for key, value in (service or {}).items():
+                if key == "volumes" and "volumes" in into:
+                    targets = {_volume_target(v) for v in value}
+                    value = [v for v in into["volumes"] if _volume_target(v) not in targets] + list(value)
+                into[key] = value
+    return merged
+
+
+def receiver_files(compose_files: Sequence[Path]) -> list[ReceiverFile]:
+    """Every ``*_file`` of each Alertmanager service's config (any profile), one entry per host path.
+
+    ``compose_files`` as given to ``docker compose -f``; relative paths resolve against the first one's
+    directory.
+    """
+    base = compose_files[0].resolve().parent
+    shown = " + ".join(str(f) for f in compose_files)
     found: dict[Path | str, ReceiverFile] = {}
-    services = (compose or {}).get("services") or {}
     alertmanagers = {
-        name: s for name, s in services.items() if str(s.get("image", "")).startswith(ALERTMANAGER_IMAGE)
+        name: s
+        for name, s in _merged_services(compose_files).items()
+        if str(s.get("image", "")).startswith(ALERTMANAGER_IMAGE)
     }
     if not alertmanagers:
-        raise ComposeFileError(f"{compose_file}: no service runs the {ALERTMANAGER_IMAGE} image")
+        raise ComposeFileError(f"{shown}: no service runs the {ALERTMANAGER_IMAGE} image")
     for name, service in alertmanagers.items():
         mounts = _bind_mounts(service, base)
         container_config = _container_config(service)
         config_path = _host_path(container_config, mounts)
         if config_path is None or not config_path.is_file():
             raise ComposeFileError(
-                f"{compose_file}: service {name} reads {container_config}, which no bind mount provides"
+                f"{shown}: service {name} reads {container_config}, which no bind mount provides"
             )
         config = yaml.safe_load(config_path.read_text()) or {}
         config_dir = posixpath.dirname(container_config)
