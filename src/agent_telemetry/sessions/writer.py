@@ -12,7 +12,6 @@ import binascii
 import contextlib
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from agent_telemetry.config import Settings
 from agent_telemetry.sessions import naming, retention
 
 if TYPE_CHECKING:
@@ -31,13 +31,14 @@ _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "i
 _MAX_NAME_ATTEMPTS = 10  # the same run id reused within one second gets -2, -3, ...
 
 
-def attach_recorder(run: Run) -> None:
-    """Record ``run`` into ``$AGENT_TELEMETRY_RECORD_DIR``; on failure, warn once and record nothing."""
-    raw = os.environ.get(naming.RECORD_DIR_ENV)
-    if not raw:
+def attach_recorder(run: Run, settings: Settings | None = None) -> None:
+    """Record ``run`` into ``settings.record_dir`` (AGENT_TELEMETRY_RECORD_DIR); on failure, warn once
+    and record nothing. Without ``settings``, those of the environment now."""
+    settings = settings or Settings.from_env()
+    if not settings.record_dir:
         return
-    directory = Path(raw).expanduser()
-    retention.sweep_once(directory)
+    directory = Path(settings.record_dir).expanduser()
+    retention.sweep_once(directory, settings.record_retention_days)
     try:
         recorder = Recorder.create(directory, run.name, run.run_id)
     except Exception as exc:
