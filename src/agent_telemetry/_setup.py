@@ -8,6 +8,7 @@ protocol and headers, metric export interval) through the OpenTelemetry SDK itse
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import threading
 import time
@@ -119,12 +120,15 @@ def shutdown(timeout: float | None = None) -> None:
             if instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.uninstrument()
         budget_s = _state.shutdown_timeout_s if timeout is None else timeout
-        stops: list[tuple[str, Callable[[], object]]] = []
+        stops: list[_Stop] = []
         if _state.tracer_provider is not None:
-            stops.append(("spans", _state.tracer_provider.shutdown))
+            tracer = _state.tracer_provider
+            flush = functools.partial(tracer.force_flush, int(budget_s * 1000))
+            stops.append(_Stop("spans", tracer.shutdown, flush))
         if _state.meter_provider is not None:
-            provider = _state.meter_provider
-            stops.append(("metrics", lambda: provider.shutdown(timeout_millis=budget_s * 1000)))
+            meter = _state.meter_provider
+            stop = functools.partial(meter.shutdown, timeout_millis=budget_s * 1000)
+            stops.append(_Stop("metrics", stop, stop))
         _state.retired.extend(p for p in (_state.tracer_provider, _state.meter_provider) if p)
         late = _run_within(stops, budget_s)
         if late:
@@ -141,20 +145,35 @@ def shutdown(timeout: float | None = None) -> None:
         _state.initialised = False
 
 
-def _run_within(tasks: list[tuple[str, Callable[[], object]]], budget_s: float) -> list[str]:
-    """Run ``tasks`` side by side in daemon threads; the names of those not done after ``budget_s``.
+@dataclass(frozen=True)
+class _Stop:
+    name: str
+    run: Callable[[], object]  # in its own thread: may take as long as the collector makes it
+    inline: Callable[[], object]  # where no thread can start: bounded by the SDK's own timeouts
+
+
+def _run_within(stops: list[_Stop], budget_s: float) -> list[str]:
+    """Run ``stops`` side by side in daemon threads; the names of those not done after ``budget_s``.
 
     Daemon threads: one stuck on a collector that never answers cannot keep the process alive, and
     the SDK's own retries and timeouts (which differ between its versions) no longer matter.
     """
     deadline = time.monotonic() + budget_s
     threads: list[tuple[str, threading.Thread]] = []
-    for name, task in tasks:
+    for stop in stops:
         thread = threading.Thread(
-            target=_quietly, args=(name, task), name=f"agent-telemetry-shutdown-{name}", daemon=True
+            target=_quietly,
+            args=(stop.name, stop.run),
+            name=f"agent-telemetry-shutdown-{stop.name}",
+            daemon=True,
         )
-        thread.start()
-        threads.append((name, thread))
+        try:
+            thread.start()
+        except RuntimeError:
+            # Python 3.12.0-3.12.2 start no thread in atexit handlers: flush with the SDK's timeouts.
+            _quietly(stop.name, stop.inline)
+            continue
+        threads.append((stop.name, thread))
     for _name, thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     return [name for name, thread in threads if thread.is_alive()]
