@@ -7,10 +7,10 @@ a note on stderr), 2 when there is nothing to show (no such file or directory).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from agent_telemetry.config import Settings
 from agent_telemetry.sessions import naming, render
 from agent_telemetry.sessions.reader import list_recordings, read_recording
 
@@ -88,7 +88,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_runs(args: argparse.Namespace) -> int:
-    directory = args.dir or os.environ.get(naming.RECORD_DIR_ENV)
+    directory = args.dir or Settings.from_env().record_dir
     if not directory:
         return _error(f"no directory: give one (agent-telemetry runs DIR) or set {naming.RECORD_DIR_ENV}")
     try:

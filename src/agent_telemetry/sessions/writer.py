@@ -12,7 +12,6 @@ import binascii
 import contextlib
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from agent_telemetry.config import Settings
 from agent_telemetry.sessions import naming, retention
 
 logger = logging.getLogger("agent_telemetry")
@@ -37,13 +37,14 @@ class RecordableRun(Protocol):
     def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None: ...
 
 
-def attach_recorder(run: RecordableRun) -> None:
-    """Record ``run`` into ``$AGENT_TELEMETRY_RECORD_DIR``; on failure, warn once and record nothing."""
-    raw = os.environ.get(naming.RECORD_DIR_ENV)
-    if not raw:
+def attach_recorder(run: RecordableRun, settings: Settings | None = None) -> None:
+    """Record ``run`` into ``settings.record_dir`` (AGENT_TELEMETRY_RECORD_DIR); on failure, warn once
+    and record nothing. Without ``settings``, those of the environment now."""
+    settings = settings or Settings.from_env()
+    if not settings.record_dir:
         return
-    directory = Path(raw).expanduser()
-    retention.sweep_once(directory)
+    directory = Path(settings.record_dir).expanduser()
+    retention.sweep_once(directory, settings.record_retention_days)
     try:
         recorder = Recorder.create(directory, run.name, run.run_id)
     except Exception as exc:
