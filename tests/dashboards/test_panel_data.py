@@ -21,6 +21,8 @@ from tests.dashboards.panel_queries import (
 )
 from tests.dashboards.test_provisioning_and_links import panel
 
+pytestmark = pytest.mark.e2e  # a real Prometheus, loaded with backfilled series
+
 # The backfill has every metric: no panel may stay empty (rate windows of 4 samples at 30 s).
 ALLOWED_EMPTY: dict[str, str] = {}
 RATE_INTERVAL = "2m"
