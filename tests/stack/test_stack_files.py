@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent_telemetry.tooling.stack import render
+from agent_telemetry.tooling.stack import native_configs
 from agent_telemetry.tooling.stack.binaries import cached_collector
 from agent_telemetry.tooling.stack.ports import Ports
 
@@ -18,8 +18,8 @@ PORTS = Ports(otlp_grpc=1, otlp_http=2, prometheus=3, alertmanager=4, collector_
 
 
 def test_promtool_accepts_the_committed_and_rendered_prometheus_config(project_files, tmp_path):
-    rendered = render.write_yaml(
-        render.prometheus_config(project_files.prometheus_config, PORTS, "1s", "2s"),
+    rendered = native_configs.write_yaml(
+        native_configs.prometheus_config(project_files.prometheus_config, PORTS, "1s", "2s"),
         tmp_path / "prometheus.yml",
         project_files.prometheus_config,
     )
@@ -30,7 +30,7 @@ def test_promtool_accepts_the_committed_and_rendered_prometheus_config(project_f
 
 def test_rendered_prometheus_config_only_moves_ports_paths_and_intervals(project_files):
     committed = yaml.safe_load(project_files.prometheus_config.read_text())
-    rendered = render.prometheus_config(project_files.prometheus_config, PORTS, "1s", None)
+    rendered = native_configs.prometheus_config(project_files.prometheus_config, PORTS, "1s", None)
     assert rendered["global"] == {**committed["global"], "evaluation_interval": "1s"}
     assert rendered["rule_files"] == [str(project_files.root / "prometheus" / "rules" / "*.yml")]
     targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in rendered["scrape_configs"]}
@@ -47,8 +47,8 @@ def test_render_refuses_an_unknown_target(tmp_path):
     source.write_text(
         "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: ['grafana:3000']\n"
     )
-    with pytest.raises(render.RenderError, match="grafana:3000"):
-        render.prometheus_config(source, PORTS)
+    with pytest.raises(native_configs.RenderError, match="grafana:3000"):
+        native_configs.prometheus_config(source, PORTS)
 
 
 def test_alertmanager_render_points_webhooks_at_the_given_url(tmp_path):
@@ -68,18 +68,18 @@ def test_alertmanager_render_points_webhooks_at_the_given_url(tmp_path):
             }
         )
     )
-    config = render.alertmanager_config(source, "http://127.0.0.1:1234/alerts")
+    config = native_configs.alertmanager_config(source, "http://127.0.0.1:1234/alerts")
     assert config["templates"] == [str(tmp_path / "templates" / "*.tmpl")]
     assert config["receivers"][0]["webhook_configs"] == [{"url": "http://127.0.0.1:1234/alerts"}]
     assert config["receivers"][1]["slack_configs"][0]["api_url_file"] == str(tmp_path / "secrets" / "slack")
     # Without a URL, a url_file webhook (unknown to Alertmanager 0.25) gets a local dead end.
-    config = render.alertmanager_config(source, None)
-    assert config["receivers"][0]["webhook_configs"] == [{"url": render.NO_WEBHOOK_URL}]
+    config = native_configs.alertmanager_config(source, None)
+    assert config["receivers"][0]["webhook_configs"] == [{"url": native_configs.NO_WEBHOOK_URL}]
 
 
 def test_amtool_accepts_the_rendered_alertmanager_config(project_files, tmp_path):
-    rendered = render.write_yaml(
-        render.alertmanager_config(project_files.alertmanager_config, "http://127.0.0.1:1/alerts"),
+    rendered = native_configs.write_yaml(
+        native_configs.alertmanager_config(project_files.alertmanager_config, "http://127.0.0.1:1/alerts"),
         tmp_path / "alertmanager.yml",
         None,
     )
