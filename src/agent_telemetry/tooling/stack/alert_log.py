@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_telemetry.tooling.stack.ports import HOST
+from agent_telemetry.tooling.stack.private import open_private
 
 READY_PATH = "/-/ready"
 # Alertmanager's notifications are a few KiB; anything larger is not one of them.
@@ -91,7 +91,7 @@ class AlertLog:
         self.path = path
         self._lock = threading.Lock()
         if str(path) != "-":
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # an existing one keeps its mode
 
     def write(self, notification: Mapping[str, Any], request_path: str) -> None:
         now = time.time()
@@ -101,8 +101,7 @@ class AlertLog:
                 sys.stdout.writelines(f"{line}\n" for line in lines)
                 sys.stdout.flush()
                 return
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            with open(fd, "a", encoding="utf-8") as log:
+            with open(open_private(self.path, append=True), "a", encoding="utf-8") as log:
                 log.writelines(f"{line}\n" for line in lines)
 
 

@@ -19,6 +19,7 @@ from agent_telemetry.tooling.stack import native_configs, process
 from agent_telemetry.tooling.stack.binaries import Binaries, find_binaries
 from agent_telemetry.tooling.stack.paths import ProjectFiles, find_project_root
 from agent_telemetry.tooling.stack.ports import HOST, Ports
+from agent_telemetry.tooling.stack.private import private_dir
 from agent_telemetry.tooling.stack.readiness import NotReadyError, wait_ready
 from agent_telemetry.tooling.stack.state import ServiceState, StackState
 
@@ -193,7 +194,7 @@ class Stack:
         files = files or find_project_root()
         binaries = find_binaries(files)  # raises MissingBinariesError naming what to install
         ports = ports or Ports()
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(state_dir)
         if (running := cls.load(state_dir)) and any(running.status().values()):
             raise StackError(f"a stack is already running from {state_dir}; run `stack down` first")
         extra: list[_Launch] = []
