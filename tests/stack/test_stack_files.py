@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -87,6 +86,7 @@ def test_amtool_accepts_the_rendered_alertmanager_config(project_files, tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.e2e  # needs the collector built (minutes the first time)
 def test_collector_validates_the_committed_config(project_files, collector_binary):
     result = subprocess.run(
         [str(collector_binary), "validate", "--config", str(project_files.collector_config)],
@@ -103,6 +103,7 @@ def _config_component_types(config: dict) -> dict[str, set[str]]:
     }
 
 
+@pytest.mark.e2e  # needs the collector built (minutes the first time)
 def test_builder_manifest_has_exactly_the_components_config_uses(project_files, collector_binary):
     built = yaml.safe_load(
         subprocess.run(
@@ -143,11 +144,11 @@ def test_compose_pins_the_collector_version_and_binds_loopback(project_files):
         assert (project_files.root / committed).is_file()
 
 
+@pytest.mark.e2e  # needs the collector built (minutes the first time)
 def test_build_script_returns_the_cached_binary_at_once(project_files, collector_binary):
-    start = time.monotonic()
     result = subprocess.run(
         [str(project_files.build_collector_script)], capture_output=True, text=True, check=True
     )
-    assert time.monotonic() - start < 5
+    assert result.stderr == ""  # no ocb install, no build: it says nothing and names the cached binary
     assert Path(result.stdout.splitlines()[-1]) == collector_binary
     assert cached_collector(project_files) == collector_binary  # Python computes the same cache key
