@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -70,17 +71,23 @@ def test_every_unprintable_character_of_a_value_is_written_as_an_escape(value: s
     assert format_alert(alert, "/alerts", AT) == f"2026-11-18T11:06:40Z FIRING   page     A a={written}"
 
 
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    log = tmp_path / "state" / "alerts.log"
-    server = serve(0, log, client_timeout=0.5)
+@contextlib.contextmanager
+def running(log: Path, **options: float) -> Iterator[str]:
+    server = serve(0, log, **options)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", log
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    log = tmp_path / "state" / "alerts.log"
+    with running(log) as url:
+        yield url, log
 
 
 def post(url: str, body: bytes) -> int:
@@ -137,14 +144,15 @@ def test_a_body_of_exactly_1_mib_is_accepted(receiver) -> None:
     assert len(log.read_text().splitlines()) == 1
 
 
-def test_a_client_that_stalls_mid_request_is_disconnected_and_others_are_still_served(receiver) -> None:
-    url, log = receiver
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as stalled:
-        stalled.sendall(b"POST /alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-        assert post(f"{url}/alerts", json.dumps({"alerts": [FIRING]}).encode()) == 200
-        # The receiver's 0.5 s client timeout closes the connection; 30 s bounds the wait, not the test.
-        assert stalled.recv(1024) == b""
+def test_a_client_that_stalls_mid_request_is_disconnected_and_others_are_still_served(tmp_path) -> None:
+    log = tmp_path / "alerts.log"
+    with running(log, client_timeout=1.0) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=60) as stalled:
+            stalled.sendall(b"POST /alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            assert post(f"{url}/alerts", json.dumps({"alerts": [FIRING]}).encode()) == 200
+            # The receiver's 1 s client timeout closes the connection; 60 s bounds the wait, not the test.
+            assert stalled.recv(1024) == b""
     assert len(log.read_text().splitlines()) == 1
 
 

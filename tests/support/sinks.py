@@ -36,7 +36,7 @@ class _Sink:
         self._server.server_close()
 
     def wait_for(
-        self, match: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+        self, match: Callable[[dict[str, Any]], bool], timeout: float = 60.0
     ) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
