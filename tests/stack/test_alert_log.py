@@ -74,7 +74,7 @@ def test_every_unprintable_character_of_a_value_is_written_as_an_escape(value: s
 @contextlib.contextmanager
 def running(log: Path, **options: float) -> Iterator[str]:
     server = serve(0, log, **options)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
