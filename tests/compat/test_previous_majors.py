@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.compat
+
 ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS_MAJORS = ("openai>=2,<3", "anthropic>=1.14,<2")
 CACHE = Path(os.environ.get("AGENT_TELEMETRY_CACHE", Path.home() / ".cache" / "agent-telemetry"))

@@ -12,6 +12,7 @@ import binascii
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -71,13 +72,15 @@ class Recorder:
 
     @classmethod
     def create(cls, directory: Path, agent: str, run_id: str) -> Recorder:
-        directory.mkdir(parents=True, exist_ok=True)
+        # Recordings hold prompts and replies: owner-only (0700 directory, 0600 files).
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         stem = naming.run_stem(datetime.now(timezone.utc), agent, run_id)
         for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
             path = directory / f"{stem}{'' if attempt == 1 else f'-{attempt}'}{naming.SUFFIX}"
             try:
                 # "x": never append to (or clobber) another run's recording.
-                return cls(path, path.open("x", encoding="utf-8", newline="\n"))
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                return cls(path, open(fd, "w", encoding="utf-8", newline="\n"))
             except FileExistsError:
                 if attempt == _MAX_NAME_ATTEMPTS:
                     raise
@@ -126,9 +129,10 @@ class Recorder:
         data, media_type = decoded
         self._screenshots += 1
         folder = self.path.with_suffix("")
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
         name = f"screenshot-{self._screenshots:04d}.{_EXTENSIONS.get(media_type, 'bin')}"
-        (folder / name).write_bytes(data)
+        with open(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as image:
+            image.write(data)
         saved["image_file"] = f"{folder.name}/{name}"
         saved["image_bytes"] = len(data)
         return saved

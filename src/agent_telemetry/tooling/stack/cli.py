@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from agent_telemetry.tooling.stack.binaries import MissingBinariesError
+from agent_telemetry.tooling.stack.native_configs import RenderError
 from agent_telemetry.tooling.stack.paths import ProjectRootNotFoundError
 from agent_telemetry.tooling.stack.ports import Ports
-from agent_telemetry.tooling.stack.render import RenderError
 from agent_telemetry.tooling.stack.stack import DEFAULT_STATE_DIR, Stack, StackError
 
 # (option, Ports field) for each port `stack up` can move.
