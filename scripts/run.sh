@@ -22,9 +22,10 @@ if [ "$mode" = auto ]; then
 fi
 
 if [ "$mode" = compose ]; then
-  mkdir -p .stack
+  mkdir -p -m 700 .stack
   password_file=.stack/grafana-admin-password
-  [ -s "$password_file" ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(12))' > "$password_file"
+  # umask 077: the password file is the owner's alone (0600).
+  [ -s "$password_file" ] || (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(12))' > "$password_file")
   export GRAFANA_ADMIN_PASSWORD=${GRAFANA_ADMIN_PASSWORD:-$(cat "$password_file")}
   # Slack and PagerDuty read their URL and key from secrets/: name the missing files now, not at the first alert.
   $cli stack check || echo "run.sh: Slack/PagerDuty notifications fail until then; the alert-log service gets every alert" >&2

@@ -14,7 +14,8 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 stamp=.venv/.agent-telemetry-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+# The .pth start-up hook is copied at install time: a change to it needs a reinstall too.
+want=$(cat pyproject.toml src/agent_telemetry_bootstrap.pth | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing agent-telemetry and its dev dependencies into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip >&2

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from agent_telemetry import contract
-from agent_telemetry.config import ConfigError, Settings
+from agent_telemetry.config import Settings
 from agent_telemetry.core.aggregation import MAX_SERIES, SERIES_HEADROOM
 from agent_telemetry.core.labels import FIXED_LABELS, LABEL_NAMES, OTHER, BoundedLabel, LabelLimits
 
@@ -152,23 +152,26 @@ def test_label_caps_and_the_agent_allow_list_are_read_from_the_environment():
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("value", "problem"),
     [
         (
             "gen_ai_tool_name",
-            "AGENT_TELEMETRY_MAX_LABEL_VALUES='gen_ai_tool_name': use label=N pairs, e.g. gen_ai_tool_name=1000",
+            "AGENT_TELEMETRY_MAX_LABEL_VALUES='gen_ai_tool_name' is not a label=N pair, "
+            "e.g. gen_ai_tool_name=1000; ignored",
         ),
         (
             "gen_ai_tool_name=lots",
-            "AGENT_TELEMETRY_MAX_LABEL_VALUES: gen_ai_tool_name='lots' is not a whole number",
+            "AGENT_TELEMETRY_MAX_LABEL_VALUES='gen_ai_tool_name=lots' needs a whole number of at least 1; ignored",
         ),
-        ("gen_ai_tool_name=0", "AGENT_TELEMETRY_MAX_LABEL_VALUES: gen_ai_tool_name='0' must be at least 1"),
+        (
+            "gen_ai_tool_name=0",
+            "AGENT_TELEMETRY_MAX_LABEL_VALUES='gen_ai_tool_name=0' needs a whole number of at least 1; ignored",
+        ),
     ],
 )
-def test_a_bad_label_cap_names_the_variable_and_the_label(value: str, message: str):
-    with pytest.raises(ConfigError) as excinfo:
-        Settings.from_env({"AGENT_TELEMETRY_MAX_LABEL_VALUES": value})
-    assert str(excinfo.value) == message
+def test_a_bad_label_cap_is_one_problem_naming_the_variable_and_the_pair(value: str, problem: str):
+    settings, problems = Settings.read({"AGENT_TELEMETRY_MAX_LABEL_VALUES": f"{value},gen_ai_agent_name=5"})
+    assert (settings.max_label_values, problems) == ((("gen_ai_agent_name", 5),), [problem])
 
 
 def test_an_unknown_label_in_the_caps_is_one_warning_naming_the_known_ones(caplog: pytest.LogCaptureFixture):

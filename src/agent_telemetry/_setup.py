@@ -7,11 +7,15 @@ protocol and headers, metric export interval) through the OpenTelemetry SDK itse
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
-import os
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, get_args
 
 import wrapt
 from opentelemetry import metrics, trace
@@ -21,7 +25,14 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from agent_telemetry.config import ConfigError, Settings
+from agent_telemetry.config import (
+    DEFAULT_SHUTDOWN_TIMEOUT_S,
+    MetricsExporter,
+    OtlpProtocol,
+    Settings,
+    env_flag,
+)
+from agent_telemetry.core.sdk_internals import is_proxy_meter_provider
 
 logger = logging.getLogger("agent_telemetry")
 
@@ -30,14 +41,21 @@ _INSTRUMENTED_SDKS: tuple[tuple[str, str], ...] = (
     ("openai", "agent_telemetry.instrumentation.openai:OpenAIInstrumentor"),
     ("anthropic", "agent_telemetry.instrumentation.anthropic:AnthropicInstrumentor"),
 )
+SERVICE_INSTANCE_ID = "service.instance.id"
 
 
 @dataclass
 class _State:
     tracer_provider: TracerProvider | None = None  # only the ones we created, ours to shut down
     meter_provider: MeterProvider | None = None
+    prometheus_server: Any = None  # the /metrics server of the no-collector mode, ours to close
     instrumentors: list[Any] = field(default_factory=list)
+    shutdown_timeout_s: float = DEFAULT_SHUTDOWN_TIMEOUT_S
     initialised: bool = False
+    exit_hook: bool = False
+    # Providers we made and shut down. They stay global (the API sets one only once per process),
+    # so a later init() must not mistake them for the application's: it makes new ones.
+    retired: list[object] = field(default_factory=list)
 
 
 _state = _State()
@@ -56,55 +74,123 @@ def init(
 
     ``service_name`` overrides OTEL_SERVICE_NAME. ``metrics_exporter`` is ``"otlp"`` (default: to a
     collector), ``"prometheus"`` (this process serves ``/metrics`` itself, on
-    AGENT_TELEMETRY_PROMETHEUS_PORT) or ``"none"``. Providers passed in, or already installed
+    AGENT_TELEMETRY_PROMETHEUS_PORT), ``"console"`` or ``"none"``; OTEL_TRACES_EXPORTER chooses
+    ``"otlp"``, ``"console"`` or ``"none"`` for spans. Providers passed in, or already installed
     globally by the application, are used and not replaced. Calling ``init()`` again does nothing.
+    Never raises for a setting: an unusable one logs one warning line and its default is used.
     """
     with _lock:
         if _state.initialised:
             return
         settings = settings or Settings.from_env()
         if metrics_exporter is not None:
-            if metrics_exporter not in ("otlp", "prometheus", "none"):
-                raise ConfigError(
-                    f"metrics_exporter={metrics_exporter!r}: use 'otlp', 'prometheus' or 'none'"
-                )
-            settings = _replace(settings, metrics_exporter=metrics_exporter)
-        if _env_true("OTEL_SDK_DISABLED"):
+            settings = _with_metrics_exporter(settings, metrics_exporter)
+        # OTEL_SDK_DISABLED wins, also over settings given in code.
+        if settings.sdk_disabled or env_flag("OTEL_SDK_DISABLED"):
             logger.info("agent-telemetry: OTEL_SDK_DISABLED is set; not instrumenting")
             _state.initialised = True
             return
+        _state.shutdown_timeout_s = settings.shutdown_timeout_s
         resource = _resource(service_name)
         if service_name and settings.agent_name is None:
-            settings = _replace(settings, agent_name=service_name)
-        tracer_provider = tracer_provider or _existing_tracer_provider() or _new_tracer_provider(resource)
+            settings = replace(settings, agent_name=service_name)
+        tracer_provider = (
+            tracer_provider or _existing_tracer_provider() or _new_tracer_provider(resource, settings)
+        )
         meter_provider = (
             meter_provider or _existing_meter_provider() or _new_meter_provider(resource, settings)
         )
+        if (_state.tracer_provider or _state.meter_provider) and not _state.exit_hook:
+            # Our own bounded shutdown, not the SDK's unbounded one (shutdown_on_exit=False below).
+            atexit.register(shutdown)
+            _state.exit_hook = True
         for module_name, target in _INSTRUMENTED_SDKS:
             _instrument_on_import(module_name, target, tracer_provider, meter_provider, settings)
         _state.initialised = True
 
 
-def shutdown() -> None:
-    """Flush everything recorded so far and stop the providers ``init()`` created."""
+def shutdown(timeout: float | None = None) -> None:
+    """Flush everything recorded so far and stop the providers ``init()`` created.
+
+    Waits at most ``timeout`` seconds (default: AGENT_TELEMETRY_SHUTDOWN_TIMEOUT, 3), whatever the
+    collector does: what it has not taken by then is dropped, with one warning line. Also runs at
+    interpreter exit, so a script never hangs on a collector that is down or does not answer.
+    """
     with _lock:
         for instrumentor in _state.instrumentors:
             if instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.uninstrument()
+        budget_s = _state.shutdown_timeout_s if timeout is None else timeout
+        stops: list[_Stop] = []
         if _state.tracer_provider is not None:
-            _state.tracer_provider.shutdown()
+            tracer = _state.tracer_provider
+            flush = functools.partial(tracer.force_flush, int(budget_s * 1000))
+            stops.append(_Stop("spans", tracer.shutdown, flush))
         if _state.meter_provider is not None:
-            _state.meter_provider.shutdown()
+            meter = _state.meter_provider
+            stop = functools.partial(meter.shutdown, timeout_millis=budget_s * 1000)
+            stops.append(_Stop("metrics", stop, stop))
+        _state.retired.extend(p for p in (_state.tracer_provider, _state.meter_provider) if p)
+        late = _run_within(stops, budget_s)
+        if late:
+            logger.warning(
+                "agent-telemetry: the last %s were not exported within %g s "
+                "(AGENT_TELEMETRY_SHUTDOWN_TIMEOUT); is the collector up and answering?",
+                " and ".join(late),
+                budget_s,
+            )
+        _close_prometheus_server()
         _state.instrumentors.clear()
         _state.tracer_provider = None
         _state.meter_provider = None
         _state.initialised = False
 
 
+@dataclass(frozen=True)
+class _Stop:
+    name: str
+    run: Callable[[], object]  # in its own thread: may take as long as the collector makes it
+    inline: Callable[[], object]  # where no thread can start: bounded by the SDK's own timeouts
+
+
+def _run_within(stops: list[_Stop], budget_s: float) -> list[str]:
+    """Run ``stops`` side by side in daemon threads; the names of those not done after ``budget_s``.
+
+    Daemon threads: one stuck on a collector that never answers cannot keep the process alive, and
+    the SDK's own retries and timeouts (which differ between its versions) no longer matter.
+    """
+    deadline = time.monotonic() + budget_s
+    threads: list[tuple[str, threading.Thread]] = []
+    for stop in stops:
+        thread = threading.Thread(
+            target=_quietly,
+            args=(stop.name, stop.run),
+            name=f"agent-telemetry-shutdown-{stop.name}",
+            daemon=True,
+        )
+        try:
+            thread.start()
+        except RuntimeError:
+            # Python 3.12.0-3.12.2 start no thread in atexit handlers: flush with the SDK's timeouts.
+            _quietly(stop.name, stop.inline)
+            continue
+        threads.append((stop.name, thread))
+    for _name, thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [name for name, thread in threads if thread.is_alive()]
+
+
+def _quietly(name: str, task: Callable[[], object]) -> None:
+    try:
+        task()
+    except Exception as exc:  # an exporter's failure at exit is not the application's problem
+        logger.warning("agent-telemetry: stopping the %s exporter failed: %s", name, exc)
+
+
 def _instrument_on_import(
     module_name: str,
     target: str,
-    tracer_provider: trace.TracerProvider,
+    tracer_provider: trace.TracerProvider | None,
     meter_provider: metrics.MeterProvider,
     settings: Settings,
 ) -> None:
@@ -120,32 +206,69 @@ def _instrument_on_import(
                     tracer_provider=tracer_provider, meter_provider=meter_provider, settings=settings
                 )
                 _state.instrumentors.append(instrumentor)
-        except Exception:
-            logger.warning("agent-telemetry: could not instrument %s", module_name, exc_info=True)
+        except Exception as exc:
+            logger.warning("agent-telemetry: could not instrument %s: %r", module_name, exc)
+            logger.debug("agent-telemetry: could not instrument %s", module_name, exc_info=True)
 
     wrapt.register_post_import_hook(hook, module_name)
 
 
+def _with_metrics_exporter(settings: Settings, exporter: str) -> Settings:
+    if exporter not in get_args(MetricsExporter):
+        logger.warning(
+            "agent-telemetry: init(metrics_exporter=%r) is not one of: %s; using %s",
+            exporter,
+            ", ".join(get_args(MetricsExporter)),
+            settings.metrics_exporter,
+        )
+        return settings
+    return replace(settings, metrics_exporter=exporter)
+
+
 def _resource(service_name: str | None) -> Resource:
-    attributes = {"service.name": service_name} if service_name else {}
-    return Resource.create(attributes)
+    """OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES (via the SDK), and a service.instance.id.
+
+    Without an instance id, two processes of one service send identical series and their counters
+    collide in Prometheus; SDKs before 1.4x set none. One that is configured is never replaced.
+    """
+    resource = Resource.create({"service.name": service_name} if service_name else {})
+    if SERVICE_INSTANCE_ID not in resource.attributes:
+        resource = resource.merge(Resource({SERVICE_INSTANCE_ID: str(uuid.uuid4())}))
+    return resource
 
 
 def _existing_tracer_provider() -> trace.TracerProvider | None:
     provider = trace.get_tracer_provider()
-    return None if isinstance(provider, trace.ProxyTracerProvider) else provider
+    if isinstance(provider, trace.ProxyTracerProvider) or _is_retired(provider):
+        return None
+    return provider
 
 
 def _existing_meter_provider() -> metrics.MeterProvider | None:
     provider = metrics.get_meter_provider()
     # Before anyone sets one, the API hands out a proxy that forwards to whatever is set later.
-    return None if type(provider).__name__ == "_ProxyMeterProvider" else provider
+    if is_proxy_meter_provider(provider) or _is_retired(provider):
+        return None
+    return provider
 
 
-def _new_tracer_provider(resource: Resource) -> TracerProvider:
-    provider = TracerProvider(resource=resource)
-    provider.add_span_processor(BatchSpanProcessor(_otlp_exporter("trace")))
-    trace.set_tracer_provider(provider)
+def _is_retired(provider: object) -> bool:
+    return any(provider is retired for retired in _state.retired)
+
+
+def _new_tracer_provider(resource: Resource, settings: Settings) -> TracerProvider | None:
+    if settings.spans_exporter == "none":
+        return None  # the global proxy: spans cost next to nothing, and an app's later provider is used
+    if settings.spans_exporter == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        exporter: Any = ConsoleSpanExporter()
+    else:
+        exporter = _otlp_exporter("trace", settings.otlp_traces_protocol)
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    if not _is_retired(trace.get_tracer_provider()):
+        trace.set_tracer_provider(provider)
     _state.tracer_provider = provider
     return provider
 
@@ -153,22 +276,23 @@ def _new_tracer_provider(resource: Resource) -> TracerProvider:
 def _new_meter_provider(resource: Resource, settings: Settings) -> MeterProvider:
     readers: list[MetricReader] = []
     if settings.metrics_exporter == "otlp":
-        readers.append(PeriodicExportingMetricReader(_otlp_exporter("metric")))
+        exporter = _otlp_exporter("metric", settings.otlp_metrics_protocol)
+        readers.append(PeriodicExportingMetricReader(exporter))
+    elif settings.metrics_exporter == "console":
+        from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
+
+        readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
     elif settings.metrics_exporter == "prometheus":
         readers.append(_prometheus_reader(settings))
-    provider = MeterProvider(resource=resource, metric_readers=readers)
-    metrics.set_meter_provider(provider)
+    provider = MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
+    if not _is_retired(metrics.get_meter_provider()):
+        metrics.set_meter_provider(provider)
     _state.meter_provider = provider
     return provider
 
 
-def _otlp_exporter(signal: str) -> Any:
-    """The OTLP exporter for OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf by default, or grpc)."""
-    protocol = (
-        os.environ.get(f"OTEL_EXPORTER_OTLP_{'TRACES' if signal == 'trace' else 'METRICS'}_PROTOCOL")
-        or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
-        or "http/protobuf"
-    ).strip()
+def _otlp_exporter(signal: str, protocol: OtlpProtocol) -> Any:
+    """The OTLP exporter for the protocol (http/protobuf by default, or grpc)."""
     if protocol == "grpc":
         try:
             if signal == "trace":
@@ -179,12 +303,10 @@ def _otlp_exporter(signal: str) -> Any:
 
             return OTLPMetricExporter()
         except ImportError:
-            raise ConfigError(
-                "OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs the gRPC exporter: "
-                "pip install 'agent-telemetry[grpc]'"
-            ) from None
-    if protocol not in ("http/protobuf", "http"):
-        raise ConfigError(f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol!r}: use 'http/protobuf' or 'grpc'")
+            logger.warning(
+                "agent-telemetry: OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs the gRPC exporter "
+                "(pip install 'agent-telemetry[grpc]'); using http/protobuf"
+            )
     if signal == "trace":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -200,15 +322,17 @@ def _prometheus_reader(settings: Settings) -> MetricReader:
     from prometheus_client import start_http_server
 
     reader = PrometheusMetricReader()
-    start_http_server(settings.prometheus_port, addr=settings.prometheus_host)
+    # prometheus-client >= 0.20 returns (server, thread): kept so that shutdown() frees the port.
+    _state.prometheus_server = start_http_server(settings.prometheus_port, addr=settings.prometheus_host)
     return reader
 
 
-def _env_true(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _replace(settings: Settings, **changes: Any) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)
+def _close_prometheus_server() -> None:
+    started = _state.prometheus_server
+    _state.prometheus_server = None
+    if not started:
+        return
+    server, thread = started
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=_state.shutdown_timeout_s)

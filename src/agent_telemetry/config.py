@@ -1,17 +1,34 @@
-"""Settings, read from the environment (``AGENT_TELEMETRY_*`` and the standard ``OTEL_*`` variables)."""
+"""Settings, read from the environment (``AGENT_TELEMETRY_*`` and the standard ``OTEL_*`` variables).
+
+This module is the one reader of the environment. A value we cannot use never switches telemetry off
+and never raises: it logs one warning line naming the variable and what it accepts, and the default
+is used instead.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 StreamUsagePolicy = Literal["inject", "off"]
-MetricsExporter = Literal["otlp", "prometheus", "none"]
+MetricsExporter = Literal["otlp", "prometheus", "console", "none"]
+TracesExporter = Literal["otlp", "console", "none"]
+OtlpProtocol = Literal["http/protobuf", "grpc"]
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+DEFAULT_SHUTDOWN_TIMEOUT_S = 3.0
+DEFAULT_RETENTION_DAYS = 14.0
+
+logger = logging.getLogger("agent_telemetry")
+T = TypeVar("T")
+_DEFAULT = object()
 
 
 class ConfigError(ValueError):
@@ -20,7 +37,6 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    enabled: bool = False
     agent_name: str | None = None
     prices_file: str | None = None
     max_model_labels: int = 200
@@ -30,89 +46,217 @@ class Settings:
     prometheus_host: str = "127.0.0.1"
     prometheus_port: int = 9464
     anthropic_native_spans: bool = False
-    # -- label caps (core/labels.py) ------------------------------------------------------------
-    # Per-label caps on distinct values, by Prometheus label name, over the defaults in core/labels.py:
-    # AGENT_TELEMETRY_MAX_LABEL_VALUES=gen_ai_tool_name=1000,gen_ai_agent_name=50
+    # Lifecycle and exporters (OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_*_PROTOCOL).
+    sdk_disabled: bool = False
+    # None: "otlp", or "none" when metrics are served to Prometheus directly (no collector to send to).
+    traces_exporter: TracesExporter | None = None
+    otlp_traces_protocol: OtlpProtocol = "http/protobuf"
+    otlp_metrics_protocol: OtlpProtocol = "http/protobuf"
+    shutdown_timeout_s: float = DEFAULT_SHUTDOWN_TIMEOUT_S
+    # Session recording. Retention None: the configured period was unusable, so nothing is deleted.
+    record_dir: str | None = None
+    record_retention_days: float | None = DEFAULT_RETENTION_DAYS
+    # Label caps (core/labels.py): per-label caps on distinct values by Prometheus label name, over the
+    # defaults there (AGENT_TELEMETRY_MAX_LABEL_VALUES=gen_ai_tool_name=1000,gen_ai_agent_name=50), and
+    # agent names always kept as their own value (AGENT_TELEMETRY_AGENT_NAMES=support-bot,research-agent).
     max_label_values: tuple[tuple[str, int], ...] = ()
-    # Agent names always kept as their own label value, however many others came first:
-    # AGENT_TELEMETRY_AGENT_NAMES=support-bot,research-agent
     agent_names_allowlist: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        return cls(
-            enabled=_bool(env, "AGENT_TELEMETRY_ENABLED", False),
-            agent_name=env.get("AGENT_TELEMETRY_AGENT_NAME") or None,
-            prices_file=env.get("AGENT_TELEMETRY_PRICES") or None,
-            max_model_labels=_int(env, "AGENT_TELEMETRY_MAX_MODEL_LABELS", 200, minimum=1),
-            openai_stream_usage=_choice(env, "AGENT_TELEMETRY_OPENAI_STREAM_USAGE", ("inject", "off")),
-            capture_content=_bool(env, "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", False),
-            metrics_exporter=_choice(env, "AGENT_TELEMETRY_METRICS_EXPORTER", ("otlp", "prometheus", "none")),
-            prometheus_host=env.get("AGENT_TELEMETRY_PROMETHEUS_HOST") or "127.0.0.1",
-            prometheus_port=_int(env, "AGENT_TELEMETRY_PROMETHEUS_PORT", 9464, minimum=0),
-            anthropic_native_spans=_bool(env, "AGENT_TELEMETRY_ANTHROPIC_NATIVE_SPANS", False),
-            # -- label caps --
-            max_label_values=_label_caps(env, "AGENT_TELEMETRY_MAX_LABEL_VALUES"),
-            agent_names_allowlist=_names(env, "AGENT_TELEMETRY_AGENT_NAMES"),
+        """The settings of ``env`` (default: this process's environment). Never raises.
+
+        Each unusable value is logged once per process as one warning line, and its default is used.
+        """
+        settings, problems = cls.read(env)
+        for problem in problems:
+            _warn_once(problem)
+        return settings
+
+    @classmethod
+    def read(cls, env: Mapping[str, str] | None = None) -> tuple[Settings, list[str]]:
+        """The settings of ``env``, and one message per unusable value (whose default was used)."""
+        r = _Reader(os.environ if env is None else env)
+        # Ours first (it predates OTEL_METRICS_EXPORTER here), then the standard variable.
+        metrics_exporter = r.choice(
+            "AGENT_TELEMETRY_METRICS_EXPORTER",
+            ("otlp", "prometheus", "console", "none"),
+            None,
+            shown="OTEL_METRICS_EXPORTER or otlp",
+        ) or r.choice("OTEL_METRICS_EXPORTER", ("otlp", "prometheus", "console", "none"), "otlp")
+        general_protocol = r.protocol("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        settings = cls(
+            agent_name=r.text("AGENT_TELEMETRY_AGENT_NAME"),
+            prices_file=r.text("AGENT_TELEMETRY_PRICES"),
+            max_model_labels=r.integer("AGENT_TELEMETRY_MAX_MODEL_LABELS", 200, minimum=1),
+            openai_stream_usage=r.choice("AGENT_TELEMETRY_OPENAI_STREAM_USAGE", ("inject", "off"), "inject"),
+            capture_content=r.boolean("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", False),
+            metrics_exporter=metrics_exporter,
+            prometheus_host=r.text("AGENT_TELEMETRY_PROMETHEUS_HOST") or "127.0.0.1",
+            prometheus_port=r.integer("AGENT_TELEMETRY_PROMETHEUS_PORT", 9464, minimum=0),
+            anthropic_native_spans=r.boolean("AGENT_TELEMETRY_ANTHROPIC_NATIVE_SPANS", False),
+            sdk_disabled=r.boolean("OTEL_SDK_DISABLED", False),
+            traces_exporter=r.choice(
+                "OTEL_TRACES_EXPORTER", ("otlp", "console", "none"), None, shown="the default"
+            ),
+            otlp_traces_protocol=r.protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", general_protocol),
+            otlp_metrics_protocol=r.protocol("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", general_protocol),
+            shutdown_timeout_s=r.positive_number(
+                "AGENT_TELEMETRY_SHUTDOWN_TIMEOUT",
+                DEFAULT_SHUTDOWN_TIMEOUT_S,
+                what="a time in seconds",
+            ),
+            record_dir=r.text("AGENT_TELEMETRY_RECORD_DIR"),
+            record_retention_days=r.positive_number(
+                "AGENT_TELEMETRY_RECORD_RETENTION_DAYS",
+                DEFAULT_RETENTION_DAYS,
+                what="a retention period",
+                unit="days",
+                # Deleting is the one irreversible thing we do: with a doubtful period, delete nothing.
+                fallback=None,
+                consequence="no old recordings are deleted",
+            ),
+            max_label_values=r.label_caps("AGENT_TELEMETRY_MAX_LABEL_VALUES"),
+            agent_names_allowlist=r.names("AGENT_TELEMETRY_AGENT_NAMES"),
         )
+        return settings, r.problems
+
+    @property
+    def spans_exporter(self) -> TracesExporter:
+        """Where spans go: OTEL_TRACES_EXPORTER, else otlp unless metrics go to Prometheus directly."""
+        if self.traces_exporter is not None:
+            return self.traces_exporter
+        return "none" if self.metrics_exporter == "prometheus" else "otlp"
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError(f"{name}={raw!r} is not a boolean: use true or false")
-
-
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
-    if value < minimum:
-        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+def env_flag(name: str, default: bool = False, env: Mapping[str, str] | None = None) -> bool:
+    """One boolean variable (true/false, 1/0, yes/no, on/off); an unusable one warns, gives ``default``."""
+    reader = _Reader(os.environ if env is None else env)
+    value = reader.boolean(name, default)
+    for problem in reader.problems:
+        _warn_once(problem)
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]):
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return choices[0]
-    value = raw.strip().lower()
-    if value not in choices:
-        raise ConfigError(f"{name}={raw!r} is not one of: {', '.join(choices)}")
-    return value
+class _Reader:
+    """Reads variables from ``env``; each unusable value adds one message to ``problems``."""
 
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
 
-def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    """A comma-separated list; blanks around names and empty entries are ignored."""
-    return tuple(dict.fromkeys(part.strip() for part in env.get(name, "").split(",") if part.strip()))
+    def _raw(self, name: str) -> str | None:
+        raw = self.env.get(name)
+        return None if raw is None or not raw.strip() else raw
 
+    def _bad(self, name: str, raw: str, problem: str, consequence: str) -> None:
+        self.problems.append(f"{name}={raw!r} {problem}; {consequence}")
 
-def _label_caps(env: Mapping[str, str], name: str) -> tuple[tuple[str, int], ...]:
-    """``label=N,label=N``: a cap of at least 1 per Prometheus label name."""
-    caps: dict[str, int] = {}
-    for part in env.get(name, "").split(","):
-        if not part.strip():
-            continue
-        label, sep, raw = part.partition("=")
-        label = label.strip()
-        if not sep or not label or not raw.strip():
-            raise ConfigError(f"{name}={env[name]!r}: use label=N pairs, e.g. gen_ai_tool_name=1000")
+    def text(self, name: str) -> str | None:
+        raw = self._raw(name)
+        return None if raw is None else raw.strip()
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value in _TRUE or value in _FALSE:
+            return value in _TRUE
+        self._bad(name, raw, "is not a boolean: use true or false", f"using {str(default).lower()}")
+        return default
+
+    def integer(self, name: str, default: int, *, minimum: int) -> int:
+        raw = self._raw(name)
+        if raw is None:
+            return default
         try:
-            cap = int(raw)
+            value = int(raw)
         except ValueError:
-            raise ConfigError(f"{name}: {label}={raw.strip()!r} is not a whole number") from None
-        if cap < 1:
-            raise ConfigError(f"{name}: {label}={raw.strip()!r} must be at least 1")
-        caps[label] = cap
-    return tuple(caps.items())
+            self._bad(name, raw, "is not a whole number", f"using {default}")
+            return default
+        if value < minimum:
+            self._bad(name, raw, f"must be at least {minimum}", f"using {default}")
+            return default
+        return value
+
+    def positive_number(
+        self,
+        name: str,
+        default: float,
+        *,
+        what: str,
+        unit: str = "seconds",
+        fallback: float | object | None = _DEFAULT,
+        consequence: str | None = None,
+    ) -> float | None:
+        """A positive finite number; an unusable one gives ``fallback`` (by default, ``default``)."""
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value) and value > 0:
+            return value
+        problem = f"is not {what}: use a positive number of {unit}, such as {default:g}"
+        self._bad(name, raw, problem, consequence or f"using {default:g}")
+        return default if fallback is _DEFAULT else fallback  # type: ignore[return-value]
+
+    def choice(self, name: str, choices: tuple[str, ...], default: T, shown: str | None = None) -> str | T:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value in choices:
+            return value
+        shown = shown or str(default)
+        self._bad(name, raw, f"is not one of: {', '.join(choices)}", f"using {shown}")
+        return default
+
+    def names(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list; blanks around names and empty entries are ignored."""
+        raw = self._raw(name) or ""
+        return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+
+    def label_caps(self, name: str) -> tuple[tuple[str, int], ...]:
+        """``label=N,label=N``: a cap of at least 1 per Prometheus label name; bad pairs are left out."""
+        caps: dict[str, int] = {}
+        for part in (self._raw(name) or "").split(","):
+            if not part.strip():
+                continue
+            label, sep, raw = (item.strip() for item in part.partition("="))
+            if not sep or not label or not raw:
+                self._bad(name, part.strip(), "is not a label=N pair, e.g. gen_ai_tool_name=1000", "ignored")
+            elif not raw.isdigit() or int(raw) < 1:
+                self._bad(name, part.strip(), "needs a whole number of at least 1", "ignored")
+            else:
+                caps[label] = int(raw)
+        return tuple(caps.items())
+
+    def protocol(self, name: str, default: OtlpProtocol) -> OtlpProtocol:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value in ("http/protobuf", "http"):
+            return "http/protobuf"
+        if value == "grpc":
+            return "grpc"
+        problem = "is not a supported OTLP protocol: use http/protobuf or grpc"
+        self._bad(name, raw, problem, f"using {default}")
+        return default
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(message: str) -> None:
+    """Settings are read by init() and again by instrumentors: say each problem once per process."""
+    with _warned_lock:
+        if message in _warned:
+            return
+        _warned.add(message)
+    logger.warning("agent-telemetry: %s", message)

@@ -16,7 +16,7 @@ import pytest
 from agent_telemetry.tooling.fake_provider import Behaviour, FakeProviderServer
 from agent_telemetry.tooling.generated import write
 from agent_telemetry.tooling.rules.config import Thresholds, load_thresholds
-from agent_telemetry.tooling.rules.render import render
+from agent_telemetry.tooling.rules.rule_files import render
 from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack, build_collector, find_project_root
 from tests.alerts.harness import (
     PRICES_YAML,

@@ -20,7 +20,7 @@ import yaml
 
 from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from agent_telemetry.tooling.rules.config import Thresholds
-from agent_telemetry.tooling.rules.render import ALERTS_FILE
+from agent_telemetry.tooling.rules.rule_files import ALERTS_FILE
 from agent_telemetry.tooling.stack import Stack
 from tests.support.processes import environ_without_telemetry
 from tests.support.sinks import WebhookSink

@@ -87,7 +87,7 @@ def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

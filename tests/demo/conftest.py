@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from tests.conftest import Recorded, instrumented
 # Fast enough for a test: the latency spike's 11 s calls take 0.33 s, tool and action pauses shrink too.
 TIME_SCALE = 0.03
 RATE = 40.0  # LLM calls per second, per test fleet
+# How long a test waits for the evidence it needs: generous, it is only reached when something is wrong.
+UNTIL_BOUND_S = 120.0
 
 
 @pytest.fixture
@@ -28,13 +31,16 @@ def real_prices(tmp_path: Path) -> str:
 
 @pytest.fixture
 def run_fleet(real_prices: str) -> Iterator[Callable[..., tuple[Status, Recorded]]]:
-    """``run_fleet(scenario_or_schedule, seconds, agents=(...))`` -> (final status, what was recorded)."""
+    """``run_fleet(scenario_or_schedule, seconds, until=..., agents=(...))`` -> (final status, what was
+    recorded). The fleet runs at least ``seconds`` of its own time, and on until ``until(recorded)``
+    holds: a slow machine gets the same evidence later, not less of it. ``UNTIL_BOUND_S`` bounds that."""
     with contextlib.ExitStack() as stack:
 
         def run(
             what: Scenario | Schedule,
             seconds: float,
             *,
+            until: Callable[[Recorded], bool] | None = None,
             agents: tuple[str, ...] | None = None,
             rate: float = RATE,
             seed: int = 1,
@@ -46,11 +52,18 @@ def run_fleet(real_prices: str) -> Iterator[Callable[..., tuple[Status, Recorded
                 config.agents = agents
             fleet = Fleet(config).start()
             try:
-                deadline = seconds
-                while fleet.tick().elapsed_s < deadline:
-                    fleet.stop_event.wait(0.05)
+                wait_until(lambda: fleet.tick().elapsed_s >= seconds and (until is None or until(recorded)))
             finally:
                 fleet.stop()
             return fleet.tick(), recorded
 
         yield run
+
+
+def wait_until(condition: Callable[[], bool], bound_s: float = UNTIL_BOUND_S) -> None:
+    """Checks ``condition`` a few times a second until it holds; fails after ``bound_s``."""
+    deadline = time.monotonic() + bound_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the condition did not hold within {bound_s:g} s")
+        time.sleep(0.1)

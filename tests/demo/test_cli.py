@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -86,33 +85,27 @@ def _start(*argv: str) -> subprocess.Popen[str]:
 
 
 def test_the_process_stops_by_itself_and_on_ctrl_c():
-    # Both processes at once: most of each one's time is importing the SDKs.
+    # Both processes at once: most of each one's time is importing the SDKs. The interrupted one's slow
+    # calls take 110 s (time scale 10): it exits within the 60 s bound only if Ctrl-C cuts them short.
     timed = _start("--duration", "1.5s", "--progress-interval", "0.5")
-    interrupted = _start("--scenario", "latency-spike", "--progress-interval", "0.5")
+    interrupted = _start("--scenario", "latency-spike", "--progress-interval", "0.5", "--time-scale", "10")
     try:
-        # Wait for the interrupted one to show progress, then press Ctrl-C.
+        # Wait for the interrupted one to show progress twice (slow calls are in flight), then Ctrl-C.
         assert interrupted.stdout is not None
-        lines = []
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            line = interrupted.stdout.readline()
+        lines: list[str] = []
+        while len([line for line in lines if line.startswith("[0:0")]) < 2:
+            line = interrupted.stdout.readline()  # the test's timeout bounds this wait
+            assert line, "".join(lines)
             lines.append(line)
-            if line.startswith("[0:0"):
-                break
-        assert lines[-1].startswith("[0:0"), "".join(lines)
-        time.sleep(0.5)  # let some 11 s calls be in flight
         interrupted.send_signal(signal.SIGINT)
-        started = time.monotonic()
-        out, err = interrupted.communicate(timeout=15)
-        stop_time = time.monotonic() - started
-        timed_out, timed_err = timed.communicate(timeout=20)
+        out, err = interrupted.communicate(timeout=60)
+        timed_out, timed_err = timed.communicate(timeout=120)
     finally:
         for process in (timed, interrupted):
             if process.poll() is None:
                 process.kill()
 
     assert interrupted.returncode == 0, err
-    assert stop_time < 6
     summary = "".join(lines) + out
     assert "agent-telemetry demo: scenario latency-spike, 20 calls/s, until Ctrl-C" in summary
     assert "agent-telemetry demo: stopped after 0:0" in out and "(Ctrl-C)" in out

@@ -67,6 +67,7 @@ def test_the_image_installs_the_demo_extra_with_both_sdks() -> None:
     assert extra == {"openai", "anthropic"}
 
 
+@pytest.mark.install  # builds the wheel (pip fetches hatchling)
 def test_the_files_the_dockerfile_copies_build_a_wheel_with_the_cli_and_start_up_hook(tmp_path: Path) -> None:
     """`pip install .` sees only what the Dockerfile copies: it must be enough to build the package."""
     context = tmp_path / "context"

@@ -35,7 +35,7 @@ from agent_telemetry.tooling.demo.scenarios import (
 )
 from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from agent_telemetry.tooling.rules.config import load_thresholds
-from tests.demo.conftest import TIME_SCALE
+from tests.demo.conftest import TIME_SCALE, wait_until
 
 THRESHOLDS = load_thresholds(Path(__file__).parents[2] / "prometheus" / "thresholds.yaml")
 
@@ -59,7 +59,21 @@ def histogram(recorded, metric: str, agent: str) -> tuple[int, float, list[int],
 
 
 def test_normal_traffic_is_healthy_and_exercises_every_signal(run_fleet):
-    status, recorded = run_fleet(Scenario.NORMAL, 2.0)
+    def enough(recorded) -> bool:
+        return all(
+            agent_value(recorded, "agent.requests", agent) >= 10
+            and agent_value(recorded, "agent.runs", agent, status="success") >= 2
+            and histogram(recorded, "agent.quality.score", agent)[0] >= 2
+            for agent in AGENTS
+        ) and (
+            histogram(recorded, "agent.request.time_to_first_token", SUPPORT)[0] > 0
+            and agent_value(recorded, "agent.actions", COMPUTER_USE) > 0
+            and agent_value(recorded, "agent.screenshots", COMPUTER_USE) > 0
+            and agent_value(recorded, "agent.tools.calls", RESEARCH, gen_ai__tool__name="web_search") > 0
+            and agent_value(recorded, "agent.tools.calls", SUPPORT, gen_ai__tool__name="lookup_order") > 0
+        )
+
+    status, recorded = run_fleet(Scenario.NORMAL, 2.0, until=enough)
     for agent in AGENTS:
         assert agent_value(recorded, "agent.requests", agent) >= 10, agent
         assert agent_value(recorded, "agent.runs", agent, status="success") >= 2, agent
@@ -100,7 +114,12 @@ def test_normal_traffic_is_healthy_and_exercises_every_signal(run_fleet):
 
 
 def test_rate_limit_storm(run_fleet):
-    _, recorded = run_fleet(Scenario.RATE_LIMIT_STORM, 1.2, agents=(SUPPORT,))
+    def enough(recorded) -> bool:
+        limited = agent_value(recorded, "agent.requests.errors", SUPPORT, error__type="rate_limit")
+        succeeded = agent_value(recorded, "agent.runs", SUPPORT, status="success")
+        return limited >= THRESHOLDS.rate_limit_storm.min_errors and succeeded > 0
+
+    _, recorded = run_fleet(Scenario.RATE_LIMIT_STORM, 1.2, until=enough, agents=(SUPPORT,))
     requests = agent_value(recorded, "agent.requests", SUPPORT)
     limited = agent_value(recorded, "agent.requests.errors", SUPPORT, error__type="rate_limit")
     assert limited >= THRESHOLDS.rate_limit_storm.min_errors
@@ -127,7 +146,12 @@ def test_retry_storm_hides_its_429s_in_the_sdks_retries_and_still_trips_the_rate
 
 
 def test_latency_spike(run_fleet):
-    _, recorded = run_fleet(Scenario.LATENCY_SPIKE, 1.8, agents=(COMPUTER_USE,))
+    _, recorded = run_fleet(
+        Scenario.LATENCY_SPIKE,
+        1.8,
+        until=lambda r: histogram(r, "agent.request.duration", COMPUTER_USE)[0] >= 8,
+        agents=(COMPUTER_USE,),
+    )
     count, _, buckets, bounds = histogram(recorded, "agent.request.duration", COMPUTER_USE)
     slow_s = SLOW_CALL_S * TIME_SCALE  # 0.33 s here, 11 s in the demo
     # Calls above the largest bucket boundary below the slow delay: the slow ones.
@@ -141,7 +165,19 @@ def test_latency_spike(run_fleet):
 
 def test_cost_spike(run_fleet):
     schedule = Schedule(parse_schedule("normal:1s,cost-spike:1s"))
-    _, recorded = run_fleet(schedule, 2.0, agents=(RESEARCH,))
+
+    def calls(recorded, *models: str) -> float:
+        return sum(
+            agent_value(recorded, "agent.requests", RESEARCH, gen_ai__request__model=m) for m in models
+        )
+
+    def enough(recorded) -> bool:
+        normal = calls(recorded, RESEARCH_STEP_MODEL, RESEARCH_SYNTHESIS_MODEL)
+        return (
+            normal > 0 and calls(recorded, RESEARCH_RUNAWAY_STEP_MODEL, RESEARCH_RUNAWAY_SYNTHESIS_MODEL) > 0
+        )
+
+    _, recorded = run_fleet(schedule, 2.0, until=enough, agents=(RESEARCH,))
 
     def cost_per_call(*models: str) -> float:
         cost = sum(
@@ -160,7 +196,14 @@ def test_cost_spike(run_fleet):
 
 
 def test_runaway_runs_hit_their_budget(run_fleet):
-    _, recorded = run_fleet(Scenario.COST_SPIKE, 1.5, agents=(RESEARCH,), rate=80)
+    def enough(recorded) -> bool:
+        return (
+            agent_value(recorded, "agent.runs", RESEARCH, status="budget_exceeded") > 0
+            and agent_value(recorded, "agent.run.budget_stops", RESEARCH, limit="cost") > 0
+            and agent_value(recorded, "agent.runs", RESEARCH) >= 2
+        )
+
+    _, recorded = run_fleet(Scenario.COST_SPIKE, 1.5, until=enough, agents=(RESEARCH,), rate=80)
     finished = agent_value(recorded, "agent.runs", RESEARCH)
     assert agent_value(recorded, "agent.runs", RESEARCH, status="budget_exceeded") > 0
     assert agent_value(recorded, "agent.run.budget_stops", RESEARCH, limit="cost") > 0
@@ -168,7 +211,12 @@ def test_runaway_runs_hit_their_budget(run_fleet):
 
 
 def test_tool_failures(run_fleet):
-    _, recorded = run_fleet(Scenario.TOOL_FAILURES, 1.2, agents=(SUPPORT,))
+    _, recorded = run_fleet(
+        Scenario.TOOL_FAILURES,
+        1.2,
+        until=lambda r: agent_value(r, "agent.tools.calls", SUPPORT, gen_ai__tool__name="lookup_order") >= 10,
+        agents=(SUPPORT,),
+    )
     calls = agent_value(recorded, "agent.tools.calls", SUPPORT, gen_ai__tool__name="lookup_order")
     failed = agent_value(
         recorded,
@@ -184,7 +232,12 @@ def test_tool_failures(run_fleet):
 
 
 def test_quality_drop(run_fleet):
-    _, recorded = run_fleet(Scenario.QUALITY_DROP, 1.5, agents=(RESEARCH,))
+    _, recorded = run_fleet(
+        Scenario.QUALITY_DROP,
+        1.5,
+        until=lambda r: histogram(r, "agent.quality.score", RESEARCH)[0] >= 5,
+        agents=(RESEARCH,),
+    )
     count, total, _, _ = histogram(recorded, "agent.quality.score", RESEARCH)
     assert count >= 5
     mean = total / count
@@ -209,17 +262,18 @@ def test_drive_follows_the_schedule_and_stops_after_the_duration(run_fleet, real
     from agent_telemetry import Settings
     from tests.conftest import instrumented
 
-    schedule = Schedule(parse_schedule("normal:0.4s,rate-limit-storm:0.4s"))
+    # Phases 20 progress intervals long: a busy machine may miss updates, not a whole phase.
+    schedule = Schedule(parse_schedule("normal:1s,rate-limit-storm:1s"))
     fleet = Fleet(FleetConfig(schedule=schedule, rate=30, time_scale=TIME_SCALE, agents=(SUPPORT,)))
     sink = _Sink()
     with instrumented(real_prices, Settings()):
-        status, reason = drive(fleet, duration_s=1.2, interval_s=0.2, stop=threading.Event(), progress=sink)
-    assert reason == "--duration 1.2s reached"
-    assert status.elapsed_s >= 1.2
+        status, reason = drive(fleet, duration_s=2.5, interval_s=0.05, stop=threading.Event(), progress=sink)
+    assert reason == "--duration 2.5s reached"
+    assert status.elapsed_s >= 2.5
     assert [s for s, _ in sink.summaries] == [status]
     seen = [update.phase.scenario for update in sink.updates]
-    assert Scenario.RATE_LIMIT_STORM in seen and seen[0] is Scenario.NORMAL
-    assert seen[-1] is Scenario.NORMAL  # the schedule repeats
+    phases = [scenario for i, scenario in enumerate(seen) if i == 0 or seen[i - 1] is not scenario]
+    assert phases == [Scenario.NORMAL, Scenario.RATE_LIMIT_STORM, Scenario.NORMAL]  # the schedule repeats
     assert not any(thread.is_alive() for thread in fleet._threads)
 
 
@@ -229,11 +283,19 @@ def test_drive_stops_on_the_stop_event(real_prices):
 
     fleet = Fleet(FleetConfig(rate=10, time_scale=TIME_SCALE, agents=(RESEARCH,)))
     stop = threading.Event()
-    threading.Timer(0.5, stop.set).start()
+    result: list[tuple[Status, str]] = []
     with instrumented(real_prices, Settings()):
-        status, reason = drive(fleet, duration_s=None, interval_s=5, stop=stop, progress=_Sink())
-    assert reason == "stopped"
-    assert status.elapsed_s < 3
+        # An hour between progress updates and no duration: only the stop event can end this in time.
+        driving = threading.Thread(
+            target=lambda: result.append(
+                drive(fleet, duration_s=None, interval_s=3600, stop=stop, progress=_Sink())
+            )
+        )
+        driving.start()
+        stop.set()
+        driving.join(timeout=60)
+    assert not driving.is_alive()
+    assert result[0][1] == "stopped"
 
 
 def test_stop_cuts_slow_calls_short(real_prices):
@@ -241,16 +303,23 @@ def test_stop_cuts_slow_calls_short(real_prices):
     from agent_telemetry import Settings
     from tests.conftest import instrumented
 
-    config = FleetConfig(schedule=Schedule.constant(Scenario.LATENCY_SPIKE), rate=50, agents=(COMPUTER_USE,))
-    fleet = Fleet(config)  # time scale 1: slow calls really take 11 s
+    config = FleetConfig(
+        schedule=Schedule.constant(Scenario.LATENCY_SPIKE), rate=50, time_scale=10, agents=(COMPUTER_USE,)
+    )
+    fleet = Fleet(config)  # time scale 10: slow calls take 110 s, far past the 60 s this test waits
     with instrumented(real_prices, Settings()):
         fleet.start()
-        fleet.stop_event.wait(0.8)
-        import time
 
-        started = time.monotonic()
-        fleet.stop()
-        assert time.monotonic() - started < 4
+        def in_flight() -> int:
+            received = sum(len(server.requests) for server in fleet._servers)
+            return received - sum(agent.calls for agent in fleet.tick().agents)
+
+        # The agent's second call is a slow one (seed 0), and the fake provider has it.
+        wait_until(lambda: sum(len(server.requests) for server in fleet._servers) >= 2 and in_flight() > 0)
+        stopping = threading.Thread(target=fleet.stop)
+        stopping.start()
+        stopping.join(timeout=60)
+        assert not stopping.is_alive()
     assert not any(thread.is_alive() for thread in fleet._threads)
 
 
@@ -269,7 +338,15 @@ def test_external_provider_gets_server_wide_faults_and_is_restored(real_prices):
         fleet = Fleet(config).start()
         try:
             assert server.behaviour.snapshot()["error_rates"] == {"429": 0.4}
-            fleet.stop_event.wait(1.0)
+            wait_until(
+                lambda: (
+                    recorded.value("agent.runs", status="success") > 0
+                    and all(
+                        agent_value(recorded, "agent.requests.errors", agent, error__type="rate_limit") > 0
+                        for agent in AGENTS
+                    )
+                )
+            )
         finally:
             fleet.stop()
         assert server.behaviour.snapshot() == before

@@ -139,15 +139,13 @@ def test_hang_times_out_the_client(fake):
         base_url=fake.anthropic_base_url, api_key="k", max_retries=0, timeout=0.2
     )
 
-    started = time.monotonic()
     with pytest.raises(openai.APITimeoutError):
         openai_client.chat.completions.create(model=OPENAI_MODEL, messages=MESSAGES)
     with pytest.raises(anthropic.APITimeoutError):
         anthropic_client.messages.create(model=ANTHROPIC_MODEL, max_tokens=8, messages=MESSAGES)
 
-    assert time.monotonic() - started < 2
     # The server notices each client hanging up (within its poll interval) and frees the handler.
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 60
     while fake.stats()["by_status"] != {"0": 2} and time.monotonic() < deadline:
         time.sleep(0.02)
     assert fake.stats()["by_status"] == {"0": 2}
@@ -181,7 +179,7 @@ def test_delay_before_headers_and_between_chunks(fake, openai_client):
     for _ in openai_client.chat.completions.create(model=OPENAI_MODEL, messages=MESSAGES, stream=True):
         arrivals.append(time.monotonic() - started)
 
-    assert 0.3 <= slow_headers < 1.5
+    assert slow_headers >= 0.3
     # 7 events (role, 4 deltas, finish, [DONE]); each after the first waits 0.05 s.
     assert len(arrivals) == 6
     assert arrivals[-1] >= 0.25
@@ -241,8 +239,9 @@ def test_stop_is_prompt_with_hangs_and_streams_in_progress():
     outcomes: list[type[BaseException]] = []
     server = FakeProviderServer().start()
     try:
-        server.enqueue(Reply.hanging(), Reply(chunks=20, chunk_delay_s=1.0))
-        client = openai.OpenAI(base_url=server.openai_base_url, api_key="k", max_retries=0, timeout=30)
+        # A reply that never comes and a stream of 20 minutes: stop() must cut both short.
+        server.enqueue(Reply.hanging(), Reply(chunks=20, chunk_delay_s=60.0))
+        client = openai.OpenAI(base_url=server.openai_base_url, api_key="k", max_retries=0, timeout=3600)
 
         def call() -> None:
             try:
@@ -252,16 +251,17 @@ def test_stop_is_prompt_with_hangs_and_streams_in_progress():
                 outcomes.append(type(exc))
 
         threads = [threading.Thread(target=call) for _ in range(2)]
-        for thread in threads:
+        for received, thread in enumerate(threads, start=1):
             thread.start()
-            time.sleep(0.1)  # in queue order
-        time.sleep(0.2)
+            deadline = time.monotonic() + 60
+            while len(server.requests) < received and time.monotonic() < deadline:
+                time.sleep(0.02)  # in queue order: the first call gets the hang, the second the stream
     finally:
-        started = time.monotonic()
-        server.stop()
-        stopped_in = time.monotonic() - started
+        stopping = threading.Thread(target=server.stop)
+        stopping.start()
+        stopping.join(timeout=60)
     for thread in threads:
-        thread.join(timeout=5)
+        thread.join(timeout=60)
 
-    assert stopped_in < 1
+    assert not stopping.is_alive()
     assert sorted(exc.__name__ for exc in outcomes) == ["APIConnectionError", "APIConnectionError"]

@@ -280,7 +280,7 @@ def test_cli_serves_until_sigterm():
         assert urls["ANTHROPIC_BASE_URL"] + "/v1" == urls["OPENAI_BASE_URL"]
     finally:
         process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=10)
+        code = process.wait(timeout=60)
         process.stdout.close()
 
     assert code == 0

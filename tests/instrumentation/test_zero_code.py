@@ -98,15 +98,20 @@ def test_init_in_code(fake, sink, tmp_path):
     assert_one_call_arrived(sink)
 
 
-def test_a_bad_setting_never_stops_the_application(fake, app):
-    env = {"FAKE_OPENAI_URL": fake.openai_base_url, "AGENT_TELEMETRY_ENABLED": "true",
-           "AGENT_TELEMETRY_METRICS_EXPORTER": "statsd"}  # fmt: skip
+def test_a_bad_setting_never_stops_the_application(fake, sink, app):
+    env = {
+        **otlp_env(fake, sink),
+        "AGENT_TELEMETRY_ENABLED": "true",
+        "AGENT_TELEMETRY_METRICS_EXPORTER": "statsd",
+    }
     result = run([sys.executable, str(app)], env)
     assert result.returncode == 0
     assert result.stdout == "Hello from the fake provider.\n"
     assert result.stderr == (
-        "agent-telemetry: not started: AGENT_TELEMETRY_METRICS_EXPORTER='statsd' is not one of: otlp, prometheus, none\n"
+        "agent-telemetry: AGENT_TELEMETRY_METRICS_EXPORTER='statsd' is not one of: otlp, prometheus, console, none; "
+        "using OTEL_METRICS_EXPORTER or otlp\n"
     )
+    assert_one_call_arrived(sink)
 
 
 def test_sdk_disabled_means_no_telemetry(fake, sink, app):

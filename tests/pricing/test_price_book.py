@@ -16,6 +16,7 @@ from agent_telemetry.pricing import (
     PriceOverride,
     load_price_book,
 )
+from agent_telemetry.pricing.book import load_price_book_or_bundled
 from agent_telemetry.usage import Usage
 
 USAGE = Usage(input_tokens=1_000, output_tokens=2_000, cache_read_tokens=3_000, cache_write_tokens=4_000)
@@ -140,6 +141,24 @@ def test_invalid_env_file_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         PriceFileError, match=r"prices\.yaml: models\[0\] \(gpt-x\): 'output' must be a non-negative"
     ):
         load_price_book()
+
+
+def test_for_instrumentation_an_invalid_file_is_one_line_and_the_bundled_prices(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="agent_telemetry")
+    path = tmp_path / "prices.yaml"
+    path.write_text(
+        "models:\n  - {model: gpt-x, input: 1, output: -2}\n  - {model: gpt-y}\n", encoding="utf-8"
+    )
+    book = load_price_book_or_bundled(str(path))
+    assert book.source is None
+    assert book.price("openai", "gpt-4o-mini") == ModelPrice(0.15, 0.6, 0.075, 0.15)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"agent-telemetry: AGENT_TELEMETRY_PRICES={path} is not used (models[0] (gpt-x): 'output' must be a "
+        "non-negative number; models[1] (gpt-y): 'input' is required; models[1] (gpt-y): 'output' is required); "
+        "using the bundled prices"
+    ]
 
 
 def test_unknown_model_costs_none_silently_and_warns_once_per_model(caplog: pytest.LogCaptureFixture) -> None:

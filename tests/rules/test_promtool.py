@@ -6,16 +6,18 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from agent_telemetry.tooling.generated import write
 from agent_telemetry.tooling.rules import ALERTS_FILE, RECORDING_FILE, parse_thresholds
-from agent_telemetry.tooling.rules.render import render
+from agent_telemetry.tooling.rules.rule_files import render
 
 from ._tools import PROMTOOL_TESTS, RULES_DIR, THRESHOLDS, run, tool
 from .test_generator import ALERTS
 
 
+@pytest.mark.slow  # about 40 s of promtool evaluating multi-day series
 def test_promtool_unit_tests_pass():
     files = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     assert len(files) >= 5

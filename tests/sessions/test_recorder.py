@@ -7,6 +7,7 @@ import contextvars
 import json
 import logging
 import re
+import stat
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -189,6 +190,18 @@ def test_a_screenshot_with_its_image_is_written_to_its_own_file(record_dir, imag
     text = path.read_text()
     assert base64.b64encode(PNG).decode()[:40] not in text
     assert '"image"' not in text
+
+
+def test_recordings_and_screenshots_are_private_to_their_owner(record_dir):
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": ""}}
+    image["source"]["data"] = base64.b64encode(PNG).decode()
+    with agent_run("computer-bot", run_id="cu-1") as run:
+        run.emit("screenshot", {"bytes": len(PNG), "image": image})
+
+    path = only_file(record_dir)
+    (shot,) = path.with_suffix("").iterdir()
+    modes = [stat.S_IMODE(p.stat().st_mode) for p in (record_dir, path, path.with_suffix(""), shot)]
+    assert modes == [0o700, 0o600, 0o700, 0o600]
 
 
 def test_a_screenshot_without_its_image_records_only_its_size(record_dir):

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry import agent_run
-from agent_telemetry.config import ConfigError
-from agent_telemetry.sessions import retention
+from agent_telemetry.config import Settings
 
 DAY = 86_400
 
@@ -92,18 +91,18 @@ def test_the_sweep_runs_once_per_process(populated):
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-3", "nan", "inf"])
-def test_an_unusable_retention_period_is_an_error_naming_the_variable(value):
-    with pytest.raises(ConfigError) as excinfo:
-        retention.retention_days({"AGENT_TELEMETRY_RECORD_RETENTION_DAYS": value})
-    assert str(excinfo.value) == (
+def test_an_unusable_retention_period_is_a_problem_naming_the_variable(value):
+    settings, problems = Settings.read({"AGENT_TELEMETRY_RECORD_RETENTION_DAYS": value})
+    assert problems == [
         f"AGENT_TELEMETRY_RECORD_RETENTION_DAYS={value!r} is not a retention period: "
-        "use a positive number of days, such as 14"
-    )
+        "use a positive number of days, such as 14; no old recordings are deleted"
+    ]
+    assert settings.record_retention_days is None
 
 
 def test_the_default_retention_period_is_14_days():
-    assert retention.retention_days({}) == 14
-    assert retention.retention_days({"AGENT_TELEMETRY_RECORD_RETENTION_DAYS": " 30 "}) == 30
+    assert Settings.read({})[0].record_retention_days == 14
+    assert Settings.read({"AGENT_TELEMETRY_RECORD_RETENTION_DAYS": " 30 "})[0].record_retention_days == 30
 
 
 def test_with_an_unusable_retention_period_nothing_is_deleted_and_the_run_is_recorded(
@@ -117,5 +116,5 @@ def test_with_an_unusable_retention_period_nothing_is_deleted_and_the_run_is_rec
     assert before < names(populated) and len(names(populated) - before) == 1
     assert [r.getMessage() for r in caplog.records] == [
         "agent-telemetry: AGENT_TELEMETRY_RECORD_RETENTION_DAYS='two weeks' is not a retention period: "
-        "use a positive number of days, such as 14; no old recordings were deleted"
+        "use a positive number of days, such as 14; no old recordings are deleted"
     ]

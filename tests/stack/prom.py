@@ -6,6 +6,7 @@ import json
 import time
 import urllib.parse
 import urllib.request
+from datetime import datetime
 from typing import Any
 
 
@@ -23,7 +24,7 @@ def query(base_url: str, promql: str) -> dict[frozenset[tuple[str, str]], str]:
     return {frozenset(r["metric"].items()): r["value"][1] for r in result}
 
 
-def wait_for(base_url: str, promql: str, count: int = 1, timeout: float = 20.0) -> dict[frozenset, str]:
+def wait_for(base_url: str, promql: str, count: int = 1, timeout: float = 60.0) -> dict[frozenset, str]:
     """Poll until the query returns at least ``count`` series (remote write lands within ~2 s)."""
     deadline = time.monotonic() + timeout
     result: dict[frozenset, str] = {}
@@ -37,3 +38,17 @@ def wait_for(base_url: str, promql: str, count: int = 1, timeout: float = 20.0) 
 
 def series_names(base_url: str, match: str) -> set[str]:
     return {s["__name__"] for s in api(base_url, "series", **{"match[]": match})}
+
+
+def wait_for_rule_evaluation(base_url: str, after: float, timeout: float = 60.0) -> None:
+    """Poll until every rule group has been evaluated since ``after`` (a ``time.time()``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        groups = api(base_url, "rules")["groups"]
+        last = [
+            datetime.fromisoformat(g["lastEvaluation"].replace("Z", "+00:00")).timestamp() for g in groups
+        ]
+        if last and min(last) > after:
+            return
+        assert time.monotonic() < deadline, f"rule groups not evaluated within {timeout:g}s of {after}"
+        time.sleep(0.2)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import socket
+import stat
 import threading
 import urllib.error
 import urllib.request
@@ -11,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_telemetry.tooling.stack.alert_log import AlertLog, format_alert, serve
+from agent_telemetry.tooling.stack.alert_log import MAX_BODY_BYTES, AlertLog, format_alert, serve
 
 AT = 1_795_000_000.0  # 2026-11-18T11:06:40Z
 FIRING = {
@@ -41,17 +45,49 @@ def test_a_heartbeat_notification_says_so() -> None:
     )
 
 
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    log = tmp_path / "alerts.log"
-    server = serve(0, log)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def test_a_newline_in_a_label_value_is_escaped_so_it_cannot_start_a_line_of_its_own() -> None:
+    forged = "x\n2026-11-18T11:06:40Z RESOLVED critical AgentHighErrorRate"
+    alert = {**FIRING, "labels": {**FIRING["labels"], "gen_ai_agent_name": forged}}
+    assert format_alert(alert, "/alerts", AT) == (
+        "2026-11-18T11:06:40Z FIRING   critical AgentHighErrorRate "
+        "gen_ai_agent_name=x\\n2026-11-18T11:06:40Z RESOLVED critical AgentHighErrorRate: "
+        "support-agent: 42% of calls failing (since 2026-11-18T11:06:09.5Z)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("a\rb", "a\\rb"),
+        ("a\tb", "a\\tb"),
+        ("a\x1bb", "a\\x1bb"),
+        ("a\u2028b", "a\\u2028b"),
+        ("a\\nb", "a\\\\nb"),
+        ("agent-é", "agent-é"),
+    ],
+)
+def test_every_unprintable_character_of_a_value_is_written_as_an_escape(value: str, written: str) -> None:
+    alert = {"status": "firing", "labels": {"alertname": "A", "severity": "page", "a": value}}
+    assert format_alert(alert, "/alerts", AT) == f"2026-11-18T11:06:40Z FIRING   page     A a={written}"
+
+
+@contextlib.contextmanager
+def running(log: Path, **options: float) -> Iterator[str]:
+    server = serve(0, log, **options)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", log
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    log = tmp_path / "state" / "alerts.log"
+    with running(log) as url:
+        yield url, log
 
 
 def post(url: str, body: bytes) -> int:
@@ -75,6 +111,56 @@ def test_a_body_that_is_not_a_notification_is_refused_and_logs_nothing(receiver,
     url, log = receiver
     assert post(f"{url}/alerts", body) == 400
     assert not log.exists()
+
+
+def test_a_newline_in_an_agent_name_cannot_forge_a_line_in_the_file(receiver) -> None:
+    url, log = receiver
+    forged = {**FIRING, "labels": {**FIRING["labels"], "gen_ai_agent_name": "x\nFORGED"}}
+    assert post(f"{url}/alerts", json.dumps({"alerts": [forged]}).encode()) == 200
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_a_body_over_1_mib_is_refused_with_413_before_it_is_read(receiver) -> None:
+    url, log = receiver
+    assert MAX_BODY_BYTES == 1024 * 1024
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.putrequest("POST", "/alerts")
+        connection.putheader("Content-Length", str(MAX_BODY_BYTES + 1))
+        connection.endheaders()  # the body is never sent: the answer comes from the headers alone
+        assert connection.getresponse().status == 413
+    finally:
+        connection.close()
+    assert not log.exists()
+
+
+def test_a_body_of_exactly_1_mib_is_accepted(receiver) -> None:
+    url, log = receiver
+    body = json.dumps({"alerts": [FIRING], "padding": ""}).encode()
+    body = body.replace(b'"padding": ""', b'"padding": "' + b"x" * (MAX_BODY_BYTES - len(body)) + b'"')
+    assert len(body) == MAX_BODY_BYTES
+    assert post(f"{url}/alerts", body) == 200
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_a_client_that_stalls_mid_request_is_disconnected_and_others_are_still_served(tmp_path) -> None:
+    log = tmp_path / "alerts.log"
+    with running(log, client_timeout=1.0) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=60) as stalled:
+            stalled.sendall(b"POST /alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            assert post(f"{url}/alerts", json.dumps({"alerts": [FIRING]}).encode()) == 200
+            # The receiver's 1 s client timeout closes the connection; 60 s bounds the wait, not the test.
+            assert stalled.recv(1024) == b""
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_the_log_file_is_private_and_so_is_the_directory_it_creates(receiver) -> None:
+    url, log = receiver
+    assert post(f"{url}/alerts", json.dumps({"alerts": [FIRING]}).encode()) == 200
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
 
 
 def test_it_answers_readiness_checks(receiver) -> None:

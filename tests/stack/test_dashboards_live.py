@@ -85,7 +85,7 @@ def demo_fed_prometheus(demo_stack: Stack) -> str:
     prometheus = demo_stack.urls["prometheus"]
     # Past one scrape of the collector's last export, and one rule evaluation after it.
     prom.wait_for(prometheus, f'agent_runs_total{{job="{SERVICE}"}}', timeout=60)
-    time.sleep(3)
+    prom.wait_for_rule_evaluation(prometheus, after=time.time())
     return prometheus
 
 

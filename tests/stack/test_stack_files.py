@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from agent_telemetry.tooling.stack import render
+from agent_telemetry.tooling.stack import native_configs
 from agent_telemetry.tooling.stack.binaries import cached_collector
 from agent_telemetry.tooling.stack.ports import Ports
 
@@ -18,8 +17,8 @@ PORTS = Ports(otlp_grpc=1, otlp_http=2, prometheus=3, alertmanager=4, collector_
 
 
 def test_promtool_accepts_the_committed_and_rendered_prometheus_config(project_files, tmp_path):
-    rendered = render.write_yaml(
-        render.prometheus_config(project_files.prometheus_config, PORTS, "1s", "2s"),
+    rendered = native_configs.write_yaml(
+        native_configs.prometheus_config(project_files.prometheus_config, PORTS, "1s", "2s"),
         tmp_path / "prometheus.yml",
         project_files.prometheus_config,
     )
@@ -30,7 +29,7 @@ def test_promtool_accepts_the_committed_and_rendered_prometheus_config(project_f
 
 def test_rendered_prometheus_config_only_moves_ports_paths_and_intervals(project_files):
     committed = yaml.safe_load(project_files.prometheus_config.read_text())
-    rendered = render.prometheus_config(project_files.prometheus_config, PORTS, "1s", None)
+    rendered = native_configs.prometheus_config(project_files.prometheus_config, PORTS, "1s", None)
     assert rendered["global"] == {**committed["global"], "evaluation_interval": "1s"}
     assert rendered["rule_files"] == [str(project_files.root / "prometheus" / "rules" / "*.yml")]
     targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in rendered["scrape_configs"]}
@@ -47,8 +46,8 @@ def test_render_refuses_an_unknown_target(tmp_path):
     source.write_text(
         "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: ['grafana:3000']\n"
     )
-    with pytest.raises(render.RenderError, match="grafana:3000"):
-        render.prometheus_config(source, PORTS)
+    with pytest.raises(native_configs.RenderError, match="grafana:3000"):
+        native_configs.prometheus_config(source, PORTS)
 
 
 def test_alertmanager_render_points_webhooks_at_the_given_url(tmp_path):
@@ -68,18 +67,18 @@ def test_alertmanager_render_points_webhooks_at_the_given_url(tmp_path):
             }
         )
     )
-    config = render.alertmanager_config(source, "http://127.0.0.1:1234/alerts")
+    config = native_configs.alertmanager_config(source, "http://127.0.0.1:1234/alerts")
     assert config["templates"] == [str(tmp_path / "templates" / "*.tmpl")]
     assert config["receivers"][0]["webhook_configs"] == [{"url": "http://127.0.0.1:1234/alerts"}]
     assert config["receivers"][1]["slack_configs"][0]["api_url_file"] == str(tmp_path / "secrets" / "slack")
     # Without a URL, a url_file webhook (unknown to Alertmanager 0.25) gets a local dead end.
-    config = render.alertmanager_config(source, None)
-    assert config["receivers"][0]["webhook_configs"] == [{"url": render.NO_WEBHOOK_URL}]
+    config = native_configs.alertmanager_config(source, None)
+    assert config["receivers"][0]["webhook_configs"] == [{"url": native_configs.NO_WEBHOOK_URL}]
 
 
 def test_amtool_accepts_the_rendered_alertmanager_config(project_files, tmp_path):
-    rendered = render.write_yaml(
-        render.alertmanager_config(project_files.alertmanager_config, "http://127.0.0.1:1/alerts"),
+    rendered = native_configs.write_yaml(
+        native_configs.alertmanager_config(project_files.alertmanager_config, "http://127.0.0.1:1/alerts"),
         tmp_path / "alertmanager.yml",
         None,
     )
@@ -87,6 +86,7 @@ def test_amtool_accepts_the_rendered_alertmanager_config(project_files, tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.e2e  # needs the collector built (minutes the first time)
 def test_collector_validates_the_committed_config(project_files, collector_binary):
     result = subprocess.run(
         [str(collector_binary), "validate", "--config", str(project_files.collector_config)],
@@ -103,6 +103,7 @@ def _config_component_types(config: dict) -> dict[str, set[str]]:
     }
 
 
+@pytest.mark.e2e  # needs the collector built (minutes the first time)
 def test_builder_manifest_has_exactly_the_components_config_uses(project_files, collector_binary):
     built = yaml.safe_load(
         subprocess.run(
@@ -143,11 +144,11 @@ def test_compose_pins_the_collector_version_and_binds_loopback(project_files):
         assert (project_files.root / committed).is_file()
 
 
+@pytest.mark.e2e  # needs the collector built (minutes the first time)
 def test_build_script_returns_the_cached_binary_at_once(project_files, collector_binary):
-    start = time.monotonic()
     result = subprocess.run(
         [str(project_files.build_collector_script)], capture_output=True, text=True, check=True
     )
-    assert time.monotonic() - start < 5
+    assert result.stderr == ""  # no ocb install, no build: it says nothing and names the cached binary
     assert Path(result.stdout.splitlines()[-1]) == collector_binary
     assert cached_collector(project_files) == collector_binary  # Python computes the same cache key

@@ -21,7 +21,9 @@ class _Sink:
         self.records: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -36,7 +38,7 @@ class _Sink:
         self._server.server_close()
 
     def wait_for(
-        self, match: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+        self, match: Callable[[dict[str, Any]], bool], timeout: float = 60.0
     ) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -58,9 +58,9 @@ def build_telemetry(**kwargs: Any) -> Telemetry:
     ):
         return active
     if price_book is None:
-        from agent_telemetry.pricing import load_price_book
+        from agent_telemetry.pricing.book import load_price_book_or_bundled
 
-        price_book = load_price_book(settings.prices_file)
+        price_book = load_price_book_or_bundled(settings.prices_file)
     telemetry = Telemetry(
         settings, price_book, tracer_provider=tracer_provider, meter_provider=meter_provider
     )

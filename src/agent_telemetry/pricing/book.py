@@ -8,8 +8,14 @@ import os
 import threading
 from collections.abc import Iterable
 
+from agent_telemetry.config import Settings
 from agent_telemetry.pricing.model_price import ModelPrice, TieredModelPrice
-from agent_telemetry.pricing.price_file import OverrideTable, PriceOverride, load_price_file
+from agent_telemetry.pricing.price_file import (
+    OverrideTable,
+    PriceFileError,
+    PriceOverride,
+    load_price_file,
+)
 from agent_telemetry.pricing.snapshot import GenaiPrices, Pricer, ScheduledPricer
 from agent_telemetry.usage import Usage
 
@@ -122,7 +128,30 @@ def load_price_book(path: str | os.PathLike[str] | None = None) -> PriceBook:
     Without either, genai-prices alone. Raises `PriceFileError` for an unreadable or invalid file.
     """
     if path is None:
-        path = os.environ.get(PRICES_ENV_VAR) or None
+        path = Settings.from_env().prices_file
     if path is None:
         return PriceBook()
     return PriceBook.from_file(path)
+
+
+def load_price_book_or_bundled(path: str | os.PathLike[str] | None) -> PriceBook:
+    """The book of the price file ``path``; for a file we cannot use, the bundled prices alone.
+
+    A bad price file must not switch telemetry off: it costs one warning line naming the file and
+    the problem, and every call is still counted (priced from genai-prices' bundled data).
+    """
+    if path is None:
+        return PriceBook()
+    try:
+        return PriceBook.from_file(path)
+    except PriceFileError as exc:
+        problem = "; ".join(exc.problems)
+    except Exception as exc:  # e.g. a file that is not text: still a configuration problem
+        problem = f"cannot read price file: {exc}"
+    logger.warning(
+        "agent-telemetry: %s=%s is not used (%s); using the bundled prices",
+        PRICES_ENV_VAR,
+        os.fspath(path),
+        problem,
+    )
+    return PriceBook()

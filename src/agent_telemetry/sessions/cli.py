@@ -7,11 +7,11 @@ a note on stderr), 2 when there is nothing to show (no such file or directory).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from agent_telemetry.sessions import naming, render
+from agent_telemetry.config import Settings
+from agent_telemetry.sessions import naming, terminal_text
 from agent_telemetry.sessions.reader import list_recordings, read_recording
 
 _QUIT = {"q", "quit"}
@@ -59,7 +59,7 @@ def run_replay(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _error(f"{path}: cannot be read ({exc.strerror or exc})")
 
-    for line in render.header(recording.summary):
+    for line in terminal_text.header(recording.summary):
         print(line)
     if recording.problem:
         print(recording.problem, file=sys.stderr)
@@ -69,13 +69,13 @@ def run_replay(args: argparse.Namespace) -> int:
     if not events:
         print(f"no {' or '.join(sorted(kinds))} events" if kinds else "no events")
         return 0
-    widths = render.columns(events)
+    widths = terminal_text.columns(events)
     # Without a terminal to answer, waiting would hang a pipe or a script: just print everything.
     step = bool(args.step) and sys.stdin.isatty()
     if step:
         print("(Enter: next event; q then Enter: quit)")
     for number, event in enumerate(events, start=1):
-        print(render.event_line(event, widths), flush=True)
+        print(terminal_text.event_line(event, widths), flush=True)
         if step and number < len(events):
             try:
                 answer = input()
@@ -88,7 +88,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_runs(args: argparse.Namespace) -> int:
-    directory = args.dir or os.environ.get(naming.RECORD_DIR_ENV)
+    directory = args.dir or Settings.from_env().record_dir
     if not directory:
         return _error(f"no directory: give one (agent-telemetry runs DIR) or set {naming.RECORD_DIR_ENV}")
     try:
@@ -102,7 +102,7 @@ def run_runs(args: argparse.Namespace) -> int:
     if not summaries:
         print(f"no recordings in {directory}")
         return 0
-    for line in render.runs_table(summaries):
+    for line in terminal_text.runs_table(summaries):
         print(line)
     for summary in summaries:
         if summary.problem:

@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 RECORD_DIR_ENV = "AGENT_TELEMETRY_RECORD_DIR"
-RETENTION_ENV = "AGENT_TELEMETRY_RECORD_RETENTION_DAYS"
 
 SUFFIX = ".jsonl"
 _STAMP_FORMAT = "%Y%m%dT%H%M%SZ"

@@ -7,40 +7,19 @@ the whole directory, which is not something to do at the start of every run.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
 
-from agent_telemetry.config import ConfigError
 from agent_telemetry.sessions import naming
 
 logger = logging.getLogger("agent_telemetry")
 
-DEFAULT_RETENTION_DAYS = 14.0
 _DAY_S = 86_400.0
 
 _lock = threading.Lock()
 _swept_in_pid: int | None = None  # a forked worker is a new process and sweeps again
-
-
-def retention_days(env: Mapping[str, str] | None = None) -> float:
-    """The retention period in days; ``ConfigError`` naming the variable when it is not usable."""
-    raw = (os.environ if env is None else env).get(naming.RETENTION_ENV, "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
-    try:
-        days = float(raw)
-    except ValueError:
-        days = math.nan
-    if not math.isfinite(days) or days <= 0:
-        raise ConfigError(
-            f"{naming.RETENTION_ENV}={raw!r} is not a retention period: "
-            f"use a positive number of days, such as {DEFAULT_RETENTION_DAYS:g}"
-        )
-    return days
 
 
 def delete_expired(directory: Path, days: float, now: float | None = None) -> list[Path]:
@@ -84,18 +63,18 @@ def _delete_folder(folder: Path) -> bool:
     return True
 
 
-def sweep_once(directory: Path) -> None:
-    """``delete_expired`` the first time it is called in this process; never raises."""
+def sweep_once(directory: Path, days: float | None) -> None:
+    """``delete_expired`` the first time it is called in this process; never raises.
+
+    ``days`` None: the configured period was unusable (``Settings`` said so in one warning line),
+    and deleting is the one irreversible thing we do, so nothing is deleted.
+    """
     global _swept_in_pid
     with _lock:
         if _swept_in_pid == os.getpid():
             return
         _swept_in_pid = os.getpid()
-    try:
-        days = retention_days()
-    except ConfigError as exc:
-        # Deleting is the one irreversible thing we do: with a doubtful setting, delete nothing.
-        logger.warning("agent-telemetry: %s; no old recordings were deleted", exc)
+    if days is None:
         return
     try:
         if directory.is_dir():  # not yet created: nothing to delete

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from agent_telemetry.config import Settings
 from agent_telemetry.sessions import naming, retention
 
 logger = logging.getLogger("agent_telemetry")
@@ -37,13 +38,14 @@ class RecordableRun(Protocol):
     def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None: ...
 
 
-def attach_recorder(run: RecordableRun) -> None:
-    """Record ``run`` into ``$AGENT_TELEMETRY_RECORD_DIR``; on failure, warn once and record nothing."""
-    raw = os.environ.get(naming.RECORD_DIR_ENV)
-    if not raw:
+def attach_recorder(run: RecordableRun, settings: Settings | None = None) -> None:
+    """Record ``run`` into ``settings.record_dir`` (AGENT_TELEMETRY_RECORD_DIR); on failure, warn once
+    and record nothing. Without ``settings``, those of the environment now."""
+    settings = settings or Settings.from_env()
+    if not settings.record_dir:
         return
-    directory = Path(raw).expanduser()
-    retention.sweep_once(directory)
+    directory = Path(settings.record_dir).expanduser()
+    retention.sweep_once(directory, settings.record_retention_days)
     try:
         recorder = Recorder.create(directory, run.name, run.run_id)
     except Exception as exc:
@@ -70,13 +72,15 @@ class Recorder:
 
     @classmethod
     def create(cls, directory: Path, agent: str, run_id: str) -> Recorder:
-        directory.mkdir(parents=True, exist_ok=True)
+        # Recordings hold prompts and replies: owner-only (0700 directory, 0600 files).
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         stem = naming.run_stem(datetime.now(timezone.utc), agent, run_id)
         for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
             path = directory / f"{stem}{'' if attempt == 1 else f'-{attempt}'}{naming.SUFFIX}"
             try:
                 # "x": never append to (or clobber) another run's recording.
-                return cls(path, path.open("x", encoding="utf-8", newline="\n"))
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                return cls(path, open(fd, "w", encoding="utf-8", newline="\n"))
             except FileExistsError:
                 if attempt == _MAX_NAME_ATTEMPTS:
                     raise
@@ -125,9 +129,10 @@ class Recorder:
         data, media_type = decoded
         self._screenshots += 1
         folder = self.path.with_suffix("")
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
         name = f"screenshot-{self._screenshots:04d}.{_EXTENSIONS.get(media_type, 'bin')}"
-        (folder / name).write_bytes(data)
+        with open(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as image:
+            image.write(data)
         saved["image_file"] = f"{folder.name}/{name}"
         saved["image_bytes"] = len(data)
         return saved

@@ -8,8 +8,9 @@ from agent_telemetry import contract as c
 from agent_telemetry.tooling.dashboards import links
 from agent_telemetry.tooling.dashboards.layout import Grid
 from agent_telemetry.tooling.dashboards.panels import Query, percentile_queries, stat_panel, timeseries_panel
-from agent_telemetry.tooling.dashboards.promql import agent_only, rate_sum, ratio_or_zero, sel
+from agent_telemetry.tooling.dashboards.selectors import agent_only, sel
 from agent_telemetry.tooling.dashboards.skeleton import dashboard
+from agent_telemetry.tooling.promql import rate_sum, ratio_or_zero
 from agent_telemetry.tooling.rules.config import Thresholds
 
 AGENT = (c.AGENT,)

@@ -16,8 +16,9 @@ from agent_telemetry.tooling.dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
-from agent_telemetry.tooling.dashboards.promql import agent_only, increase_sum, quantile, rate_sum, sel
+from agent_telemetry.tooling.dashboards.selectors import agent_only, sel
 from agent_telemetry.tooling.dashboards.skeleton import dashboard
+from agent_telemetry.tooling.promql import increase_sum, quantile, rate_sum
 from agent_telemetry.tooling.rules.config import DailyBudget, Thresholds
 
 AGENT = (c.AGENT,)

@@ -16,17 +16,9 @@ from agent_telemetry.tooling.dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
-from agent_telemetry.tooling.dashboards.promql import (
-    agent_only,
-    increase_sum,
-    mean,
-    not_ignored_errors,
-    quantile,
-    rate_sum,
-    ratio_or_zero,
-    sel,
-)
+from agent_telemetry.tooling.dashboards.selectors import agent_only, mean, not_ignored_errors, sel
 from agent_telemetry.tooling.dashboards.skeleton import dashboard
+from agent_telemetry.tooling.promql import increase_sum, quantile, rate_sum, ratio_or_zero
 from agent_telemetry.tooling.rules.config import Thresholds
 
 AGENT = (c.AGENT,)

@@ -20,7 +20,7 @@ from grafana_foundation_sdk.models.dashboard import (
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 from agent_telemetry.tooling.dashboards.datasources import prometheus_ref
-from agent_telemetry.tooling.dashboards.promql import quantile
+from agent_telemetry.tooling.promql import quantile
 
 GREEN, YELLOW, RED, BLUE = "green", "yellow", "red", "blue"
 

@@ -14,8 +14,9 @@ from agent_telemetry.tooling.dashboards.panels import (
     stat_panel,
     timeseries_panel,
 )
-from agent_telemetry.tooling.dashboards.promql import RATE, agent_only, rate_sum
+from agent_telemetry.tooling.dashboards.selectors import agent_only
 from agent_telemetry.tooling.dashboards.skeleton import dashboard
+from agent_telemetry.tooling.promql import RATE, rate_sum
 from agent_telemetry.tooling.rules.config import Thresholds
 from agent_telemetry.tooling.rules.durations import seconds
 

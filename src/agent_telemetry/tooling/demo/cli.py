@@ -25,6 +25,7 @@ from agent_telemetry.tooling.demo.scenarios import (
     parse_duration,
     parse_schedule,
 )
+from agent_telemetry.tooling.extras import missing_extra
 
 SERVICE_NAME = "agent-telemetry-demo"
 DEFAULT_EXPORT_INTERVAL_MS = "5000"  # the SDK's default is 60 s: far too slow to watch a demo
@@ -150,14 +151,8 @@ def config_from(args: argparse.Namespace) -> FleetConfig:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    try:
-        import anthropic  # noqa: F401
-        import openai  # noqa: F401
-    except ImportError as error:
-        print(
-            f"demo: the agents need the openai and anthropic SDKs ({error}): pip install openai anthropic",
-            file=sys.stderr,
-        )
+    if problem := missing_extra("demo", "demo"):  # the agents use the real SDK clients
+        print(problem, file=sys.stderr)
         return 2
     config = config_from(args)
     exporter = _start_telemetry(args.metrics_exporter)

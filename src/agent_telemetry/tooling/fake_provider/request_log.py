@@ -34,7 +34,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-class Recorder:
+class RequestLog:
     """Thread-safe request log and counters."""
 
     def __init__(self) -> None:

@@ -25,7 +25,7 @@ from agent_telemetry.tooling.fake_provider import anthropic_api, openai_api
 from agent_telemetry.tooling.fake_provider.behaviour import Behaviour
 from agent_telemetry.tooling.fake_provider.errors import anthropic_error, error_headers, openai_error
 from agent_telemetry.tooling.fake_provider.ids import IdSource
-from agent_telemetry.tooling.fake_provider.request_log import RecordedRequest, Recorder, redact_headers
+from agent_telemetry.tooling.fake_provider.request_log import RecordedRequest, RequestLog, redact_headers
 from agent_telemetry.tooling.fake_provider.script import ErrorSpec, Provider, Reply
 from agent_telemetry.tooling.fake_provider.sse import SseEvent
 from agent_telemetry.tooling.fake_provider.tokens import input_tokens
@@ -241,7 +241,7 @@ class FakeProviderServer:
         self._stop = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._recorder = Recorder()
+        self._recorder = RequestLog()
         self._ids = IdSource()
         self._queue_lock = threading.Lock()
         self._queues: dict[Provider | None, deque[Reply]] = {

@@ -15,7 +15,7 @@ from agent_telemetry.tooling.rules.config import (
     parse_thresholds,
     profile_names,
 )
-from agent_telemetry.tooling.rules.render import ALERTS_FILE, RECORDING_FILE, render
+from agent_telemetry.tooling.rules.rule_files import ALERTS_FILE, RECORDING_FILE, render
 
 
 def generate(thresholds_path: Path, profile: str = DEFAULT_PROFILE) -> dict[str, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agent_telemetry.tooling.promql import num
 from agent_telemetry.tooling.rules import names
 from agent_telemetry.tooling.rules.config import BurnRateWindow, Thresholds
 from agent_telemetry.tooling.rules.durations import seconds
-from agent_telemetry.tooling.rules.promql import AlertRule, RuleGroup, num
+from agent_telemetry.tooling.rules.groups import AlertRule, RuleGroup
 
 A = names.AGENT
 AGENT_LABEL = "{{ $labels." + A + " }}"

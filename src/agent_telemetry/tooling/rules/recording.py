@@ -7,10 +7,11 @@ whose numerator has no series yet (an agent that never failed) reads 0 rather th
 from __future__ import annotations
 
 from agent_telemetry import contract
+from agent_telemetry.tooling.promql import le_regex, matchers, not_in, num, rate_sum, ratio_or_zero
 from agent_telemetry.tooling.rules import names
 from agent_telemetry.tooling.rules.config import Thresholds
 from agent_telemetry.tooling.rules.durations import seconds
-from agent_telemetry.tooling.rules.promql import RecordingRule, RuleGroup, le_regex, matchers, not_in, num
+from agent_telemetry.tooling.rules.groups import RecordingRule, RuleGroup
 
 A = names.AGENT
 
@@ -37,12 +38,8 @@ def call_windows(t: Thresholds) -> tuple[str, ...]:
 
 
 def _sum_rate(metric: str, selector: str, window: str, by: str = A) -> str:
-    return f"sum by ({by}) (rate({metric}{selector}[{window}]))"
-
-
-def _ratio_or_zero(numerator: str, denominator: str) -> str:
-    # `or 0 * denominator` turns "no failures ever recorded" into 0 instead of no series.
-    return f"(\n  {numerator}\nor\n  0 * {denominator}\n)\n/\n  {denominator}\n"
+    """Rules sum by agent unless told otherwise."""
+    return rate_sum(f"{metric}{selector}", tuple(by.split(", ")), window)
 
 
 def calls_group(t: Thresholds) -> RuleGroup:
@@ -54,9 +51,7 @@ def calls_group(t: Thresholds) -> RuleGroup:
             RecordingRule(
                 names.errors_rate(w), _sum_rate(contract.REQUEST_ERRORS.prometheus_name, errors, w)
             ),
-            RecordingRule(
-                names.errors_ratio(w), _ratio_or_zero(names.errors_rate(w), names.requests_rate(w))
-            ),
+            RecordingRule(names.errors_ratio(w), ratio_or_zero(names.errors_rate(w), names.requests_rate(w))),
         ]
     # Rate limits count per attempt: a 429 the SDK retried is a 429 all the same, so a storm that
     # retries hide still shows (and the denominator counts the resent attempts too).
@@ -75,7 +70,7 @@ def calls_group(t: Thresholds) -> RuleGroup:
             _sum_rates_of_both((contract.REQUESTS.prometheus_name, "first"), (retries, "retried"), "", w),
         ),
         RecordingRule(
-            names.rate_limited_ratio(w), _ratio_or_zero(names.rate_limited_rate(w), names.attempts_rate(w))
+            names.rate_limited_ratio(w), ratio_or_zero(names.rate_limited_rate(w), names.attempts_rate(w))
         ),
     ]
     return RuleGroup("agent-telemetry.calls.rules", tuple(rules))
@@ -159,7 +154,7 @@ def agents_group(t: Thresholds) -> RuleGroup:
     rules = (
         RecordingRule(calls, _sum_rate(contract.TOOL_CALLS.prometheus_name, "", tw, by=by_tool)),
         RecordingRule(errors, _sum_rate(contract.TOOL_ERRORS.prometheus_name, "", tw, by=by_tool)),
-        RecordingRule(names.tool_errors_ratio(tw), _ratio_or_zero(errors, calls)),
+        RecordingRule(names.tool_errors_ratio(tw), ratio_or_zero(errors, calls)),
         RecordingRule(names.quality_count_rate(qw), _sum_rate(f"{score}_count", "", qw, by=by_eval)),
         RecordingRule(
             names.quality_mean(qw),

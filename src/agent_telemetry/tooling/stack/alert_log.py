@@ -27,40 +27,71 @@ from pathlib import Path
 from typing import Any
 
 from agent_telemetry.tooling.stack.ports import HOST
+from agent_telemetry.tooling.stack.private import open_private
 
 READY_PATH = "/-/ready"
+# Alertmanager's notifications are a few KiB; anything larger is not one of them.
+MAX_BODY_BYTES = 1 << 20
+# A client that stalls this long mid-request loses its connection (and its handler thread).
+CLIENT_TIMEOUT_S = 10.0
 # Labels every alert has, or that say nothing an on-call reader needs on the line.
 _LABELS_LEFT_OUT = frozenset({"alertname", "severity", "instance", "job", "team"})
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape(value: object) -> str:
+    """``value`` on one line: a newline or any other unprintable character becomes an escape.
+
+    Label values come from applications (an agent's name), so without this a name with a newline in
+    it could write a line of its own into alerts.log.
+    """
+    text = str(value)
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_ESCAPES.get(char) or (char if char.isprintable() else _code(char)) for char in text)
+
+
+def _code(char: str) -> str:
+    point = ord(char)
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"
 
 
 def format_alert(alert: Mapping[str, Any], path: str, received_at: float) -> str:
     labels: Mapping[str, str] = alert.get("labels") or {}
     annotations: Mapping[str, str] = alert.get("annotations") or {}
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(received_at))
-    status = str(alert.get("status", "unknown")).upper()
-    scope = " ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k not in _LABELS_LEFT_OUT)
-    summary = annotations.get("summary", "")
-    line = f"{when} {status:<8} {labels.get('severity', '-'):<8} {labels.get('alertname', '?')}"
+    status = escape(alert.get("status", "unknown")).upper()
+    scope = " ".join(
+        f"{escape(k)}={escape(v)}" for k, v in sorted(labels.items()) if k not in _LABELS_LEFT_OUT
+    )
+    summary = escape(annotations.get("summary", ""))
+    severity, name = escape(labels.get("severity", "-")), escape(labels.get("alertname", "?"))
+    line = f"{when} {status:<8} {severity:<8} {name}"
     if scope:
         line += f" {scope}"
     if summary:
         line += f": {summary}"
     # Alertmanager repeats a firing alert every repeat_interval: the start tells a repeat from a new one.
     if status == "FIRING" and alert.get("startsAt"):
-        line += f" (since {alert['startsAt']})"
+        line += f" (since {escape(alert['startsAt'])})"
     if path.rstrip("/") == "/heartbeat":
         line += " (heartbeat receiver)"
     return line
 
 
 class AlertLog:
-    """Appends formatted notifications to ``path`` (``-``: standard output); thread-safe."""
+    """Appends formatted notifications to ``path`` (``-``: standard output); thread-safe.
+
+    The file is private (0600, in a directory created 0700): alerts name agents and what they did.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
         if str(path) != "-":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # an existing one keeps its mode
 
     def write(self, notification: Mapping[str, Any], request_path: str) -> None:
         now = time.time()
@@ -70,18 +101,32 @@ class AlertLog:
                 sys.stdout.writelines(f"{line}\n" for line in lines)
                 sys.stdout.flush()
                 return
-            with self.path.open("a", encoding="utf-8") as log:
+            with open(open_private(self.path, append=True), "a", encoding="utf-8") as log:
                 log.writelines(f"{line}\n" for line in lines)
 
 
-def _handler(log: AlertLog) -> type[BaseHTTPRequestHandler]:
+def _handler(log: AlertLog, client_timeout: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        timeout = client_timeout  # the socket timeout of every read and write of a request
+
         def do_GET(self) -> None:
             self._reply(200 if self.path == READY_PATH else 404)
 
         def do_POST(self) -> None:
             try:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_BODY_BYTES:
+                self.close_connection = True  # the body stays unread
+                self._reply(413 if length > 0 else 400, f"the body must be 0 to {MAX_BODY_BYTES} bytes\n")
+                return
+            try:
+                body = self.rfile.read(length)
+            except TimeoutError:  # a stalled client: drop it without an answer
+                self.close_connection = True
+                return
+            try:
                 log.write(json.loads(body), self.path)
             except Exception as exc:  # a body that is not a notification: say so, keep serving
                 self._reply(400, f"not an Alertmanager notification: {exc}\n")
@@ -101,9 +146,11 @@ def _handler(log: AlertLog) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(port: int, path: Path, host: str = HOST) -> ThreadingHTTPServer:
+def serve(
+    port: int, path: Path, host: str = HOST, client_timeout: float = CLIENT_TIMEOUT_S
+) -> ThreadingHTTPServer:
     """The receiver, bound (port 0: a free one); call ``serve_forever()`` on it."""
-    return ThreadingHTTPServer((host, port), _handler(AlertLog(path)))
+    return ThreadingHTTPServer((host, port), _handler(AlertLog(path), client_timeout))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -13,10 +13,10 @@ from typing import Any
 import yaml
 
 from agent_telemetry.tooling.stack.binaries import MissingBinariesError
+from agent_telemetry.tooling.stack.native_configs import RenderError
 from agent_telemetry.tooling.stack.paths import ProjectRootNotFoundError, find_project_root
 from agent_telemetry.tooling.stack.ports import Ports
 from agent_telemetry.tooling.stack.receiver_files import ComposeFileError, ReceiverFile, receiver_files
-from agent_telemetry.tooling.stack.render import RenderError
 from agent_telemetry.tooling.stack.stack import DEFAULT_STATE_DIR, Stack, StackError
 
 # (option, Ports field) for each port `stack up` can move.

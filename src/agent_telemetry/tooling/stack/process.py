@@ -14,10 +14,12 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from agent_telemetry.tooling.stack.private import open_private
+
 
 def start(argv: Sequence[str], log_path: Path, env: Mapping[str, str] | None = None) -> int:
     """Start argv detached (own session: Ctrl-C on the caller's terminal does not reach it)."""
-    with log_path.open("ab") as log:
+    with open(open_private(log_path, append=True), "ab") as log:
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,

@@ -4,7 +4,7 @@
         stack.urls["prometheus"], stack.urls["otlp_http"], ...
 
 The collector runs otel-collector/config.yaml as committed (addresses come from its env vars);
-Prometheus and Alertmanager run copies rendered into the state dir (see ``render``).
+Prometheus and Alertmanager run copies rendered into the state dir (see ``native_configs``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from agent_telemetry.tooling.stack import process, render
+from agent_telemetry.tooling.stack import native_configs, process
 from agent_telemetry.tooling.stack.binaries import Binaries, find_binaries
 from agent_telemetry.tooling.stack.paths import ProjectFiles, find_project_root
 from agent_telemetry.tooling.stack.ports import HOST, Ports
+from agent_telemetry.tooling.stack.private import private_dir
 from agent_telemetry.tooling.stack.readiness import NotReadyError, wait_ready
 from agent_telemetry.tooling.stack.state import ServiceState, StackState
 
@@ -94,15 +95,17 @@ def _launches(
     alertmanager_route_timings: Mapping[str, str] | None = None,
 ) -> list[_Launch]:
     rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
-    prometheus_yml = render.write_yaml(
-        render.prometheus_config(
+    prometheus_yml = native_configs.write_yaml(
+        native_configs.prometheus_config(
             files.prometheus_config, ports, evaluation_interval, scrape_interval, rule_files
         ),
         state_dir / "prometheus.yml",
         files.prometheus_config,
     )
-    alertmanager_yml = render.write_yaml(
-        render.alertmanager_config(files.alertmanager_config, webhook_url, alertmanager_route_timings),
+    alertmanager_yml = native_configs.write_yaml(
+        native_configs.alertmanager_config(
+            files.alertmanager_config, webhook_url, alertmanager_route_timings
+        ),
         state_dir / "alertmanager.yml",
         files.alertmanager_config if files.alertmanager_config.is_file() else None,
     )
@@ -191,7 +194,7 @@ class Stack:
         files = files or find_project_root()
         binaries = find_binaries(files)  # raises MissingBinariesError naming what to install
         ports = ports or Ports()
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(state_dir)
         if (running := cls.load(state_dir)) and any(running.status().values()):
             raise StackError(f"a stack is already running from {state_dir}; run `stack down` first")
         extra: list[_Launch] = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_telemetry.tooling.stack.ports import Ports
+from agent_telemetry.tooling.stack.private import write_private_text
 
 STATE_FILE = "stack.json"
 
@@ -34,7 +35,7 @@ class StackState:
             "services": [dataclasses.asdict(s) for s in self.services],
         }
         tmp = state_dir / f"{STATE_FILE}.tmp"
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        write_private_text(tmp, json.dumps(data, indent=2) + "\n")
         tmp.replace(state_dir / STATE_FILE)
 
     @classmethod

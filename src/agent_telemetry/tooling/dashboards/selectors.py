@@ -1,4 +1,4 @@
-"""PromQL for panels: selectors built from the metric contract, filtered by the dashboard variables.
+"""Selectors for panels: metrics built from the metric contract, filtered by the dashboard variables.
 
 A selector only filters on the variables whose label the metric has: ``$provider`` narrows the call
 metrics but not ``agent_runs_total``, which has no provider label.
@@ -10,11 +10,7 @@ from collections.abc import Callable
 
 from agent_telemetry import contract
 from agent_telemetry.contract import Metric
-
-# Grafana's rate window: at least 4 samples of the data source's sample interval.
-RATE = "$__rate_interval"
-# The dashboard's whole time range, for "over the selected period" stats and tables.
-RANGE = "$__range"
+from agent_telemetry.tooling.promql import RATE, not_in, rate_sum
 
 # Dashboard variable name -> the label it filters.
 VARIABLE_LABELS: dict[str, str] = {
@@ -39,28 +35,6 @@ def agent_only(metric: Metric, suffix: str = "", *matchers: str) -> str:
     return sel(metric, suffix, *matchers, only=("agent",))
 
 
-def by(labels: tuple[str, ...]) -> str:
-    return f" by ({', '.join(labels)}) " if labels else ""
-
-
-def rate_sum(selector: str, labels: tuple[str, ...] = (), window: str = RATE, offset: str = "") -> str:
-    shifted = f" offset {offset}" if offset else ""
-    return f"sum{by(labels)}(rate({selector}[{window}]{shifted}))"
-
-
-def increase_sum(selector: str, labels: tuple[str, ...] = (), window: str = RANGE) -> str:
-    return f"sum{by(labels)}(increase({selector}[{window}]))"
-
-
-def ratio_or_zero(part: str, whole: str) -> str:
-    """part / whole, reading a missing part as 0 where there is a whole (no errors yet is 0%, not empty)."""
-    return f"(\n  {part}\nor\n  0 * {whole}\n)\n/\n  {whole}"
-
-
-def quantile(q: float, bucket_selector: str, labels: tuple[str, ...] = (), window: str = RATE) -> str:
-    return f"histogram_quantile({q:g}, {rate_sum(bucket_selector, (*labels, 'le'), window)})"
-
-
 Selector = Callable[..., str]
 
 
@@ -80,4 +54,4 @@ def mean(
 
 def not_ignored_errors(ignored: tuple[str, ...]) -> tuple[str, ...]:
     """The matcher the error-rate alert uses: ignored error types are requests, not failures."""
-    return (f'{contract.ERROR_TYPE}!~"{"|".join(ignored)}"',) if ignored else ()
+    return (matcher,) if (matcher := not_in(contract.ERROR_TYPE, ignored)) else ()

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from agent_telemetry.tooling.stack.ports import HOST, Ports
+from agent_telemetry.tooling.stack.private import write_private_text
 
 # Compose target in prometheus/prometheus.yml -> the Ports field that replaces its port natively.
 COMPOSE_TARGETS: dict[str, str] = {
@@ -140,5 +141,5 @@ def alertmanager_config(
 
 def write_yaml(config: dict[str, Any], dest: Path, source: Path | None) -> Path:
     header = f"# Rendered by agent-telemetry stack from {source}; do not edit.\n" if source else ""
-    dest.write_text(header + yaml.safe_dump(config, sort_keys=False))
+    write_private_text(dest, header + yaml.safe_dump(config, sort_keys=False))
     return dest

@@ -8,7 +8,7 @@ import yaml
 
 from agent_telemetry.tooling.rules.alerts import alert_groups
 from agent_telemetry.tooling.rules.config import Thresholds
-from agent_telemetry.tooling.rules.promql import RuleGroup
+from agent_telemetry.tooling.rules.groups import RuleGroup
 from agent_telemetry.tooling.rules.recording import recording_groups
 
 RECORDING_FILE = "agent-telemetry.recording.yml"
@@ -25,9 +25,11 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    # Multi-line PromQL as literal blocks, so the rule files read like the expressions they are.
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    # Multi-line PromQL as literal blocks ending in a newline (`|`, not `|-`), so the rule files read
+    # like the expressions they are.
+    if "\n" not in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value.rstrip("\n") + "\n", style="|")
 
 
 _Dumper.add_representer(str, _str)

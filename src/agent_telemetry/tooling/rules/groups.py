@@ -1,35 +1,8 @@
-"""Small PromQL text helpers: numbers, matchers and the rule dataclasses the generator emits."""
+"""The rules and rule groups the generator emits, as Prometheus rule files spell them."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-
-
-def num(value: float) -> str:
-    """A PromQL number literal without float noise: 0.05, 14.4, 10, 0.072."""
-    text = format(round(value, 12), ".12g")
-    return text
-
-
-def le_regex(bound: float) -> str:
-    """A regex for the ``le`` label of a bucket: ``10(\\.0)?`` matches both ``10`` and ``10.0``.
-
-    Remote write from the collector gives ``10`` in Prometheus 2 and Prometheus 3 may store ``10.0``;
-    a bucket selected by ``le`` must match both spellings exactly.
-    """
-    if float(bound).is_integer():
-        return f"{int(bound)}(\\\\.0)?"
-    return re.escape(repr(float(bound))).replace("\\", "\\\\")
-
-
-def matchers(*items: str) -> str:
-    present = [item for item in items if item]
-    return "{" + ", ".join(present) + "}" if present else ""
-
-
-def not_in(label: str, values: tuple[str, ...]) -> str:
-    return f'{label}!~"{"|".join(values)}"' if values else ""
 
 
 @dataclass(frozen=True)
