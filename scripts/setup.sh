@@ -3,8 +3,6 @@
 #   - .venv with agent-telemetry (editable) and its dev dependencies
 #   - Prometheus and Alertmanager from Debian's packages
 #   - the OpenTelemetry Collector, built once with ocb into a cache (scripts/build-collector.sh)
-#   - the Docker Compose CLI, built once into the same cache; the tests check docker-compose.yml with
-#     `docker-compose config`, which needs no Docker engine (scripts/build-compose.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +33,4 @@ fi
 
 if [ -x scripts/build-collector.sh ]; then
   scripts/build-collector.sh >&2
-fi
-
-if [ -x scripts/build-compose.sh ]; then
-  scripts/build-compose.sh >&2
 fi

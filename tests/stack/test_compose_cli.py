@@ -2,7 +2,7 @@
 
 `docker-compose config` resolves profiles, anchors, variables and relative paths exactly as `docker compose
 up` does, and needs no Docker engine. The binary is built from the Go module proxy by
-scripts/build-compose.sh (minutes the first time, then cached; scripts/setup.sh builds it).
+scripts/build-compose.sh (minutes the first time, then cached; scripts/test.sh builds it).
 """
 
 from __future__ import annotations
