@@ -64,6 +64,13 @@ WORKER_TIMEOUT_S = 900  # wall clock: other work on a shared machine stretches a
 
 
 # -- worker: measuring ----------------------------------------------------------------------------
+class PatientReader(InMemoryMetricReader):
+    """Waits as long as a collection takes: the memory runs time it rather than give up at 10 s."""
+
+    def collect(self, timeout_millis: float = 600_000) -> None:
+        super().collect(timeout_millis=timeout_millis)
+
+
 @dataclass
 class Recorder:
     """The in-memory pipeline every contender exports to, and what went through it."""
@@ -337,11 +344,11 @@ class World:
     loop: asyncio.AbstractEventLoop
 
 
-def make_world() -> World:
+def make_world(recorder: Recorder | None = None) -> World:
     clients = sc.make_clients(sc.bodies())
     # Parsed by the bare SDKs, before any instrumentation is imported.
     replayer = sc.Replayer(clients)
-    return World(Recorder(), clients, sc.scenarios(clients), replayer, asyncio.new_event_loop())
+    return World(recorder or Recorder(), clients, sc.scenarios(clients), replayer, asyncio.new_event_loop())
 
 
 def instrument(world: World, contender: cs.Contender) -> Toggle:
@@ -433,7 +440,7 @@ def memory_worker(kind: str) -> dict[str, Any]:
     RSS is read before the first call, after a warm-up, and at every checkpoint.
     """
     rss_before = rss_mb()
-    world = make_world()
+    world = make_world(Recorder(reader=PatientReader()))
     toggle = instrument(world, cs.OURS)
     toggle.set(True)
     by_key = {s.key: s for s in world.scenarios}
@@ -472,10 +479,17 @@ def memory_worker(kind: str) -> dict[str, Any]:
     else:
         total, step = MEMORY_CALLS, MEMORY_CALLS // 10
         collect_every = step if tool_names else 0
+    collections: list[tuple[int, float]] = []  # (calls done, wall seconds the collection took)
+
+    def collect() -> None:
+        started = time.perf_counter()
+        recorder.reader.get_metrics_data()
+        collections.append((done_calls, time.perf_counter() - started))
+
     rss_instrumented = rss_mb()
     calls(MEMORY_WARMUP)
     if collect_every:
-        recorder.reader.get_metrics_data()
+        collect()
     gc.collect()
     samples = [(0, rss_mb())]
     objects_start = len(gc.get_objects())
@@ -484,7 +498,7 @@ def memory_worker(kind: str) -> dict[str, Any]:
         calls(step)
         collected = bool(collect_every) and done % collect_every == 0
         if collected:
-            recorder.reader.get_metrics_data()
+            collect()
         gc.collect()
         samples.append((done, rss_mb(), collected))
     return {
@@ -499,6 +513,7 @@ def memory_worker(kind: str) -> dict[str, Any]:
         "rss_samples": samples,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gc_objects": [objects_start, len(gc.get_objects())],
+        "collections_s": collections,
         "series": series_count(recorder.reader),
         "contract": contract_checks(recorder),
     }
