@@ -14,6 +14,11 @@ from typing import Any
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
+# Traces sampled at 1 %, as production fleets run: the standard variables, read by the SDK's
+# TracerProvider that every contender exports to (its sampler decides for peers and ours alike).
+SAMPLED_ENV = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.01"}
+SAMPLED = "@sampled"  # suffix of a result key measured with SAMPLED_ENV
+
 # Content capture off for every contender, through each one's own switch.
 CONTENT_OFF_ENV = {
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false",  # ours and the official ones
@@ -100,6 +105,8 @@ def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -
 _FLOOR_TARGETS = (
     ("openai.resources.chat.completions", "Completions.create", False),
     ("openai.resources.chat.completions", "AsyncCompletions.create", True),
+    ("openai.resources.responses", "Responses.create", False),
+    ("openai.resources.responses", "AsyncResponses.create", True),
     ("anthropic.resources.messages", "Messages.create", False),
     ("anthropic.resources.messages", "AsyncMessages.create", True),
 )

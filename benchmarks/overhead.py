@@ -27,6 +27,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -53,11 +54,23 @@ PAIRS = int(os.environ.get("BENCH_PAIRS", "21"))  # bare/instrumented block pair
 WARMUP_CPU_S = 0.15  # per mode and scenario, before measuring
 MEMORY_CALLS = int(os.environ.get("BENCH_MEMORY_CALLS", "100000"))
 MEMORY_WARMUP = 2_000
+# The many-tool-names run: this many distinct tool names over MEMORY_CALLS calls.
+TOOL_NAMES = int(os.environ.get("BENCH_TOOL_NAMES", "50000"))
+# The long-export-interval run: a collection every this many calls (a 60 s interval at 500 calls/s).
+INTERVAL_CALLS = int(os.environ.get("BENCH_INTERVAL_CALLS", "30000"))
+INTERVAL_CYCLES = 2
 PROFILE_CALLS = 1_500
-WORKER_TIMEOUT_S = 300
+WORKER_TIMEOUT_S = 900  # wall clock: other work on a shared machine stretches a worker's ~60 s of CPU
 
 
 # -- worker: measuring ----------------------------------------------------------------------------
+class PatientReader(InMemoryMetricReader):
+    """Waits as long as a collection takes: the memory runs time it rather than give up at 10 s."""
+
+    def collect(self, timeout_millis: float = 600_000) -> None:
+        super().collect(timeout_millis=timeout_millis)
+
+
 @dataclass
 class Recorder:
     """The in-memory pipeline every contender exports to, and what went through it."""
@@ -76,8 +89,8 @@ class Recorder:
         self.meter_provider = MeterProvider(metric_readers=[self.reader])
 
     def drain_spans(self) -> int:
-        """Count (and forget) the spans finished since the last drain."""
-        spans = self.exporter.get_finished_spans()
+        """Count (and forget) the call spans finished since the last drain (tool spans are not calls)."""
+        spans = [s for s in self.exporter.get_finished_spans() if not s.name.startswith("execute_tool")]
         self.exporter.clear()
         self.spans += len(spans)
         self.spans_without_usage += sum(
@@ -249,8 +262,11 @@ def token_totals(reader: InMemoryMetricReader) -> dict[str, float]:
     return tokens
 
 
-def contract_checks(recorder: Recorder) -> list[tuple[str, float, float, bool]]:
-    """(check, expected, actual, ok): every span and call metric of the contract, for every call."""
+def contract_checks(recorder: Recorder, sampled: bool = False) -> list[tuple[str, float, float, bool]]:
+    """(check, expected, actual, ok): every span and call metric of the contract, for every call.
+
+    With traces sampled, a span exists for some calls only: its count is not checked, its content is.
+    """
     from agent_telemetry import contract
 
     calls = recorder.calls
@@ -261,7 +277,7 @@ def contract_checks(recorder: Recorder) -> list[tuple[str, float, float, bool]]:
     totals = metric_totals(recorder.reader, "agent_telemetry")
     tokens = token_totals(recorder.reader)
     checks: list[tuple[str, float, float]] = [
-        ("spans == calls", total, recorder.spans),
+        *([] if sampled else [("spans == calls", total, recorder.spans)]),
         ("spans without usage attributes", 0, recorder.spans_without_usage),
         (f"{contract.REQUESTS.otel_name} == calls", total, totals.get(contract.REQUESTS.otel_name, 0)),
         (
@@ -328,11 +344,11 @@ class World:
     loop: asyncio.AbstractEventLoop
 
 
-def make_world() -> World:
+def make_world(recorder: Recorder | None = None) -> World:
     clients = sc.make_clients(sc.bodies())
     # Parsed by the bare SDKs, before any instrumentation is imported.
     replayer = sc.Replayer(clients)
-    return World(Recorder(), clients, sc.scenarios(clients), replayer, asyncio.new_event_loop())
+    return World(recorder or Recorder(), clients, sc.scenarios(clients), replayer, asyncio.new_event_loop())
 
 
 def instrument(world: World, contender: cs.Contender) -> Toggle:
@@ -365,7 +381,9 @@ def switches_off_cleanly(toggle: Toggle, world: World) -> bool:
 
 
 def worker(key: str, unpaired: bool) -> dict[str, Any]:
-    contender = cs.by_key(key)
+    """One contender's scenarios; ``KEY@sampled`` is the same under SAMPLED_ENV (set by the caller)."""
+    sampled = key.endswith(cs.SAMPLED)
+    contender = cs.by_key(key.removesuffix(cs.SAMPLED))
     world = make_world()
     result: dict[str, Any] = {"key": key, "versions": versions()}
     try:
@@ -376,7 +394,8 @@ def worker(key: str, unpaired: bool) -> dict[str, Any]:
                 "uninstrument() does not take it out (calls still make spans, and instrument() again "
                 "stacks a second layer): measured unpaired, every bare block before instrumenting once"
             )
-        if toggle.switch.off is not None and not switches_off_cleanly(toggle, world):
+        # Sampled, a probe call makes a span 1 % of the time: the check needs every call's span.
+        if toggle.switch.off is not None and not sampled and not switches_off_cleanly(toggle, world):
             return {**result, "status": "unclean"}
         switch = toggle.switch
         bench = Bench(toggle, world.recorder, world.loop)
@@ -393,8 +412,8 @@ def worker(key: str, unpaired: bool) -> dict[str, Any]:
         scenarios={k: vars(m) for k, m in measured.items()},
         metrics=metric_totals(world.recorder.reader),
     )
-    if key == cs.OURS.key:
-        result["contract"] = contract_checks(world.recorder)
+    if contender is cs.OURS:
+        result["contract"] = contract_checks(world.recorder, sampled)
     return result
 
 
@@ -404,13 +423,25 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def memory_worker() -> dict[str, Any]:
-    """Ours over MEMORY_CALLS calls (plain, async-free mix of both SDKs and replayed streams): RSS flat?
+MEMORY_RUNS = ("mixed", "tool-names", "export-60s")
 
-    Spans are drained every 1,000 calls (an exporter would ship them); metrics stay in the SDK's
-    cumulative aggregation, as they do in production.
+
+def memory_worker(kind: str) -> dict[str, Any]:
+    """Ours over many calls (a mix of both SDKs, plain and replayed streams): does RSS stay flat?
+
+    Spans are drained every 1,000 calls (an exporter would ship them). ``kind``:
+
+    - ``mixed``: MEMORY_CALLS calls, no metrics collection at all (what is held between collections
+      is bounded: the worst case of a long interval);
+    - ``tool-names``: MEMORY_CALLS calls, each asking for a tool and running it under ``tool_call``,
+      TOOL_NAMES distinct tool names in turn; metrics collected every 10 % (a periodic export);
+    - ``export-60s``: INTERVAL_CYCLES collections, INTERVAL_CALLS calls before each: a 60 s export
+      interval at 500 calls/s; RSS every INTERVAL_CALLS / 6 calls, so between collections too.
+
+    RSS is read before the first call, after a warm-up, and at every checkpoint.
     """
-    world = make_world()
+    rss_before = rss_mb()
+    world = make_world(Recorder(reader=PatientReader()))
     toggle = instrument(world, cs.OURS)
     toggle.set(True)
     by_key = {s.key: s for s in world.scenarios}
@@ -418,35 +449,87 @@ def memory_worker() -> dict[str, Any]:
     mix = [by_key[k] for k in ("anthropic.plain", "anthropic.replay50", "anthropic.plain", "openai.plain")]
     world.replayer.replaying(True)  # only the replay scenario streams, so real plain calls are unaffected
     recorder = world.recorder
+    tool_names = kind == "tool-names"
+    if tool_names:
+        from agent_telemetry import tool_call
+
+        tool_client = sc.tool_use_client()
+    done_calls = 0
 
     def calls(count: int) -> None:
+        nonlocal done_calls
         for i in range(count):
-            scenario = mix[i % len(mix)]
-            assert scenario.call is not None
-            scenario.call()
-            recorder.calls[(scenario.sdk, scenario.kind)] += 1
+            if tool_names:
+                name = f"tool_{done_calls % TOOL_NAMES}"
+                sc.anthropic_tool_use(tool_client, name)
+                recorder.calls[("anthropic", "plain")] += 1
+                with tool_call(name):
+                    pass
+            else:
+                scenario = mix[i % len(mix)]
+                assert scenario.call is not None
+                scenario.call()
+                recorder.calls[(scenario.sdk, scenario.kind)] += 1
+            done_calls += 1
             if i % 1000 == 999:
                 recorder.drain_spans()
         recorder.drain_spans()
 
+    if kind == "export-60s":
+        total, step, collect_every = INTERVAL_CALLS * INTERVAL_CYCLES, INTERVAL_CALLS // 6, INTERVAL_CALLS
+    else:
+        total, step = MEMORY_CALLS, MEMORY_CALLS // 10
+        collect_every = step if tool_names else 0
+    collections: list[tuple[int, float]] = []  # (calls done, wall seconds the collection took)
+
+    def collect() -> None:
+        started = time.perf_counter()
+        recorder.reader.get_metrics_data()
+        collections.append((done_calls, time.perf_counter() - started))
+
+    rss_instrumented = rss_mb()
     calls(MEMORY_WARMUP)
+    if collect_every:
+        collect()
     gc.collect()
     samples = [(0, rss_mb())]
     objects_start = len(gc.get_objects())
     start = time.process_time()
-    step = MEMORY_CALLS // 10
-    for done in range(step, MEMORY_CALLS + 1, step):
+    for done in range(step, total + 1, step):
         calls(step)
+        collected = bool(collect_every) and done % collect_every == 0
+        if collected:
+            collect()
         gc.collect()
-        samples.append((done, rss_mb()))
+        samples.append((done, rss_mb(), collected))
     return {
-        "calls": MEMORY_CALLS,
+        "kind": kind,
+        "calls": total,
+        "collect_every": collect_every,
+        "tool_names": TOOL_NAMES if tool_names else 0,
         "cpu_s": time.process_time() - start,
+        "rss_before_mb": rss_before,
+        "rss_instrumented_mb": rss_instrumented,
+        "warmup_calls": MEMORY_WARMUP,
         "rss_samples": samples,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gc_objects": [objects_start, len(gc.get_objects())],
+        "collections_s": collections,
+        "series": series_count(recorder.reader),
         "contract": contract_checks(recorder),
     }
+
+
+def series_count(reader: InMemoryMetricReader) -> dict[str, int]:
+    """Data points (series) per metric of ours at the last collection."""
+    found: dict[str, int] = {}
+    data = reader.get_metrics_data()
+    for rm in data.resource_metrics if data else ():
+        for sm in rm.scope_metrics:
+            if sm.scope.name == "agent_telemetry":
+                for metric in sm.metrics:
+                    found[metric.name] = found.get(metric.name, 0) + len(metric.data.data_points)
+    return found
 
 
 def profile_worker() -> dict[str, Any]:
@@ -456,7 +539,12 @@ def profile_worker() -> dict[str, Any]:
     profiles: dict[str, Any] = {}
     toggle = instrument(world, cs.OURS)
     toggle.set(True)
-    for key, calls in (("openai.plain", PROFILE_CALLS), ("openai.replay250", PROFILE_CALLS // 5)):
+    for key, calls in (
+        ("openai.plain", PROFILE_CALLS),
+        ("openai-responses.plain", PROFILE_CALLS),
+        ("anthropic.plain", PROFILE_CALLS),
+        ("openai.replay250", PROFILE_CALLS // 5),
+    ):
         scenario = by_key[key]
         world.replayer.replaying(scenario.replay)
         run_calls(scenario, 200, world.loop)  # warm-up
@@ -507,11 +595,11 @@ def install_failure(output: str) -> str:
     return errors[-1] if errors else (lines[-1] if lines else "pip failed")
 
 
-def run_worker(args: list[str]) -> dict[str, Any]:
+def run_worker(args: list[str], extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """One fresh interpreter; its result comes back as JSON in a file (stdout is the peers' to spam)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         path = out.name
-    env = {**os.environ, **cs.CONTENT_OFF_ENV, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, **cs.CONTENT_OFF_ENV, "PYTHONWARNINGS": "ignore", **(extra_env or {})}
     started = time.monotonic()
     try:
         done = subprocess.run(
@@ -549,8 +637,15 @@ def orchestrate(install: bool, write: Path | None, command: str) -> int:
             print(f"{contender.label}: does not switch off cleanly; measuring it unpaired", flush=True)
             result = run_worker(["--worker", contender.key, "--unpaired"])
         results[contender.key] = result
-    print("memory run (ours) ...", flush=True)
-    memory = run_worker(["--memory"])
+    for contender in (cs.OURS, cs.SPAN_FLOOR):  # the same, with traces sampled at 1 %
+        print(f"measuring {contender.label}, traces sampled at 1 % ...", flush=True)
+        key = contender.key + cs.SAMPLED
+        results[key] = run_worker(["--worker", key], cs.SAMPLED_ENV)
+    # Side by side: they measure memory, not time, and together they take minutes less.
+    print(f"memory runs (ours): {', '.join(MEMORY_RUNS)} ...", flush=True)
+    with ThreadPoolExecutor(len(MEMORY_RUNS)) as pool:
+        done = pool.map(lambda kind: run_worker(["--memory", kind]), MEMORY_RUNS)
+        memory = dict(zip(MEMORY_RUNS, done, strict=True))
     print("profiling ours ...", flush=True)
     profile = run_worker(["--profile"])
     run = report.RunInfo(
@@ -604,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", action="store_true", help="only re-render the last run's results")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--unpaired", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--memory", choices=MEMORY_RUNS, help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -612,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         job = lambda: worker(args.worker, args.unpaired)  # noqa: E731
     elif args.memory:
-        job = memory_worker
+        job = lambda: memory_worker(args.memory)  # noqa: E731
     elif args.profile:
         job = profile_worker
     if job is None and args.render:

@@ -32,6 +32,8 @@ class Bodies:
 
     complete: bytes
     streams: dict[int, bytes]  # number of streamed items -> SSE body
+    # openai only: the Responses API's, served for requests to ``.../responses``
+    responses: Bodies | None = None
 
 
 # -- OpenAI Chat Completions ----------------------------------------------------------------------
@@ -88,6 +90,84 @@ def openai_stream(items: int) -> bytes:
     return "".join(lines).encode()
 
 
+# -- OpenAI Responses -----------------------------------------------------------------------------
+def _responses_usage() -> dict[str, Any]:
+    return {
+        "input_tokens": INPUT_TOKENS,
+        "input_tokens_details": {"cached_tokens": CACHED_TOKENS},
+        "output_tokens": OUTPUT_TOKENS,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": INPUT_TOKENS + OUTPUT_TOKENS,
+    }
+
+
+def _output_text(text: str) -> dict[str, Any]:
+    return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+
+
+def _message_item(text: str, status: str) -> dict[str, Any]:
+    content = [_output_text(text)] if status == "completed" else []
+    return {"id": "msg_bench", "type": "message", "status": status, "role": "assistant", "content": content}
+
+
+def _response(final: bool, text: str = "Refunds within 30 days.") -> dict[str, Any]:
+    return {
+        "id": "resp_bench",
+        "object": "response",
+        "created_at": 1_700_000_000,
+        "status": "completed" if final else "in_progress",
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "metadata": {},
+        "model": OPENAI_RESPONSE_MODEL,
+        "output": [_message_item(text, "completed")] if final else [],
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": "default",
+        "store": True,
+        "temperature": 0.2,
+        "text": {"format": {"type": "text"}},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": _responses_usage() if final else None,
+        "user": None,
+    }
+
+
+def responses_stream(items: int) -> bytes:
+    """``items`` events: created, in_progress, item and part added, ``items - 8`` text deltas, three
+    dones, completed."""
+    where = {"item_id": "msg_bench", "output_index": 0, "content_index": 0}
+    text = "tok " * (items - 8)
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": _response(False)},
+        {"type": "response.in_progress", "response": _response(False)},
+        {"type": "response.output_item.added", "output_index": 0, "item": _message_item("", "in_progress")},
+        {"type": "response.content_part.added", **where, "part": _output_text("")},
+    ]
+    events += [
+        {"type": "response.output_text.delta", **where, "delta": "tok ", "logprobs": []}
+        for _ in range(items - 8)
+    ]
+    events += [
+        {"type": "response.output_text.done", **where, "text": text, "logprobs": []},
+        {"type": "response.content_part.done", **where, "part": _output_text(text)},
+        {"type": "response.output_item.done", "output_index": 0, "item": _message_item(text, "completed")},
+        {"type": "response.completed", "response": _response(True, text)},
+    ]
+    lines = [
+        f"event: {e['type']}\ndata: {json.dumps({**e, 'sequence_number': i})}\n\n"
+        for i, e in enumerate(events)
+    ]
+    return "".join(lines).encode()
+
+
 # -- Anthropic Messages ---------------------------------------------------------------------------
 def _anthropic_message(content: list[dict[str, Any]], stop: str | None, output_tokens: int) -> dict[str, Any]:
     return {
@@ -132,9 +212,19 @@ def anthropic_stream(items: int) -> bytes:
     return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
 
 
+def anthropic_tool_use(tool: str) -> bytes:
+    """A complete message that asks for one tool."""
+    content = [{"type": "tool_use", "id": "toolu_bench", "name": tool, "input": {"q": "refunds"}}]
+    return json.dumps(_anthropic_message(content, "tool_use", OUTPUT_TOKENS)).encode()
+
+
 def build_bodies(stream_lengths: tuple[int, ...]) -> dict[str, Bodies]:
     return {
-        "openai": Bodies(_openai_completion(), {n: openai_stream(n) for n in stream_lengths}),
+        "openai": Bodies(
+            _openai_completion(),
+            {n: openai_stream(n) for n in stream_lengths},
+            Bodies(json.dumps(_response(True)).encode(), {n: responses_stream(n) for n in stream_lengths}),
+        ),
         "anthropic": Bodies(_anthropic_complete(), {n: anthropic_stream(n) for n in stream_lengths}),
     }
 
@@ -151,9 +241,22 @@ def handler(bodies: Bodies) -> Callable[[httpx2.Request], httpx2.Response]:
     """
 
     def handle(request: httpx2.Request) -> httpx2.Response:
+        served = bodies
+        if bodies.responses is not None and request.url.path.endswith("/responses"):
+            served = bodies.responses
         items = request.headers.get(STREAM_ITEMS_HEADER)
         if items is None:
-            return httpx2.Response(200, headers=_JSON, content=bodies.complete)
-        return httpx2.Response(200, headers=_SSE, content=bodies.streams[int(items)])
+            return httpx2.Response(200, headers=_JSON, content=served.complete)
+        return httpx2.Response(200, headers=_SSE, content=served.streams[int(items)])
+
+    return handle
+
+
+def tool_use_handler() -> Callable[[httpx2.Request], httpx2.Response]:
+    """Answers every request with a message asking for the tool its ``x-bench-tool`` header names."""
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        tool = request.headers.get("x-bench-tool", "search")
+        return httpx2.Response(200, headers=_JSON, content=anthropic_tool_use(tool))
 
     return handle

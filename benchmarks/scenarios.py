@@ -5,10 +5,18 @@ openai: far more than any instrumentation adds per chunk, and noisy. So the per-
 on *replayed* streams too (``replay50``, ``replay250``): the SDK's ``Stream.__stream__`` yields chunks
 it parsed once, the same objects for every contender and for the bare client alike, so that what is
 left per chunk is the instrumentation's proxy and observer.
+
+Each scenario belongs to a *path*, a table of its own in the report: openai chat completions, the
+openai Responses API, and anthropic messages twice. The anthropic SDK (>= 2) makes a span of its own
+around each call (its "native tracing"); ours switches that off while it instruments. ``anthropic``
+measures every contender against a bare client whose native tracing is off too (``open_telemetry=
+False``), so that ours is not credited with removing the SDK's own work; ``anthropic-sdk-tracing``
+keeps the SDK's default in the bare client, the way an application that installs us finds it.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +25,15 @@ import anthropic
 import httpx2
 import openai
 
-from payloads import ANTHROPIC_MODEL, OPENAI_MODEL, STREAM_ITEMS_HEADER, Bodies, build_bodies, handler
+from payloads import (
+    ANTHROPIC_MODEL,
+    OPENAI_MODEL,
+    STREAM_ITEMS_HEADER,
+    Bodies,
+    build_bodies,
+    handler,
+    tool_use_handler,
+)
 
 STREAM_ITEMS = 50
 REPLAY_SHORT = 50
@@ -25,9 +41,23 @@ REPLAY_LONG = 250
 MESSAGES = [{"role": "user", "content": "What is the refund policy?"}]
 
 
+# path -> (the SDK it calls, its title in the report)
+PATHS: dict[str, tuple[str, str]] = {
+    "openai": ("openai", "openai chat completions"),
+    "openai-responses": ("openai", "openai Responses API"),
+    "anthropic": ("anthropic", "anthropic messages, the SDK's native tracing off in the bare client too"),
+    "anthropic-sdk-tracing": (
+        "anthropic",
+        "anthropic messages, the SDK's native tracing on in the bare client (its default; ours "
+        "switches it off)",
+    ),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     sdk: str
+    path: str  # the report table it belongs to (see PATHS)
     name: str
     kind: str  # "plain" or "stream": what the contract check expects of it
     call: Callable[[], Any] | None = None  # sync scenarios
@@ -36,15 +66,23 @@ class Scenario:
 
     @property
     def key(self) -> str:
-        return f"{self.sdk}.{self.name}"
+        return f"{self.path}.{self.name}"
 
 
 @dataclass(frozen=True, slots=True)
 class Clients:
     openai: openai.OpenAI
     async_openai: openai.AsyncOpenAI
-    anthropic: anthropic.Anthropic
+    anthropic: anthropic.Anthropic  # native tracing off
     async_anthropic: anthropic.AsyncAnthropic
+    anthropic_traced: anthropic.Anthropic  # the SDK's default
+    async_anthropic_traced: anthropic.AsyncAnthropic
+
+
+def _native_tracing_off() -> dict[str, Any]:
+    """The anthropic client option that switches its own spans off, where the SDK has them."""
+    accepts = "open_telemetry" in inspect.signature(anthropic.Anthropic.__init__).parameters
+    return {"open_telemetry": False} if accepts else {}
 
 
 def make_clients(bodies: dict[str, Bodies]) -> Clients:
@@ -55,9 +93,12 @@ def make_clients(bodies: dict[str, Bodies]) -> Clients:
         return httpx2.AsyncClient(transport=httpx2.MockTransport(handler(bodies[sdk])))
 
     common: dict[str, Any] = {"api_key": "bench", "max_retries": 0}
+    off = _native_tracing_off()
     return Clients(
         openai.OpenAI(http_client=sync_http("openai"), **common),
         openai.AsyncOpenAI(http_client=async_http("openai"), **common),
+        anthropic.Anthropic(http_client=sync_http("anthropic"), **common, **off),
+        anthropic.AsyncAnthropic(http_client=async_http("anthropic"), **common, **off),
         anthropic.Anthropic(http_client=sync_http("anthropic"), **common),
         anthropic.AsyncAnthropic(http_client=async_http("anthropic"), **common),
     )
@@ -88,6 +129,24 @@ async def openai_async(client: openai.AsyncOpenAI) -> Any:
     return await client.chat.completions.create(model=OPENAI_MODEL, messages=MESSAGES, temperature=0.2)
 
 
+RESPONSES_INPUT = "What is the refund policy?"
+
+
+def responses_plain(client: openai.OpenAI) -> Any:
+    return client.responses.create(model=OPENAI_MODEL, input=RESPONSES_INPUT, temperature=0.2)
+
+
+def responses_stream(client: openai.OpenAI, n: int) -> int:
+    stream = client.responses.create(
+        model=OPENAI_MODEL, input=RESPONSES_INPUT, stream=True, extra_headers=_items(n)
+    )
+    return sum(1 for _ in stream)
+
+
+async def responses_async(client: openai.AsyncOpenAI) -> Any:
+    return await client.responses.create(model=OPENAI_MODEL, input=RESPONSES_INPUT, temperature=0.2)
+
+
 def anthropic_plain(client: anthropic.Anthropic) -> Any:
     return client.messages.create(model=ANTHROPIC_MODEL, max_tokens=256, messages=MESSAGES)
 
@@ -104,35 +163,50 @@ async def anthropic_async(client: anthropic.AsyncAnthropic) -> Any:
 
 
 def scenarios(clients: Clients) -> list[Scenario]:
-    o, a = clients.openai, clients.anthropic
+    o, a, at = clients.openai, clients.anthropic, clients.anthropic_traced
     return [
-        *_sdk_scenarios(
+        *_path_scenarios(
             "openai",
             lambda: openai_plain(o),
             lambda: openai_async(clients.async_openai),
             lambda n: openai_stream(o, n),
         ),
-        *_sdk_scenarios(
+        *_path_scenarios(
+            "openai-responses",
+            lambda: responses_plain(o),
+            lambda: responses_async(clients.async_openai),
+            lambda n: responses_stream(o, n),
+        ),
+        *_path_scenarios(
             "anthropic",
             lambda: anthropic_plain(a),
             lambda: anthropic_async(clients.async_anthropic),
             lambda n: anthropic_stream(a, n),
         ),
+        *_path_scenarios(
+            "anthropic-sdk-tracing",
+            lambda: anthropic_plain(at),
+            lambda: anthropic_async(clients.async_anthropic_traced),
+            lambda n: anthropic_stream(at, n),
+        ),
     ]
 
 
-def _sdk_scenarios(
-    sdk: str,
+def _path_scenarios(
+    path: str,
     plain: Callable[[], Any],
     acall: Callable[[], Awaitable[Any]],
     stream: Callable[[int], int],
 ) -> list[Scenario]:
+    sdk = PATHS[path][0]
     return [
-        Scenario(sdk, "plain", "plain", call=plain),
-        Scenario(sdk, "async", "plain", acall=acall),
-        Scenario(sdk, f"stream{STREAM_ITEMS}", "stream", call=lambda: stream(STREAM_ITEMS)),
-        Scenario(sdk, f"replay{REPLAY_SHORT}", "stream", call=lambda: stream(REPLAY_SHORT), replay=True),
-        Scenario(sdk, f"replay{REPLAY_LONG}", "stream", call=lambda: stream(REPLAY_LONG), replay=True),
+        Scenario(sdk, path, "plain", "plain", call=plain),
+        Scenario(sdk, path, "async", "plain", acall=acall),
+        Scenario(sdk, path, f"stream{STREAM_ITEMS}", "stream", call=lambda: stream(STREAM_ITEMS)),
+        Scenario(
+            sdk, path, f"replay{REPLAY_SHORT}", "stream", call=lambda: stream(REPLAY_SHORT), replay=True
+        ),
+        Scenario(sdk, path, f"replay{REPLAY_LONG}", "stream", call=lambda: stream(REPLAY_LONG), replay=True),
     ]
 
 
@@ -150,10 +224,16 @@ class Replayer:
 
     def __init__(self, clients: Clients) -> None:
         self._originals = {cls: cls.__dict__["__stream__"] for cls in (openai.Stream, anthropic.Stream)}
-        # Parsed once, by the SDKs themselves, before any instrumentation is loaded.
-        self._items: dict[type, dict[int, list[Any]]] = {
-            openai.Stream: {n: _collect(openai_stream_items(clients.openai, n)) for n in _LENGTHS},
-            anthropic.Stream: {n: _collect(anthropic_stream_items(clients.anthropic, n)) for n in _LENGTHS},
+        # Parsed once, by the SDKs themselves, before any instrumentation is loaded; by the request's
+        # (API, number of items): the Responses API streams through openai.Stream too.
+        self._items: dict[type, dict[tuple[str, int], list[Any]]] = {
+            openai.Stream: {
+                **{("chat", n): _collect(openai_stream_items(clients.openai, n)) for n in _LENGTHS},
+                **{("responses", n): _collect(responses_stream_items(clients.openai, n)) for n in _LENGTHS},
+            },
+            anthropic.Stream: {
+                ("messages", n): _collect(anthropic_stream_items(clients.anthropic, n)) for n in _LENGTHS
+            },
         }
 
     def replaying(self, enabled: bool) -> None:
@@ -180,6 +260,14 @@ def openai_stream_items(client: openai.OpenAI, n: int) -> Iterator[Any]:
     )
 
 
+def responses_stream_items(client: openai.OpenAI, n: int) -> Iterator[Any]:
+    return iter(
+        client.responses.create(
+            model=OPENAI_MODEL, input=RESPONSES_INPUT, stream=True, extra_headers=_items(n)
+        )
+    )
+
+
 def anthropic_stream_items(client: anthropic.Anthropic, n: int) -> Iterator[Any]:
     return iter(
         client.messages.create(
@@ -188,15 +276,43 @@ def anthropic_stream_items(client: anthropic.Anthropic, n: int) -> Iterator[Any]
     )
 
 
-def _replay(items_by_length: dict[int, list[Any]]) -> Callable[[Any], Iterator[Any]]:
+def _api(request: Any) -> str:
+    path = request.url.path
+    if path.endswith("/responses"):
+        return "responses"
+    return "messages" if path.endswith("/messages") else "chat"
+
+
+def _replay(items: dict[tuple[str, int], list[Any]]) -> Callable[[Any], Iterator[Any]]:
     def __stream__(self: Any) -> Iterator[Any]:
         # anthropic's streams tell their observer (the SDK's own tracing) when they begin and end.
         observer = getattr(self, "_observer", None)
         if observer is not None:
             observer.begin()
-        yield from items_by_length[int(self.response.request.headers[STREAM_ITEMS_HEADER])]
+        request = self.response.request
+        yield from items[(_api(request), int(request.headers[STREAM_ITEMS_HEADER]))]
         if observer is not None:
             observer.end("read")
         self.response.close()
 
     return __stream__
+
+
+# -- the many-tool-names memory run ---------------------------------------------------------------
+TOOL_NAME_HEADER = "x-bench-tool"
+
+
+def tool_use_client() -> anthropic.Anthropic:
+    """An anthropic client whose every response asks for the tool named in the request's header."""
+    return anthropic.Anthropic(
+        http_client=httpx2.Client(transport=httpx2.MockTransport(tool_use_handler())),
+        api_key="bench",
+        max_retries=0,
+        **_native_tracing_off(),
+    )
+
+
+def anthropic_tool_use(client: anthropic.Anthropic, tool: str) -> Any:
+    return client.messages.create(
+        model=ANTHROPIC_MODEL, max_tokens=256, messages=MESSAGES, extra_headers={TOOL_NAME_HEADER: tool}
+    )
