@@ -9,18 +9,27 @@ from typing import Any
 
 import pytest
 
+from agent_telemetry.core.telemetry import set_active
 from agent_telemetry.sessions import retention
+
+
+def record_into(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs started without init() from now on are recorded into ``directory``: the environment's
+    settings are read once, when the telemetry is made, so the one of an earlier test is dropped."""
+    monkeypatch.setenv("AGENT_TELEMETRY_RECORD_DIR", str(directory))
+    monkeypatch.delenv("AGENT_TELEMETRY_RECORD_RETENTION_DAYS", raising=False)
+    set_active(None)
 
 
 @pytest.fixture
 def record_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Runs in this test are recorded into the returned directory (created by the recorder)."""
     directory = tmp_path / "recordings"
-    monkeypatch.setenv("AGENT_TELEMETRY_RECORD_DIR", str(directory))
-    monkeypatch.delenv("AGENT_TELEMETRY_RECORD_RETENTION_DAYS", raising=False)
+    record_into(directory, monkeypatch)
     retention._reset()  # each test is a "new process" for the once-per-process retention sweep
     yield directory
     retention._reset()
+    set_active(None)
 
 
 def write_recording(path: Path, events: list[dict[str, Any]], tail: str = "") -> Path:
