@@ -32,6 +32,7 @@ from agent_telemetry.config import (
     Settings,
     env_flag,
 )
+from agent_telemetry.contract import ResourceAttr
 from agent_telemetry.core.sdk_internals import is_proxy_meter_provider
 
 logger = logging.getLogger("agent_telemetry")
@@ -41,7 +42,8 @@ _INSTRUMENTED_SDKS: tuple[tuple[str, str], ...] = (
     ("openai", "agent_telemetry.instrumentation.openai:OpenAIInstrumentor"),
     ("anthropic", "agent_telemetry.instrumentation.anthropic:AnthropicInstrumentor"),
 )
-SERVICE_INSTANCE_ID = "service.instance.id"
+SERVICE_NAME = ResourceAttr.SERVICE_NAME
+SERVICE_INSTANCE_ID = ResourceAttr.SERVICE_INSTANCE_ID
 
 
 @dataclass
@@ -231,7 +233,7 @@ def _resource(service_name: str | None) -> Resource:
     Without an instance id, two processes of one service send identical series and their counters
     collide in Prometheus; SDKs before 1.4x set none. One that is configured is never replaced.
     """
-    resource = Resource.create({"service.name": service_name} if service_name else {})
+    resource = Resource.create({SERVICE_NAME: service_name} if service_name else {})
     if SERVICE_INSTANCE_ID not in resource.attributes:
         resource = resource.merge(Resource({SERVICE_INSTANCE_ID: str(uuid.uuid4())}))
     return resource

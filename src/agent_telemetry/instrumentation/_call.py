@@ -39,6 +39,7 @@ REASONING_TOKENS = SpanAttr.REASONING_TOKENS
 COST_USD = SpanAttr.COST_USD
 TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
 RESEND_COUNT = SpanAttr.RESEND_COUNT
+EXCEPTION_EVENT = SpanAttr.EXCEPTION_EVENT
 
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
@@ -290,7 +291,9 @@ class Call:
                 # keys), and leave the process only with content capture on, redacted.
                 span_attributes.update(errors.facts(error))
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
-                span.add_event("exception", exception_attributes(error, capture_content=self.capture_content))
+                span.add_event(
+                    EXCEPTION_EVENT, exception_attributes(error, capture_content=self.capture_content)
+                )
         cost = self._record_usage_and_cost() if self.billing == BILLED else None
         if recording:
             if cost is not None:
