@@ -199,9 +199,6 @@ class LabelLimits:
             f"new values are recorded as {OTHER} ({counted}); {hint}"
         )
 
-    def __getitem__(self, attribute: str) -> BoundedLabel:
-        return self._by_attribute[attribute]
-
 
 def _bind(folded: Callable[..., None], label: str) -> Callable[[], None]:
     return lambda: folded(label)

@@ -74,7 +74,6 @@ class Call:
         "_start",
         "_telemetry",
         "_usage",
-        "_usage_expected",
         "billing",
         "capture_content",
         "provider",
@@ -103,7 +102,6 @@ class Call:
         self._request_model = model
         self._run = current_run()
         self._usage: Usage | None = None
-        self._usage_expected = billing == BILLED
         self._response_model: str | None = None
         self._response_id: str | None = None
         self._finish_reasons: list[str] | None = None
@@ -238,10 +236,6 @@ class Call:
     def usage(self) -> Usage | None:
         return self._usage
 
-    def usage_not_expected(self) -> None:
-        """The response carries no usage by design (e.g. a raw byte stream we cannot read)."""
-        self._usage_expected = False
-
     def fail(self, error: BaseException) -> None:
         self._error = error
 
@@ -349,7 +343,7 @@ class Call:
         usage = self._usage
         if usage is None:
             # A failed call bills nothing; a successful one whose usage never reached us is counted.
-            if self._error is None and self._usage_expected:
+            if self._error is None:
                 telemetry.unreported_usage_requests.add(1, attributes)
             return None
         tokens = telemetry.tokens
