@@ -39,6 +39,18 @@ def write_recording(path: Path, events: list[dict[str, Any]], tail: str = "") ->
     return path
 
 
+# The fields of one LLM call event, as the SDK instrumentation reports it to the run.
+LLM_CALL: dict[str, Any] = {
+    "provider": "anthropic",
+    "operation": "chat",
+    "model": "claude-sonnet-4-5",
+    "duration_s": 0.92,
+    "error_type": None,
+    "step": True,
+    "tokens": {"input": 1200, "output": 85, "cache_read": 1000, "cache_write": 0},
+    "cost_usd": 0.0041,
+}
+
 # A known run: every kind of event, with round numbers, for exact replay output.
 KNOWN_NAME = "20250301T093005Z-support-bot-a1b2c3.jsonl"
 KNOWN_EVENTS: list[dict[str, Any]] = [
@@ -50,19 +62,7 @@ KNOWN_EVENTS: list[dict[str, Any]] = [
         "run_id": "a1b2c3",
         "budget": {"max_cost_usd": 0.5, "max_steps": 10},
     },
-    {
-        "t": 0.012,
-        "ts": "2025-03-01T09:30:05.012Z",
-        "kind": "llm_call",
-        "provider": "anthropic",
-        "operation": "chat",
-        "model": "claude-sonnet-4-5",
-        "duration_s": 0.92,
-        "error_type": None,
-        "step": True,
-        "tokens": {"input": 1200, "output": 85, "cache_read": 1000, "cache_write": 0},
-        "cost_usd": 0.0041,
-    },
+    {"t": 0.012, "ts": "2025-03-01T09:30:05.012Z", "kind": "llm_call", **LLM_CALL},
     {"t": 0.95, "ts": "2025-03-01T09:30:05.950Z", "kind": "tool_request", "tool": "search"},
     {
         "t": 1.204,

@@ -19,19 +19,9 @@ import agent_telemetry
 from agent_telemetry import agent_run
 from agent_telemetry.sessions import read_recording
 from agent_telemetry.tooling.fake_provider import Reply, TokenUsage
-from tests.sessions.conftest import record_into
+from tests.sessions.conftest import LLM_CALL, record_into
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # not a real image: the bytes only have to survive
-LLM_CALL = {
-    "provider": "anthropic",
-    "operation": "chat",
-    "model": "claude-sonnet-4-5",
-    "duration_s": 0.92,
-    "error_type": None,
-    "step": True,
-    "tokens": {"input": 1200, "output": 85, "cache_read": 1000, "cache_write": 0},
-    "cost_usd": 0.0041,
-}
 
 
 def only_file(directory: Path) -> Path:
