@@ -20,6 +20,9 @@ from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from tests.support.processes import MY_AGENT, run_python
 from tests.support.sinks import OtlpSink
 
+# Each test starts a fresh interpreter that imports the SDKs (seconds each): the slow tier.
+pytestmark = pytest.mark.slow
+
 REPLY = "Hello from the fake provider.\n"
 GAVE_UP = re.compile(
     r"agent-telemetry: the last (spans|metrics|spans and metrics) were not exported within 1 s "

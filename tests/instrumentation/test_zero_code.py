@@ -5,9 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from tests.support.processes import MY_AGENT, run_python
 from tests.support.sinks import OtlpSink
+
+# Each test starts a fresh interpreter, most of them importing the SDKs (seconds each): the slow tier.
+pytestmark = pytest.mark.slow
 
 
 def otlp_env(fake: FakeProviderServer, sink: OtlpSink) -> dict[str, str]:
