@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import functools
 import logging
+import math
 import threading
 import time
 import uuid
@@ -121,8 +122,8 @@ def shutdown(timeout: float | None = None) -> None:
     with _lock:
         for instrumentor in _state.instrumentors:
             if instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.uninstrument()
-        budget_s = _state.shutdown_timeout_s if timeout is None else timeout
+                _quietly("instrumentation", instrumentor.uninstrument)
+        budget_s = _budget(timeout)
         stops: list[_Stop] = []
         if _state.tracer_provider is not None:
             tracer = _state.tracer_provider
@@ -141,11 +142,26 @@ def shutdown(timeout: float | None = None) -> None:
                 " and ".join(late),
                 budget_s,
             )
-        _close_prometheus_server()
+        _quietly("/metrics server", _close_prometheus_server)
         _state.instrumentors.clear()
         _state.tracer_provider = None
         _state.meter_provider = None
         _state.initialised = False
+
+
+def _budget(timeout: object) -> float:
+    """``shutdown(timeout=)`` in seconds; anything but a number of at least 0 is one warning line and
+    the configured bound (shutdown runs at exit too: it must never raise into the application)."""
+    if timeout is None:
+        return _state.shutdown_timeout_s
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and 0 <= timeout < math.inf:
+        return float(timeout)
+    logger.warning(
+        "agent-telemetry: shutdown(timeout=%r) is not a number of seconds of at least 0; using %g",
+        timeout,
+        _state.shutdown_timeout_s,
+    )
+    return _state.shutdown_timeout_s
 
 
 @dataclass(frozen=True)
@@ -166,7 +182,7 @@ def _run_within(stops: list[_Stop], budget_s: float) -> list[str]:
     for stop in stops:
         thread = threading.Thread(
             target=_quietly,
-            args=(stop.name, stop.run),
+            args=(f"{stop.name} exporter", stop.run),
             name=f"agent-telemetry-shutdown-{stop.name}",
             daemon=True,
         )
@@ -174,7 +190,7 @@ def _run_within(stops: list[_Stop], budget_s: float) -> list[str]:
             thread.start()
         except RuntimeError:
             # Python 3.12.0-3.12.2 start no thread in atexit handlers: flush with the SDK's timeouts.
-            _quietly(stop.name, stop.inline)
+            _quietly(f"{stop.name} exporter", stop.inline)
             continue
         threads.append((stop.name, thread))
     for _name, thread in threads:
@@ -185,8 +201,8 @@ def _run_within(stops: list[_Stop], budget_s: float) -> list[str]:
 def _quietly(name: str, task: Callable[[], object]) -> None:
     try:
         task()
-    except Exception as exc:  # an exporter's failure at exit is not the application's problem
-        logger.warning("agent-telemetry: stopping the %s exporter failed: %s", name, exc)
+    except Exception as exc:  # a failure while stopping, at exit too, is not the application's problem
+        logger.warning("agent-telemetry: stopping the %s failed: %s", name, exc)
 
 
 def _instrument_on_import(
