@@ -265,3 +265,11 @@ def test_sdk_disabled_wins_over_the_exporter_variables(fake, sink, app):
     result = run(app, env)
     assert (result.returncode, result.stdout, result.stderr) == (0, REPLY, "")
     assert sink.spans == [] and sink.metrics == []
+
+
+def test_sdk_disabled_wins_over_settings_given_in_code(fake, sink):
+    script = "import agent_telemetry\nagent_telemetry.init(settings=agent_telemetry.Settings())\n" + MY_AGENT
+    env = {**collector_env(fake, sink.endpoint), "AGENT_TELEMETRY_ENABLED": "", "OTEL_SDK_DISABLED": "true"}
+    result = run(script, env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, REPLY, "")
+    assert sink.spans == [] and sink.metrics == []

@@ -85,11 +85,13 @@ def init(
     with _lock:
         if _state.initialised:
             return
+        given_in_code = settings is not None
         settings = settings or Settings.from_env()
         if metrics_exporter is not None:
             settings = _with_metrics_exporter(settings, metrics_exporter)
-        # OTEL_SDK_DISABLED wins, also over settings given in code.
-        if settings.sdk_disabled or env_flag("OTEL_SDK_DISABLED"):
+        # OTEL_SDK_DISABLED wins, also over settings given in code (read from the environment, it is
+        # in settings already).
+        if settings.sdk_disabled or (given_in_code and env_flag("OTEL_SDK_DISABLED")):
             logger.info("agent-telemetry: OTEL_SDK_DISABLED is set; not instrumenting")
             _state.initialised = True
             return
