@@ -7,6 +7,7 @@ import dataclasses
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -22,6 +23,8 @@ from agent_telemetry import AnthropicInstrumentor, OpenAIInstrumentor, Settings
 from agent_telemetry.core.telemetry import set_active
 from agent_telemetry.pricing import load_price_book
 from agent_telemetry.tooling.fake_provider import FakeProviderServer
+from tests.support.processes import MY_AGENT
+from tests.support.sinks import OtlpSink
 
 AGENT = "test-agent"
 
@@ -197,3 +200,18 @@ def unused_port() -> int:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def sink() -> Iterator[OtlpSink]:
+    """An OTLP/HTTP receiver standing in for the collector, for tests that run a script in a subprocess."""
+    with OtlpSink() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    """A user's agent script (``MY_AGENT``: one chat call to the fake provider), as a file."""
+    path = tmp_path / "my_agent.py"
+    path.write_text(MY_AGENT)
+    return path

@@ -1,5 +1,8 @@
 """The contract: names in Prometheus are derived from name, unit and kind, and never change."""
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from agent_telemetry import contract
@@ -119,3 +122,24 @@ def test_a_histogram_without_buckets_is_refused():
     with pytest.raises(ValueError) as excinfo:
         contract.Metric("a.b", "s", Kind.HISTOGRAM, (Attr.AGENT_NAME,), "A histogram.")
     assert str(excinfo.value) == "a.b: a histogram needs buckets, a counter has none"
+
+
+def test_the_library_writes_no_dotted_attribute_key_of_its_own():
+    # Every dotted key the library records under comes from contract.py: a literal elsewhere would drift.
+    keys = {
+        value
+        for holder in (contract.Attr, contract.SpanAttr, contract.ResourceAttr)
+        for name, value in vars(holder).items()
+        if not name.startswith("_") and "." in value
+    }
+    package = Path(contract.__file__).parent
+    modules = [package / name for name in ("_setup.py", "errors.py", "redaction.py")] + [
+        path for folder in ("agents", "core", "instrumentation") for path in (package / folder).rglob("*.py")
+    ]
+    found = {
+        (str(path.relative_to(package)), node.value)
+        for path in modules
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in keys
+    }
+    assert found == set()

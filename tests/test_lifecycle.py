@@ -17,22 +17,17 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry.tooling.fake_provider import FakeProviderServer
-from tests.support.processes import MY_AGENT, environ_without_telemetry
+from tests.support.processes import MY_AGENT, run_python
 from tests.support.sinks import OtlpSink
 
+# Each test starts a fresh interpreter that imports the SDKs (seconds each): the slow tier.
+pytestmark = pytest.mark.slow
+
 REPLY = "Hello from the fake provider.\n"
-# Generous: the bound under test is seconds; this only stops a hung test.
-EXIT_WAIT_S = 60
 GAVE_UP = re.compile(
     r"agent-telemetry: the last (spans|metrics|spans and metrics) were not exported within 1 s "
     r"\(AGENT_TELEMETRY_SHUTDOWN_TIMEOUT\); is the collector up and answering\?"
 )
-
-
-@pytest.fixture
-def sink() -> Iterator[OtlpSink]:
-    with OtlpSink() as receiver:
-        yield receiver
 
 
 @pytest.fixture
@@ -44,24 +39,10 @@ def blackhole() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Path:
-    path = tmp_path / "my_agent.py"
-    path.write_text(MY_AGENT)
-    return path
-
-
 def run(script: Path | str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The script as a user runs it, zero-code (AGENT_TELEMETRY_ENABLED=true) unless env says otherwise."""
     args = [sys.executable, str(script)] if isinstance(script, Path) else [sys.executable, "-c", script]
-    return subprocess.run(
-        args,
-        env={**environ_without_telemetry(), "AGENT_TELEMETRY_ENABLED": "true", **env},
-        capture_output=True,
-        text=True,
-        timeout=EXIT_WAIT_S,
-        check=False,
-    )
+    return run_python(args, {"AGENT_TELEMETRY_ENABLED": "true", **env})
 
 
 def collector_env(fake: FakeProviderServer, endpoint: str) -> dict[str, str]:
@@ -282,5 +263,13 @@ def test_sdk_disabled_wins_over_the_exporter_variables(fake, sink, app):
     env = {**collector_env(fake, sink.endpoint), "OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "console",
            "OTEL_METRICS_EXPORTER": "otlp"}  # fmt: skip
     result = run(app, env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, REPLY, "")
+    assert sink.spans == [] and sink.metrics == []
+
+
+def test_sdk_disabled_wins_over_settings_given_in_code(fake, sink):
+    script = "import agent_telemetry\nagent_telemetry.init(settings=agent_telemetry.Settings())\n" + MY_AGENT
+    env = {**collector_env(fake, sink.endpoint), "AGENT_TELEMETRY_ENABLED": "", "OTEL_SDK_DISABLED": "true"}
+    result = run(script, env)
     assert (result.returncode, result.stdout, result.stderr) == (0, REPLY, "")
     assert sink.spans == [] and sink.metrics == []

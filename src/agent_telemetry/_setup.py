@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import functools
 import logging
+import math
 import threading
 import time
 import uuid
@@ -32,6 +33,7 @@ from agent_telemetry.config import (
     Settings,
     env_flag,
 )
+from agent_telemetry.contract import ResourceAttr
 from agent_telemetry.core.sdk_internals import is_proxy_meter_provider
 
 logger = logging.getLogger("agent_telemetry")
@@ -41,7 +43,8 @@ _INSTRUMENTED_SDKS: tuple[tuple[str, str], ...] = (
     ("openai", "agent_telemetry.instrumentation.openai:OpenAIInstrumentor"),
     ("anthropic", "agent_telemetry.instrumentation.anthropic:AnthropicInstrumentor"),
 )
-SERVICE_INSTANCE_ID = "service.instance.id"
+SERVICE_NAME = ResourceAttr.SERVICE_NAME
+SERVICE_INSTANCE_ID = ResourceAttr.SERVICE_INSTANCE_ID
 
 
 @dataclass
@@ -82,11 +85,13 @@ def init(
     with _lock:
         if _state.initialised:
             return
+        given_in_code = settings is not None
         settings = settings or Settings.from_env()
         if metrics_exporter is not None:
             settings = _with_metrics_exporter(settings, metrics_exporter)
-        # OTEL_SDK_DISABLED wins, also over settings given in code.
-        if settings.sdk_disabled or env_flag("OTEL_SDK_DISABLED"):
+        # OTEL_SDK_DISABLED wins, also over settings given in code (read from the environment, it is
+        # in settings already).
+        if settings.sdk_disabled or (given_in_code and env_flag("OTEL_SDK_DISABLED")):
             logger.info("agent-telemetry: OTEL_SDK_DISABLED is set; not instrumenting")
             _state.initialised = True
             return
@@ -119,8 +124,8 @@ def shutdown(timeout: float | None = None) -> None:
     with _lock:
         for instrumentor in _state.instrumentors:
             if instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.uninstrument()
-        budget_s = _state.shutdown_timeout_s if timeout is None else timeout
+                _quietly("instrumentation", instrumentor.uninstrument)
+        budget_s = _budget(timeout)
         stops: list[_Stop] = []
         if _state.tracer_provider is not None:
             tracer = _state.tracer_provider
@@ -139,11 +144,26 @@ def shutdown(timeout: float | None = None) -> None:
                 " and ".join(late),
                 budget_s,
             )
-        _close_prometheus_server()
+        _quietly("/metrics server", _close_prometheus_server)
         _state.instrumentors.clear()
         _state.tracer_provider = None
         _state.meter_provider = None
         _state.initialised = False
+
+
+def _budget(timeout: object) -> float:
+    """``shutdown(timeout=)`` in seconds; anything but a number of at least 0 is one warning line and
+    the configured bound (shutdown runs at exit too: it must never raise into the application)."""
+    if timeout is None:
+        return _state.shutdown_timeout_s
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and 0 <= timeout < math.inf:
+        return float(timeout)
+    logger.warning(
+        "agent-telemetry: shutdown(timeout=%r) is not a number of seconds of at least 0; using %g",
+        timeout,
+        _state.shutdown_timeout_s,
+    )
+    return _state.shutdown_timeout_s
 
 
 @dataclass(frozen=True)
@@ -164,7 +184,7 @@ def _run_within(stops: list[_Stop], budget_s: float) -> list[str]:
     for stop in stops:
         thread = threading.Thread(
             target=_quietly,
-            args=(stop.name, stop.run),
+            args=(f"{stop.name} exporter", stop.run),
             name=f"agent-telemetry-shutdown-{stop.name}",
             daemon=True,
         )
@@ -172,7 +192,7 @@ def _run_within(stops: list[_Stop], budget_s: float) -> list[str]:
             thread.start()
         except RuntimeError:
             # Python 3.12.0-3.12.2 start no thread in atexit handlers: flush with the SDK's timeouts.
-            _quietly(stop.name, stop.inline)
+            _quietly(f"{stop.name} exporter", stop.inline)
             continue
         threads.append((stop.name, thread))
     for _name, thread in threads:
@@ -183,8 +203,8 @@ def _run_within(stops: list[_Stop], budget_s: float) -> list[str]:
 def _quietly(name: str, task: Callable[[], object]) -> None:
     try:
         task()
-    except Exception as exc:  # an exporter's failure at exit is not the application's problem
-        logger.warning("agent-telemetry: stopping the %s exporter failed: %s", name, exc)
+    except Exception as exc:  # a failure while stopping, at exit too, is not the application's problem
+        logger.warning("agent-telemetry: stopping the %s failed: %s", name, exc)
 
 
 def _instrument_on_import(
@@ -231,7 +251,7 @@ def _resource(service_name: str | None) -> Resource:
     Without an instance id, two processes of one service send identical series and their counters
     collide in Prometheus; SDKs before 1.4x set none. One that is configured is never replaced.
     """
-    resource = Resource.create({"service.name": service_name} if service_name else {})
+    resource = Resource.create({SERVICE_NAME: service_name} if service_name else {})
     if SERVICE_INSTANCE_ID not in resource.attributes:
         resource = resource.merge(Resource({SERVICE_INSTANCE_ID: str(uuid.uuid4())}))
     return resource

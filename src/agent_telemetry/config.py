@@ -32,7 +32,10 @@ _DEFAULT = object()
 
 
 class ConfigError(ValueError):
-    """A setting has a value we cannot use; the message names the variable and what it accepts."""
+    """Raised nowhere any more: an unusable setting is one warning line and its default (see above).
+
+    Kept, and exported, so that applications that catch it keep importing.
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,23 @@ class SpanAttr:
     RUN_STEPS = "agent_telemetry.run.steps"
     # The number of times the SDK resent the request (semantic conventions, HTTP).
     RESEND_COUNT = "http.request.resend_count"
+    # A failed call's structured facts (never its message): HTTP status, the provider's error code/type.
+    HTTP_STATUS = "http.response.status_code"
+    PROVIDER_ERROR_CODE = "agent_telemetry.error.code"
+    PROVIDER_ERROR_TYPE = "agent_telemetry.error.provider_type"
+    # The span event of a failed call (semantic conventions, exceptions); message and stack trace only
+    # with content capture on.
+    EXCEPTION_EVENT = "exception"
+    EXCEPTION_TYPE = "exception.type"
+    EXCEPTION_MESSAGE = "exception.message"
+    EXCEPTION_STACKTRACE = "exception.stacktrace"
+
+
+class ResourceAttr:
+    """The resource attributes we read or set (semantic conventions, service)."""
+
+    SERVICE_NAME = "service.name"
+    SERVICE_INSTANCE_ID = "service.instance.id"
 
 
 def label_name(key: str) -> str:

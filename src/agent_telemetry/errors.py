@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import re
 
+from agent_telemetry.contract import SpanAttr
+
 _BY_STATUS: dict[int, str] = {
     400: "bad_request",
     401: "auth_error",
@@ -97,10 +99,6 @@ def classify_attempt(status: int | None, error: BaseException | None) -> str:
     return "unknown_error"
 
 
-# Span attributes of a failed call's structured facts (never its message).
-HTTP_STATUS = "http.response.status_code"
-PROVIDER_ERROR_CODE = "agent_telemetry.error.code"
-PROVIDER_ERROR_TYPE = "agent_telemetry.error.provider_type"
 # A provider's machine-readable code is an identifier; anything else (free text) is not exported.
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
@@ -114,7 +112,7 @@ def facts(error: BaseException) -> dict[str, int | str]:
     found: dict[str, int | str] = {}
     status = getattr(error, "status_code", None)
     if isinstance(status, int) and not isinstance(status, bool):
-        found[HTTP_STATUS] = status
+        found[SpanAttr.HTTP_STATUS] = status
     body = getattr(error, "body", None)
     inner = body.get("error", body) if isinstance(body, dict) else None
     code: object = getattr(error, "code", None)
@@ -123,7 +121,7 @@ def facts(error: BaseException) -> dict[str, int | str]:
         details = inner.get("details")
         code = code or inner.get("code") or (details.get("error_code") if isinstance(details, dict) else None)
         kind = kind or inner.get("type")
-    for key, value in ((PROVIDER_ERROR_CODE, code), (PROVIDER_ERROR_TYPE, kind)):
+    for key, value in ((SpanAttr.PROVIDER_ERROR_CODE, code), (SpanAttr.PROVIDER_ERROR_TYPE, kind)):
         if isinstance(value, str) and _IDENTIFIER.fullmatch(value):
             found[key] = value
     return found

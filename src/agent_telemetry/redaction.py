@@ -13,6 +13,8 @@ import traceback
 
 from opentelemetry.util.types import AttributeValue
 
+from agent_telemetry.contract import SpanAttr
+
 REDACTED = "[REDACTED]"
 
 _SECRETS = re.compile(
@@ -34,10 +36,10 @@ def redact(text: str) -> str:
 def exception_attributes(error: BaseException, *, capture_content: bool) -> dict[str, AttributeValue]:
     """The attributes of a span's ``exception`` event: the type always, message and stack trace
     (redacted) only with content capture on."""
-    attributes: dict[str, AttributeValue] = {"exception.type": type(error).__qualname__}
+    attributes: dict[str, AttributeValue] = {SpanAttr.EXCEPTION_TYPE: type(error).__qualname__}
     if capture_content:
-        attributes["exception.message"] = redact(str(error))
-        attributes["exception.stacktrace"] = redact(
+        attributes[SpanAttr.EXCEPTION_MESSAGE] = redact(str(error))
+        attributes[SpanAttr.EXCEPTION_STACKTRACE] = redact(
             "".join(traceback.format_exception(type(error), error, error.__traceback__))
         )
     return attributes

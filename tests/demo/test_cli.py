@@ -84,6 +84,7 @@ def _start(*argv: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow  # two demo processes, each importing the SDKs and running a fleet
 def test_the_process_stops_by_itself_and_on_ctrl_c():
     # Both processes at once: most of each one's time is importing the SDKs. The interrupted one's slow
     # calls take 110 s (time scale 10): it exits within the 60 s bound only if Ctrl-C cuts them short.

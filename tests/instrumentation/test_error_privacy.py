@@ -8,6 +8,7 @@ import openai
 import pytest
 from opentelemetry.trace import StatusCode
 
+from agent_telemetry import agent_run, tool_call
 from agent_telemetry.core import telemetry as _telemetry
 from agent_telemetry.tooling.fake_provider import Reply
 
@@ -115,3 +116,14 @@ def test_our_own_failure_during_a_failed_call_logs_no_provider_text(recorded, fa
     assert "RuntimeError: our own bug" in caplog.text
     assert "sk-abc" not in caplog.text and "Incorrect API key" not in caplog.text
     assert warning.exc_info is None
+
+
+def test_a_provider_error_through_a_tool_and_a_run_leaves_no_text_in_any_span(recorded, fake, openai_client):
+    # The application lets the SDK's exception escape its tool and its run: their spans keep the class only.
+    fake.enqueue(Reply.fail(401, message=KEY_ECHO))
+    with pytest.raises(openai.AuthenticationError), agent_run("support-bot"), tool_call("lookup_order"):
+        openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    names = sorted(span.name for span in recorded.spans())
+    assert names == ["chat gpt-4o-mini", "execute_tool lookup_order", "invoke_agent support-bot"]
+    assert KEY not in exported_text(recorded) and "Incorrect API key" not in exported_text(recorded)
+    assert {span.status.description for span in recorded.spans()} == {"AuthenticationError"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import openai
 import pytest
 from opentelemetry.metrics._internal import _ProxyMeterProvider
 
@@ -12,6 +13,7 @@ from agent_telemetry import Settings, agent_run, contract, record_quality, tool_
 from agent_telemetry.core import telemetry as core_telemetry
 from agent_telemetry.core.aggregation import MAX_SERIES
 from agent_telemetry.core.telemetry import Telemetry
+from agent_telemetry.tooling.fake_provider import Reply
 from tests.conftest import AGENT
 
 MESSAGES = [{"role": "user", "content": "next step?"}]
@@ -144,6 +146,35 @@ def test_a_tool_error_type_is_the_exception_class_never_its_message(recorded):
         raise ValueError("card 4111 1111 1111 1111 declined for jane@example.com")
     ((attributes, point),) = recorded.points("agent.tools.errors")
     assert (attributes["error.type"], point.value) == ("ValueError", 1)
+
+
+def test_tool_exception_names_never_push_a_provider_error_type_out_of_its_label(
+    recorded_with, fake, openai_client
+):
+    recorded = recorded_with(max_label_values=(("error_type", 2),))
+    for error in (KeyError, LookupError, TimeoutError):
+        with pytest.raises(error), tool_call("lookup_order"):
+            raise error()
+    fake.enqueue(Reply.fail(429))
+    with pytest.raises(openai.RateLimitError):
+        chat(openai_client)
+    assert [attrs["error.type"] for attrs in recorded.attributes("agent.tools.errors")] == [
+        "KeyError",
+        "LookupError",
+        "_other",
+    ]
+    assert [attrs["error.type"] for attrs in recorded.attributes("agent.requests.errors")] == ["rate_limit"]
+
+
+def test_statuses_set_by_the_application_never_push_ours_out_of_the_status_label(recorded_with):
+    recorded = recorded_with(max_label_values=(("status", 1),))
+    for status in ("escalated", "handed_over"):
+        with agent_run("support-bot") as run:
+            run.status = status
+    with pytest.raises(RuntimeError), agent_run("support-bot"):
+        raise RuntimeError()
+    statuses = {attrs["status"]: point.value for attrs, point in recorded.points("agent.runs")}
+    assert statuses == {"escalated": 1, "_other": 1, "failure": 1}
 
 
 def test_every_instrument_of_a_meter_shares_one_set_of_label_caps():

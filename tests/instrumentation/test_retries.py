@@ -1,11 +1,13 @@
 """The SDKs' own retries are counted: every attempt the SDK retried, by the class of the failed attempt,
 in agent.requests.retries, and the number of resends on the call's span."""
 
+import asyncio
+
 import anthropic
 import openai
 import pytest
 
-from agent_telemetry.tooling.fake_provider import Reply
+from agent_telemetry.tooling.fake_provider import FakeProviderServer, Reply
 from tests.conftest import call_labels
 
 MESSAGES = [{"role": "user", "content": "hi"}]
@@ -104,6 +106,27 @@ async def test_async_retries_are_counted(recorded, fake):
         await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert recorded.value(RETRIES, error__type="rate_limit") == 1
     assert recorded.span().attributes["http.request.resend_count"] == 1
+
+
+@pytest.mark.anyio
+async def test_concurrent_async_calls_each_count_only_their_own_retries(recorded, fake):
+    # Two providers' worth of fake servers, so that only the gpt-4o call meets the 429.
+    fake.enqueue(LIMITED)
+    with FakeProviderServer() as calm:
+        async with (
+            openai.AsyncOpenAI(base_url=fake.openai_base_url, api_key="k") as limited,
+            openai.AsyncOpenAI(base_url=calm.openai_base_url, api_key="k") as unlimited,
+        ):
+            await asyncio.gather(
+                limited.chat.completions.create(model="gpt-4o", messages=MESSAGES),
+                unlimited.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES),
+            )
+    assert recorded.attributes(RETRIES) == [{**call_labels("openai", "gpt-4o"), "error.type": "rate_limit"}]
+    resends = {
+        s.attributes["gen_ai.request.model"]: s.attributes.get("http.request.resend_count")
+        for s in recorded.spans()
+    }
+    assert resends == {"gpt-4o": 1, "gpt-4o-mini": None}
 
 
 def test_anthropic_retries_are_counted(recorded, fake):

@@ -9,18 +9,27 @@ from typing import Any
 
 import pytest
 
+from agent_telemetry.core.telemetry import set_active
 from agent_telemetry.sessions import retention
+
+
+def record_into(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs started without init() from now on are recorded into ``directory``: the environment's
+    settings are read once, when the telemetry is made, so the one of an earlier test is dropped."""
+    monkeypatch.setenv("AGENT_TELEMETRY_RECORD_DIR", str(directory))
+    monkeypatch.delenv("AGENT_TELEMETRY_RECORD_RETENTION_DAYS", raising=False)
+    set_active(None)
 
 
 @pytest.fixture
 def record_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Runs in this test are recorded into the returned directory (created by the recorder)."""
     directory = tmp_path / "recordings"
-    monkeypatch.setenv("AGENT_TELEMETRY_RECORD_DIR", str(directory))
-    monkeypatch.delenv("AGENT_TELEMETRY_RECORD_RETENTION_DAYS", raising=False)
+    record_into(directory, monkeypatch)
     retention._reset()  # each test is a "new process" for the once-per-process retention sweep
     yield directory
     retention._reset()
+    set_active(None)
 
 
 def write_recording(path: Path, events: list[dict[str, Any]], tail: str = "") -> Path:
@@ -29,6 +38,18 @@ def write_recording(path: Path, events: list[dict[str, Any]], tail: str = "") ->
     path.write_text("".join(json.dumps(event) + "\n" for event in events) + tail, encoding="utf-8")
     return path
 
+
+# The fields of one LLM call event, as the SDK instrumentation reports it to the run.
+LLM_CALL: dict[str, Any] = {
+    "provider": "anthropic",
+    "operation": "chat",
+    "model": "claude-sonnet-4-5",
+    "duration_s": 0.92,
+    "error_type": None,
+    "step": True,
+    "tokens": {"input": 1200, "output": 85, "cache_read": 1000, "cache_write": 0},
+    "cost_usd": 0.0041,
+}
 
 # A known run: every kind of event, with round numbers, for exact replay output.
 KNOWN_NAME = "20250301T093005Z-support-bot-a1b2c3.jsonl"
@@ -41,19 +62,7 @@ KNOWN_EVENTS: list[dict[str, Any]] = [
         "run_id": "a1b2c3",
         "budget": {"max_cost_usd": 0.5, "max_steps": 10},
     },
-    {
-        "t": 0.012,
-        "ts": "2025-03-01T09:30:05.012Z",
-        "kind": "llm_call",
-        "provider": "anthropic",
-        "operation": "chat",
-        "model": "claude-sonnet-4-5",
-        "duration_s": 0.92,
-        "error_type": None,
-        "step": True,
-        "tokens": {"input": 1200, "output": 85, "cache_read": 1000, "cache_write": 0},
-        "cost_usd": 0.0041,
-    },
+    {"t": 0.012, "ts": "2025-03-01T09:30:05.012Z", "kind": "llm_call", **LLM_CALL},
     {"t": 0.95, "ts": "2025-03-01T09:30:05.950Z", "kind": "tool_request", "tool": "search"},
     {
         "t": 1.204,

@@ -19,18 +19,9 @@ import agent_telemetry
 from agent_telemetry import agent_run
 from agent_telemetry.sessions import read_recording
 from agent_telemetry.tooling.fake_provider import Reply, TokenUsage
+from tests.sessions.conftest import LLM_CALL, record_into
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # not a real image: the bytes only have to survive
-LLM_CALL = {
-    "provider": "anthropic",
-    "operation": "chat",
-    "model": "claude-sonnet-4-5",
-    "duration_s": 0.92,
-    "error_type": None,
-    "step": True,
-    "tokens": {"input": 1200, "output": 85, "cache_read": 1000, "cache_write": 0},
-    "cost_usd": 0.0041,
-}
 
 
 def only_file(directory: Path) -> Path:
@@ -91,8 +82,9 @@ def test_a_run_is_recorded_event_by_event_and_read_back_exactly(record_dir):
     )
 
 
-def test_an_instrumented_sdk_call_is_recorded_without_init(record_dir, recorded, fake, openai_client):
-    # ``recorded`` instruments both SDKs directly, as an application without init() would.
+def test_an_instrumented_sdk_call_is_recorded_without_init(record_dir, recorded_with, fake, openai_client):
+    # Both SDKs instrumented directly, as an application without init() would, with settings in code.
+    recorded_with(record_dir=str(record_dir))
     fake.enqueue(Reply(usage=TokenUsage(input_tokens=1000, output_tokens=100)))
     with agent_run("support-bot", run_id="run-3"):
         openai_client.chat.completions.create(
@@ -117,11 +109,22 @@ def test_a_failing_run_records_its_status_and_the_class_of_its_error_not_its_mes
 
 
 def test_with_content_capture_a_failing_run_records_its_message_with_keys_redacted(record_dir, recorded_with):
-    recorded_with(capture_content=True)
+    recorded_with(capture_content=True, record_dir=str(record_dir))
     with pytest.raises(RuntimeError), agent_run("support-bot", run_id="run-3"):
         raise RuntimeError("Incorrect API key provided: sk-abc123def456. Bearer tok_987")
     end = read_recording(only_file(record_dir)).events[-1]
     assert end["error"] == "RuntimeError: Incorrect API key provided: [REDACTED]. Bearer [REDACTED]"
+
+
+def test_settings_given_in_code_choose_the_recording_directory(tmp_path, monkeypatch, recorded_with):
+    monkeypatch.delenv("AGENT_TELEMETRY_RECORD_DIR", raising=False)
+    recorded_with(record_dir=str(tmp_path / "from-code"))
+    with agent_run("support-bot", run_id="run-4"):
+        pass
+    assert [event["kind"] for event in read_recording(only_file(tmp_path / "from-code")).events] == [
+        "run_start",
+        "run_end",
+    ]
 
 
 def test_each_line_is_on_disk_while_the_run_is_still_going(record_dir):
@@ -239,7 +242,7 @@ def test_a_recording_directory_that_cannot_be_created_warns_once_and_the_run_goe
     caplog.set_level(logging.WARNING, logger="agent_telemetry")
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    monkeypatch.setenv("AGENT_TELEMETRY_RECORD_DIR", str(blocker / "recordings"))
+    record_into(blocker / "recordings", monkeypatch)
 
     with agent_run("support-bot", run_id="run-1") as run:
         run.emit("llm_call", LLM_CALL)

@@ -11,6 +11,7 @@ import pytest
 
 from agent_telemetry import agent_run
 from agent_telemetry.config import Settings
+from agent_telemetry.core.telemetry import set_active
 
 DAY = 86_400
 
@@ -76,6 +77,7 @@ def test_recordings_older_than_the_retention_period_are_deleted_with_their_scree
 
 def test_the_retention_period_is_read_from_the_environment(populated, monkeypatch):
     monkeypatch.setenv("AGENT_TELEMETRY_RECORD_RETENTION_DAYS", "12.5")
+    set_active(None)  # the environment is read when the telemetry is made
     with agent_run("support-bot", run_id="new"):
         pass
     assert not (populated / "20250110T000000Z-support-bot-recent.jsonl").exists()
@@ -110,6 +112,7 @@ def test_with_an_unusable_retention_period_nothing_is_deleted_and_the_run_is_rec
 ):
     caplog.set_level(logging.WARNING, logger="agent_telemetry")
     monkeypatch.setenv("AGENT_TELEMETRY_RECORD_RETENTION_DAYS", "two weeks")
+    set_active(None)  # the environment is read when the telemetry is made
     before = names(populated)
     with agent_run("support-bot", run_id="new"):
         pass

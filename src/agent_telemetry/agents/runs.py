@@ -24,6 +24,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
+from agent_telemetry.config import Settings
 from agent_telemetry.context import _agent_name
 from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.telemetry import Telemetry, active_telemetry
@@ -168,6 +169,11 @@ class Run:
     @property
     def span(self) -> trace.Span:
         return self._span
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of the telemetry this run records into (read once, when it was made)."""
+        return (self._telemetry or active_telemetry()).settings
 
     # -- start and end ---------------------------------------------------------------------------
     def _start_run(self) -> None:

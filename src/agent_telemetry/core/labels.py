@@ -3,9 +3,12 @@
 Every label whose values we do not choose ourselves (agent, model, tool, error type, evaluation,
 computer-use action, blocked reason, run status) has a cap on its distinct values: the first ones seen
 are kept, later new ones become ``_other``, and each fold is counted in
-``agent_telemetry_label_overflow_total{label=...}``. ``LABELS`` is the table; a new dimension is bounded
-by adding a row to it (a test checks that every label of the metric contract is either here or in
-``FIXED_LABELS``, whose values our code chooses).
+``agent_telemetry_label_overflow_total{label=...}``. Values our own code produces for such a label
+(the provider error types, our run statuses) and allow-listed agents are always kept, uncounted: the
+alerts select them, so the application's values must never push them out.
+
+``LABELS`` is the table; a new dimension is bounded by adding a row to it (a test checks that every
+label of the metric contract is either here or in ``FIXED_LABELS``, whose values our code chooses).
 
 Per-label caps bound each label, not their combinations: with the defaults, agent x model alone allows
 20,000 combinations per provider and operation. The aggregation (``aggregation.MAX_SERIES``) bounds the
@@ -33,6 +36,9 @@ class LabelSpec:
     attribute: str  # the OpenTelemetry attribute key
     label: str  # the Prometheus label name: what the overflow counter and the settings call it
     default_limit: int
+    # Values our own code produces, always kept and not counted against the cap: the alerts select
+    # them (error_type="rate_limit", status="failure"), so no application value may push them out.
+    always: tuple[str, ...] = ()
 
 
 AGENT_ATTRIBUTE = contract.Attr.AGENT_NAME
@@ -46,11 +52,11 @@ LABELS: tuple[LabelSpec, ...] = (
     LabelSpec(AGENT_ATTRIBUTE, contract.AGENT, 100),
     LabelSpec(MODEL_ATTRIBUTE, contract.MODEL, 200),
     LabelSpec(contract.Attr.TOOL_NAME, contract.TOOL, 500),
-    LabelSpec(contract.Attr.ERROR_TYPE, contract.ERROR_TYPE, 100),
+    LabelSpec(contract.Attr.ERROR_TYPE, contract.ERROR_TYPE, 100, contract.ERROR_TYPES),
     LabelSpec(contract.Attr.EVALUATION_NAME, contract.EVALUATOR, 100),
     LabelSpec(contract.Attr.ACTION, contract.ACTION, 50),
     LabelSpec(contract.Attr.REASON, contract.REASON, 50),
-    LabelSpec(contract.Attr.STATUS, contract.STATUS, 20),
+    LabelSpec(contract.Attr.STATUS, contract.STATUS, 20, contract.RUN_STATUSES),
 )
 LABEL_NAMES: tuple[str, ...] = tuple(spec.label for spec in LABELS)
 
@@ -63,7 +69,9 @@ FIXED_LABELS: dict[str, int] = {
     contract.OUTCOME: 3,  # success, failure, blocked
     contract.LIMIT: 2,  # cost, steps
     contract.LABEL: len(LABELS) + 1,  # the overflow counter's own: one per bounded label, and _series
-    contract.COMPONENT: 30,  # internal error components: the names our code passes to internal_error
+    # internal error components: the names our code passes to internal_error (34 today: 14 fixed ones,
+    # and start/finish/parse/observe_request for each of the 5 provider operations)
+    contract.COMPONENT: 40,
 }
 
 
@@ -122,7 +130,7 @@ class LabelLimits:
             spec.attribute: BoundedLabel(
                 self._limits[spec.label],
                 _bind(self._folded, spec.label),
-                self._agent_names if spec.attribute == AGENT_ATTRIBUTE else (),
+                (*spec.always, *(self._agent_names if spec.attribute == AGENT_ATTRIBUTE else ())),
             )
             for spec in LABELS
         }
@@ -198,9 +206,6 @@ class LabelLimits:
             f"agent-telemetry: label {label} passed its cap of {self._limits[label]} distinct values; "
             f"new values are recorded as {OTHER} ({counted}); {hint}"
         )
-
-    def __getitem__(self, attribute: str) -> BoundedLabel:
-        return self._by_attribute[attribute]
 
 
 def _bind(folded: Callable[..., None], label: str) -> Callable[[], None]:

@@ -117,7 +117,7 @@ def _instrument(provider: MeterProvider, meter: metrics.Meter, metric: contract.
 
 def _service_name() -> str:
     """The service name the OpenTelemetry SDK would give (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES)."""
-    name = Resource.create().attributes.get("service.name")
+    name = Resource.create().attributes.get(contract.ResourceAttr.SERVICE_NAME)
     return str(name) if name else "unknown_service"
 
 

@@ -39,6 +39,7 @@ REASONING_TOKENS = SpanAttr.REASONING_TOKENS
 COST_USD = SpanAttr.COST_USD
 TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
 RESEND_COUNT = SpanAttr.RESEND_COUNT
+EXCEPTION_EVENT = SpanAttr.EXCEPTION_EVENT
 
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
@@ -73,7 +74,6 @@ class Call:
         "_start",
         "_telemetry",
         "_usage",
-        "_usage_expected",
         "billing",
         "capture_content",
         "provider",
@@ -102,7 +102,6 @@ class Call:
         self._request_model = model
         self._run = current_run()
         self._usage: Usage | None = None
-        self._usage_expected = billing == BILLED
         self._response_model: str | None = None
         self._response_id: str | None = None
         self._finish_reasons: list[str] | None = None
@@ -237,10 +236,6 @@ class Call:
     def usage(self) -> Usage | None:
         return self._usage
 
-    def usage_not_expected(self) -> None:
-        """The response carries no usage by design (e.g. a raw byte stream we cannot read)."""
-        self._usage_expected = False
-
     def fail(self, error: BaseException) -> None:
         self._error = error
 
@@ -290,7 +285,9 @@ class Call:
                 # keys), and leave the process only with content capture on, redacted.
                 span_attributes.update(errors.facts(error))
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
-                span.add_event("exception", exception_attributes(error, capture_content=self.capture_content))
+                span.add_event(
+                    EXCEPTION_EVENT, exception_attributes(error, capture_content=self.capture_content)
+                )
         cost = self._record_usage_and_cost() if self.billing == BILLED else None
         if recording:
             if cost is not None:
@@ -346,7 +343,7 @@ class Call:
         usage = self._usage
         if usage is None:
             # A failed call bills nothing; a successful one whose usage never reached us is counted.
-            if self._error is None and self._usage_expected:
+            if self._error is None:
                 telemetry.unreported_usage_requests.add(1, attributes)
             return None
         tokens = telemetry.tokens

@@ -35,13 +35,17 @@ class RecordableRun(Protocol):
     name: str
     run_id: str
 
+    @property
+    def settings(self) -> Settings: ...
+
     def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None: ...
 
 
 def attach_recorder(run: RecordableRun, settings: Settings | None = None) -> None:
     """Record ``run`` into ``settings.record_dir`` (AGENT_TELEMETRY_RECORD_DIR); on failure, warn once
-    and record nothing. Without ``settings``, those of the environment now."""
-    settings = settings or Settings.from_env()
+    and record nothing. Without ``settings``, the run's own: those its telemetry was made with (given
+    in code, or read from the environment once), not the environment again at every run start."""
+    settings = settings or run.settings
     if not settings.record_dir:
         return
     directory = Path(settings.record_dir).expanduser()
