@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from agent_telemetry.tooling.stack.paths import ProjectFiles
+from agent_telemetry.tooling.stack.receiver_files import load_compose_file
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO / "scripts" / "build-compose.sh"
@@ -31,7 +32,7 @@ PROFILES = sorted(
     {
         profile
         for name in {n for names in FILE_SETS for n in names}
-        for service in (yaml.safe_load((REPO / name).read_text()).get("services") or {}).values()
+        for service in (load_compose_file(REPO / name).get("services") or {}).values()
         for profile in (service or {}).get("profiles", [])
     }
 )
@@ -109,7 +110,7 @@ def test_a_profile_adds_its_services_to_the_default_ones(
 ) -> None:
     merged: dict[str, dict[str, Any]] = {}
     for name in files:
-        for service_name, service in (yaml.safe_load((REPO / name).read_text())["services"] or {}).items():
+        for service_name, service in (load_compose_file(REPO / name)["services"] or {}).items():
             merged.setdefault(service_name, {}).update(service or {})
     expected = {name for name, s in merged.items() if not s.get("profiles") or profile in s["profiles"]}
     services = rendered(compose_binary, empty_env_file, files, [profile] if profile else [])["services"]
@@ -147,6 +148,10 @@ def _named_globs(config: Path) -> list[str]:
     return [*(content.get("rule_files") or []), *(content.get("templates") or [])]
 
 
+HA_DATASOURCES = REPO / "grafana" / "provisioning-ha" / "datasources"
+HA_DATASOURCES_TARGET = "/etc/grafana/provisioning/datasources"
+
+
 def native_files() -> set[Path]:
     """What the native stack runs: each ``*_config`` of ProjectFiles as committed (stack.py), the rule and
     template directories those name, the secrets dir the receivers read; and the Grafana provisioning and
@@ -154,7 +159,11 @@ def native_files() -> set[Path]:
     files = ProjectFiles(REPO)
     configs = {getattr(files, name) for name in dir(ProjectFiles) if name.endswith("_config")}
     named_dirs = {config.parent / Path(glob).parent for config in configs for glob in _named_globs(config)}
-    grafana = {REPO / "grafana" / "provisioning", REPO / "grafana" / "dashboards"}
+    grafana = {
+        REPO / "grafana" / "provisioning",
+        REPO / "grafana" / "dashboards",
+        HA_DATASOURCES,  # the HA override's data sources (both Prometheus replicas)
+    }
     return configs | named_dirs | {REPO / "secrets"} | grafana
 
 
@@ -167,10 +176,13 @@ def expected_mounts(service: dict[str, Any]) -> dict[str, Path]:
             (REPO / "grafana" / "provisioning" / "dashboards" / "dashboards.yaml").read_text()
         )
         (dashboards,) = [p["options"]["path"] for p in provider["providers"]]
-        return {
+        expected = {
             "/etc/grafana/provisioning": REPO / "grafana" / "provisioning",
             dashboards: REPO / "grafana" / "dashboards",
         }
+        if HA_DATASOURCES_TARGET in binds:  # docker-compose.ha.yml swaps in the HA data sources
+            expected[HA_DATASOURCES_TARGET] = HA_DATASOURCES
+        return expected
     # The option each engine's image takes its config files from.
     options = {
         "prom/prometheus:": "--config.file",

@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,45 @@ def test_up_points_every_alertmanager_webhook_at_its_alert_log(tmp_path, collect
         assert http_ok(f"http://127.0.0.1:{port}/-/ready")
     finally:
         _cli("down", "--state-dir", str(state_dir))
+
+
+def test_up_ha_runs_two_prometheus_replicas_and_a_cluster_of_three_alertmanagers(tmp_path, collector_binary):
+    state_dir = str(tmp_path / "state")
+    try:
+        up = _cli("up", "--ha", "--state-dir", state_dir, "--free-ports")
+        assert up.returncode == 0, up.stderr
+        urls = dict(line.split(": ", 1) for line in up.stdout.splitlines() if not line.startswith("state:"))
+        state = json.loads((tmp_path / "state" / "stack.json").read_text())
+        pids = {s["name"]: s["pid"] for s in state["services"]}
+        assert set(pids) == {
+            "alert-log",
+            "otel-collector",
+            "prometheus",
+            "prometheus-b",
+            "alertmanager",
+            "alertmanager-b",
+            "alertmanager-c",
+        }
+        for replica, label in (("prometheus", "a"), ("prometheus_b", "b")):
+            config = yaml.safe_load((tmp_path / "state" / f"{replica.replace('_', '-')}.yml").read_text())
+            assert config["global"]["external_labels"] == {"replica": label}
+            assert http_ok(f"{urls[replica]}/-/ready")
+        # One gossip cluster: every member lists all three (joining takes a moment after readiness).
+        deadline = time.monotonic() + 30
+        while (peers := [_cluster_peers(urls[am]) for am in AM_URLS]) != [3, 3, 3]:
+            assert time.monotonic() < deadline, peers
+            time.sleep(0.2)
+        assert _cli("status", "--state-dir", state_dir).stdout.count(": running") == 7
+    finally:
+        down = _cli("down", "--state-dir", state_dir)
+    assert down.returncode == 0, down.stderr
+    assert "killed" not in down.stdout
+    assert not [name for name, pid in pids.items() if is_running(pid)]
+
+
+AM_URLS = ("alertmanager", "alertmanager_b", "alertmanager_c")
+
+
+def _cluster_peers(alertmanager_url: str) -> int:
+    with urllib.request.urlopen(f"{alertmanager_url}/api/v2/status", timeout=5) as response:
+        return len(json.load(response)["cluster"]["peers"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ PROMETHEUS = DataSource("Prometheus", "prometheus", "prometheus", "http://promet
 JAEGER = DataSource("Jaeger", "jaeger", "jaeger", "http://jaeger:16686")
 ALERTMANAGER = DataSource("Alertmanager", "alertmanager", "alertmanager", "http://alertmanager:9093")
 ALL: tuple[DataSource, ...] = (PROMETHEUS, JAEGER, ALERTMANAGER)
+# docker-compose.ha.yml: PROMETHEUS is replica a; this is replica b, with the same series.
+PROMETHEUS_B = DataSource("Prometheus (replica b)", "prometheus-b", "prometheus", "http://prometheus-b:9090")
 
 # Panels query the Prometheus picked in the dashboard's `datasource` variable (default: PROMETHEUS).
 DATASOURCE_VARIABLE = "datasource"
@@ -76,3 +79,23 @@ def provisioning() -> dict[str, Any]:
             },
         ],
     }
+
+
+def provisioning_ha() -> dict[str, Any]:
+    """grafana/provisioning-ha/datasources/datasources.yaml (docker-compose.ha.yml): the same data sources
+    plus replica b, picked in a dashboard's "Data source" menu while replica a is down.
+
+    No query needs deduplicating: each replica stores every series once (the `replica` external label
+    is attached only to what leaves a replica), and a panel queries one data source, never both.
+    """
+    document = provisioning()
+    prometheus = document["datasources"][0]
+    replica_b = {
+        **copy.deepcopy(prometheus),
+        "name": PROMETHEUS_B.name,
+        "uid": PROMETHEUS_B.uid,
+        "url": PROMETHEUS_B.url,
+        "isDefault": False,
+    }
+    document["datasources"].insert(1, replica_b)
+    return document

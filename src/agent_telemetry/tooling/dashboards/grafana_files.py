@@ -69,5 +69,6 @@ def render(thresholds: Thresholds) -> dict[Path, str]:
         for model in dashboards(thresholds)
     }
     files[Path("provisioning/datasources/datasources.yaml")] = _yaml(datasources.provisioning())
+    files[Path("provisioning-ha/datasources/datasources.yaml")] = _yaml(datasources.provisioning_ha())
     files[Path("provisioning/dashboards/dashboards.yaml")] = _yaml(dashboard_provider())
     return files

@@ -28,6 +28,12 @@ _PORT_OPTIONS: tuple[tuple[str, str], ...] = (
     ("--collector-metrics-port", "collector_metrics"),
     ("--health-check-port", "health_check"),
     ("--alert-log-port", "alert_log"),
+    ("--prometheus-b-port", "prometheus_b"),
+    ("--alertmanager-b-port", "alertmanager_b"),
+    ("--alertmanager-c-port", "alertmanager_c"),
+    ("--alertmanager-cluster-port", "alertmanager_cluster"),
+    ("--alertmanager-b-cluster-port", "alertmanager_b_cluster"),
+    ("--alertmanager-c-cluster-port", "alertmanager_c_cluster"),
 )
 
 
@@ -61,6 +67,12 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="load <DIR>/*.yml instead of prometheus/rules, e.g. rules generated with "
         "`agent-telemetry rules generate --profile test --output-dir DIR` (alerts within a minute or two)",
+    )
+    up.add_argument(
+        "--ha",
+        action="store_true",
+        help="high availability: two Prometheus replicas (both get every sample) alerting to a gossip "
+        "cluster of three Alertmanagers (prometheus/prometheus-ha.yml, otel-collector/ha.yaml)",
     )
     up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for readiness (default: 60)")
     up.set_defaults(handler=run_up)
@@ -122,6 +134,7 @@ def run_up(args: argparse.Namespace) -> int:
             ready_timeout=args.timeout,
             rules_dir=args.rules_dir,
             alert_log=True,  # used only without --webhook-url
+            ha=args.ha,
         )
     except MissingBinariesError as exc:
         print(f"stack up: cannot start, binaries are missing:\n{exc}", file=sys.stderr)

@@ -6,7 +6,9 @@ Only what must differ natively changes; everything else is the committed file's 
   becomes ``127.0.0.1:<port of this run>``; ``rule_files`` become absolute (the copy lives in the
   state dir, and Prometheus resolves relative paths against the config file's directory);
   ``global.evaluation_interval`` and ``global.scrape_interval`` may be overridden (fast tests), and so
-  may ``rule_files`` (tests load rules generated for another thresholds profile).
+  may ``rule_files`` (tests load rules generated for another thresholds profile). ``${NAME}`` in
+  ``global.external_labels`` values is written in from ``label_env`` (prometheus-ha.yml's ``replica``:
+  Prometheus 3 expands it from its environment, 2.x only behind a feature flag).
 - alertmanager.yml: every ``webhook_configs`` entry gets ``url: <webhook_url>`` (a ``url_file`` is
   dropped: Alertmanager 0.25 does not know it; without a webhook_url such an entry gets
   ``NO_WEBHOOK_URL``); a ``{path}`` in webhook_url becomes the path of the entry's committed url (so one
@@ -18,6 +20,7 @@ Only what must differ natively changes; everything else is the committed file's 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,11 @@ COMPOSE_TARGETS: dict[str, str] = {
     "localhost:9090": "prometheus",
     "otel-collector:8888": "collector_metrics",
     "alertmanager:9093": "alertmanager",
+    # prometheus/prometheus-ha.yml (stack up --ha, docker-compose.ha.yml)
+    "prometheus:9090": "prometheus",
+    "prometheus-b:9090": "prometheus_b",
+    "alertmanager-b:9093": "alertmanager_b",
+    "alertmanager-c:9093": "alertmanager_c",
 }
 
 # Where a webhook that reads its URL from a file points when no --webhook-url is given: a closed
@@ -48,6 +56,10 @@ FALLBACK_ALERTMANAGER_CONFIG: dict[str, Any] = {
     "route": {"receiver": "webhook", "group_by": ["alertname"], "group_wait": "1s"},
     "receivers": [{"name": "webhook", "webhook_configs": [{"url": NO_WEBHOOK_URL}]}],
 }
+
+
+# ${NAME} or $NAME, as Prometheus expands them in external label values.
+_ENV_REFERENCE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
 class RenderError(ValueError):
@@ -78,9 +90,18 @@ def prometheus_config(
     evaluation_interval: str | None = None,
     scrape_interval: str | None = None,
     rule_files: Sequence[str | Path] | None = None,
+    label_env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``rule_files`` (paths or globs) replace the committed ones; relative ones are taken from the cwd."""
+    """``rule_files`` (paths or globs) replace the committed ones; relative ones are taken from the cwd.
+
+    ``label_env``: the variables that ``${NAME}`` in ``global.external_labels`` values stand for (as
+    Prometheus 3 expands them from its environment, which 2.x does only behind a feature flag), e.g.
+    ``{"PROMETHEUS_REPLICA": "b"}`` for prometheus-ha.yml.
+    """
     config = yaml.safe_load(source.read_text())
+    labels = (config.get("global") or {}).get("external_labels") or {}
+    for name, value in labels.items():
+        labels[name] = _ENV_REFERENCE.sub(lambda m: (label_env or {}).get(m[1] or m[2], ""), str(value))
     overrides = {"evaluation_interval": evaluation_interval, "scrape_interval": scrape_interval}
     config.setdefault("global", {}).update({k: v for k, v in overrides.items() if v})
     if rule_files is not None:

@@ -24,6 +24,11 @@ class ProjectFiles:
         return self.root / "otel-collector" / "config.yaml"
 
     @property
+    def collector_ha_config(self) -> Path:
+        """The overlay that adds the second Prometheus replica's exporter (stack up --ha)."""
+        return self.root / "otel-collector" / "ha.yaml"
+
+    @property
     def collector_manifest(self) -> Path:
         return self.root / "otel-collector" / "builder-config.yaml"
 
@@ -34,6 +39,10 @@ class ProjectFiles:
     @property
     def prometheus_config(self) -> Path:
         return self.root / "prometheus" / "prometheus.yml"
+
+    @property
+    def prometheus_ha_config(self) -> Path:
+        return self.root / "prometheus" / "prometheus-ha.yml"
 
     @property
     def alertmanager_config(self) -> Path:

@@ -19,6 +19,14 @@ class Ports:
     collector_metrics: int = 8888
     health_check: int = 13133
     alert_log: int = 9099  # the native stand-in webhook receiver (stack up without --webhook-url)
+    # Used only by `stack up --ha`: the second Prometheus replica, two more Alertmanagers, and the
+    # gossip port of each Alertmanager in the cluster.
+    prometheus_b: int = 9091
+    alertmanager_b: int = 9095
+    alertmanager_c: int = 9097
+    alertmanager_cluster: int = 9094
+    alertmanager_b_cluster: int = 9096
+    alertmanager_c_cluster: int = 9098
 
     @classmethod
     def free(cls) -> Ports:

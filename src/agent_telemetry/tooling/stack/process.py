@@ -75,6 +75,15 @@ def stop(pid: int, executable: str | None = None, timeout: float = 10.0) -> bool
     return True
 
 
+def kill(pid: int, executable: str | None = None) -> None:
+    """SIGKILL (no chance to shut down cleanly) and wait until the process is gone."""
+    if not is_running(pid, executable):
+        return
+    _signal(pid, signal.SIGKILL)
+    while is_running(pid):
+        time.sleep(0.05)
+
+
 def log_tail(log_path: Path, lines: int = 20) -> str:
     try:
         return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])

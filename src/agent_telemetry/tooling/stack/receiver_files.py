@@ -115,11 +115,34 @@ def _volume_target(volume: Any) -> str:
     return volume.split(":")[1] if isinstance(volume, str) else str(volume.get("target", ""))
 
 
+class _ComposeLoader(yaml.SafeLoader):
+    """YAML as compose writes it: ``!override`` and ``!reset`` (merge directives of override files) are
+    read as the plain value they tag, which is what ``docker compose -f A -f B`` ends up with."""
+
+
+for _tag in ("!override", "!reset"):
+    _ComposeLoader.add_constructor(
+        _tag,
+        lambda loader, node: (
+            loader.construct_sequence(node)
+            if isinstance(node, yaml.SequenceNode)
+            else loader.construct_mapping(node)
+            if isinstance(node, yaml.MappingNode)
+            else loader.construct_scalar(node)
+        ),
+    )
+
+
+def load_compose_file(path: Path) -> dict[str, Any]:
+    """A compose file's content (``{}`` for an empty one), override tags included."""
+    return yaml.load(path.read_text(), Loader=_ComposeLoader) or {}
+
+
 def _merged_services(compose_files: Sequence[Path]) -> dict[str, dict[str, Any]]:
     """The services of ``docker compose -f A -f B``: later files override keys, and volumes by target."""
     merged: dict[str, dict[str, Any]] = {}
     for compose_file in compose_files:
-        services = (yaml.safe_load(compose_file.read_text()) or {}).get("services") or {}
+        services = load_compose_file(compose_file).get("services") or {}
         for name, service in services.items():
             into = merged.setdefault(name, {})
             for key, value in (service or {}).items():

@@ -5,6 +5,10 @@
 
 The collector runs otel-collector/config.yaml as committed (addresses come from its env vars);
 Prometheus and Alertmanager run copies rendered into the state dir (see ``native_configs``).
+
+``Stack.start(..., ha=True)`` (``stack up --ha``): two Prometheus replicas from prometheus/prometheus-ha.yml,
+a gossip cluster of three Alertmanagers on loopback, and the collector with otel-collector/ha.yaml merged
+over its config so that it writes to both replicas (docs/runbooks/ha/README.md).
 """
 
 from __future__ import annotations
@@ -39,9 +43,23 @@ class _Launch:
     env: Mapping[str, str] = field(default_factory=dict)
 
 
-def stack_urls(ports: Ports) -> dict[str, str]:
+# stack up --ha: (service, external label `replica`, Ports field) of each Prometheus replica, and
+# (service, web Ports field, gossip Ports field) of each Alertmanager of the cluster.
+PROMETHEUS_REPLICAS: tuple[tuple[str, str, str], ...] = (
+    ("prometheus", "a", "prometheus"),
+    ("prometheus-b", "b", "prometheus_b"),
+)
+ALERTMANAGER_CLUSTER: tuple[tuple[str, str, str], ...] = (
+    ("alertmanager", "alertmanager", "alertmanager_cluster"),
+    ("alertmanager-b", "alertmanager_b", "alertmanager_b_cluster"),
+    ("alertmanager-c", "alertmanager_c", "alertmanager_c_cluster"),
+)
+REPLICA_ENV = "PROMETHEUS_REPLICA"  # what `replica` in prometheus-ha.yml's external_labels reads
+
+
+def stack_urls(ports: Ports, ha: bool = False) -> dict[str, str]:
     base = f"http://{HOST}"
-    return {
+    urls = {
         "prometheus": f"{base}:{ports.prometheus}",
         "alertmanager": f"{base}:{ports.alertmanager}",
         "otlp_http": f"{base}:{ports.otlp_http}",
@@ -50,10 +68,16 @@ def stack_urls(ports: Ports) -> dict[str, str]:
         "collector_health": f"{base}:{ports.health_check}/",
         "remote_write": f"{base}:{ports.prometheus}/api/v1/write",
     }
+    if ha:
+        urls["prometheus_b"] = f"{base}:{ports.prometheus_b}"
+        urls["alertmanager_b"] = f"{base}:{ports.alertmanager_b}"
+        urls["alertmanager_c"] = f"{base}:{ports.alertmanager_c}"
+        urls["remote_write_b"] = f"{base}:{ports.prometheus_b}/api/v1/write"
+    return urls
 
 
-def _collector_env(ports: Ports, traces_endpoint: str | None) -> dict[str, str]:
-    """The variables otel-collector/config.yaml reads its addresses from."""
+def _collector_env(ports: Ports, traces_endpoint: str | None, ha: bool = False) -> dict[str, str]:
+    """The variables otel-collector/config.yaml (and ha.yaml) read their addresses from."""
     env = {
         "OTLP_GRPC_ENDPOINT": f"{HOST}:{ports.otlp_grpc}",
         "OTLP_HTTP_ENDPOINT": f"{HOST}:{ports.otlp_http}",
@@ -64,6 +88,8 @@ def _collector_env(ports: Ports, traces_endpoint: str | None) -> dict[str, str]:
     }
     if traces_endpoint:
         env["TRACES_OTLP_HTTP_ENDPOINT"] = traces_endpoint
+    if ha:
+        env["PROMETHEUS_B_REMOTE_WRITE_URL"] = stack_urls(ports, ha)["remote_write_b"]
     return env
 
 
@@ -82,6 +108,36 @@ def _alert_log_launch(state_dir: Path, ports: Ports) -> _Launch:
     )
 
 
+def _alertmanager_argv(
+    binaries: Binaries,
+    config: Path,
+    state_dir: Path,
+    ports: Ports,
+    name: str,
+    web: str,
+    gossip: str | None,
+    peer_timeout: str | None = None,
+) -> list[str]:
+    """One Alertmanager; with ``gossip`` (a Ports field) a member of the loopback cluster of three."""
+    argv = [
+        str(binaries.alertmanager),
+        f"--config.file={config}",
+        f"--storage.path={state_dir / f'{name}-data'}",
+        f"--web.listen-address={HOST}:{getattr(ports, web)}",
+    ]
+    if gossip is None:
+        return [*argv, "--cluster.listen-address="]  # no gossip port: a single native instance
+    own = f"{HOST}:{getattr(ports, gossip)}"
+    peers = [f"--cluster.peer={HOST}:{getattr(ports, g)}" for _, _, g in ALERTMANAGER_CLUSTER if g != gossip]
+    # Alertmanager will not advertise a loopback address it picked itself: name it.
+    argv += [
+        f"--cluster.listen-address={own}",
+        f"--cluster.advertise-address={own}",
+        *peers,
+    ]
+    return [*argv, f"--cluster.peer-timeout={peer_timeout}"] if peer_timeout else argv
+
+
 def _launches(
     files: ProjectFiles,
     binaries: Binaries,
@@ -93,15 +149,10 @@ def _launches(
     scrape_interval: str | None,
     rules_dir: Path | None = None,
     alertmanager_route_timings: Mapping[str, str] | None = None,
+    ha: bool = False,
+    alertmanager_peer_timeout: str | None = None,
 ) -> list[_Launch]:
     rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
-    prometheus_yml = native_configs.write_yaml(
-        native_configs.prometheus_config(
-            files.prometheus_config, ports, evaluation_interval, scrape_interval, rule_files
-        ),
-        state_dir / "prometheus.yml",
-        files.prometheus_config,
-    )
     alertmanager_yml = native_configs.write_yaml(
         native_configs.alertmanager_config(
             files.alertmanager_config, webhook_url, alertmanager_route_timings
@@ -109,38 +160,56 @@ def _launches(
         state_dir / "alertmanager.yml",
         files.alertmanager_config if files.alertmanager_config.is_file() else None,
     )
-    urls = stack_urls(ports)
-    return [
+    urls = stack_urls(ports, ha)
+    launches = [
         _Launch(
-            "alertmanager",
-            [
-                str(binaries.alertmanager),
-                f"--config.file={alertmanager_yml}",
-                f"--storage.path={state_dir / 'alertmanager-data'}",
-                f"--web.listen-address={HOST}:{ports.alertmanager}",
-                "--cluster.listen-address=",  # no gossip port: a single native instance
-            ],
-            f"{urls['alertmanager']}/-/ready",
-        ),
-        _Launch(
-            "prometheus",
-            [
-                str(binaries.prometheus),
-                f"--config.file={prometheus_yml}",
-                f"--storage.tsdb.path={state_dir / 'prometheus-data'}",
-                f"--web.listen-address={HOST}:{ports.prometheus}",
-                "--web.enable-remote-write-receiver",  # the collector pushes metrics here
-                "--web.enable-lifecycle",  # POST /-/reload after editing rules
-            ],
-            f"{urls['prometheus']}/-/ready",
-        ),
+            name,
+            _alertmanager_argv(
+                binaries,
+                alertmanager_yml,
+                state_dir,
+                ports,
+                name,
+                web,
+                gossip if ha else None,
+                alertmanager_peer_timeout,
+            ),
+            f"http://{HOST}:{getattr(ports, web)}/-/ready",
+        )
+        for name, web, gossip in (ALERTMANAGER_CLUSTER if ha else ALERTMANAGER_CLUSTER[:1])
+    ]
+    source = files.prometheus_ha_config if ha else files.prometheus_config
+    for name, replica, port in PROMETHEUS_REPLICAS if ha else PROMETHEUS_REPLICAS[:1]:
+        config = native_configs.prometheus_config(
+            source, ports, evaluation_interval, scrape_interval, rule_files, {REPLICA_ENV: replica}
+        )
+        prometheus_yml = native_configs.write_yaml(config, state_dir / f"{name}.yml", source)
+        launches.append(
+            _Launch(
+                name,
+                [
+                    str(binaries.prometheus),
+                    f"--config.file={prometheus_yml}",
+                    f"--storage.tsdb.path={state_dir / f'{name}-data'}",
+                    f"--web.listen-address={HOST}:{getattr(ports, port)}",
+                    "--web.enable-remote-write-receiver",  # the collector pushes metrics here
+                    "--web.enable-lifecycle",  # POST /-/reload after editing rules
+                ],
+                f"http://{HOST}:{getattr(ports, port)}/-/ready",
+            )
+        )
+    collector_argv = [str(binaries.collector), "--config", str(files.collector_config)]
+    if ha:
+        collector_argv += ["--config", str(files.collector_ha_config)]  # merged over config.yaml
+    launches.append(
         _Launch(
             "otel-collector",
-            [str(binaries.collector), "--config", str(files.collector_config)],
+            collector_argv,
             urls["collector_health"],
-            _collector_env(ports, traces_endpoint),
-        ),
-    ]
+            _collector_env(ports, traces_endpoint, ha),
+        )
+    )
+    return launches
 
 
 class Stack:
@@ -180,6 +249,8 @@ class Stack:
         rules_dir: Path | None = None,
         alertmanager_route_timings: Mapping[str, str] | None = None,
         alert_log: bool = False,
+        ha: bool = False,
+        alertmanager_peer_timeout: str | None = None,
     ) -> Stack:
         """Start all three and wait until each is ready; on any failure stop what was started.
 
@@ -189,6 +260,12 @@ class Stack:
         For tests: ``rules_dir`` makes Prometheus load ``<rules_dir>/*.yml`` instead of the committed
         prometheus/rules (e.g. rules generated with ``--profile test``); ``alertmanager_route_timings``
         overrides the root route's group_wait/group_interval/repeat_interval (e.g. ``{"group_wait": "1s"}``).
+
+        ``ha``: two Prometheus replicas (prometheus/prometheus-ha.yml, ``replica`` a and b) that both get
+        every sample from the collector (otel-collector/ha.yaml) and alert to a gossip cluster of three
+        Alertmanagers; ``urls`` gains prometheus_b, alertmanager_b and alertmanager_c.
+        ``alertmanager_peer_timeout`` (tests): how long each cluster member waits per position before it
+        sends, for the one before it to gossip that it did (Alertmanager's default: 15s).
         """
         state_dir = Path(state_dir).resolve()
         files = files or find_project_root()
@@ -198,7 +275,7 @@ class Stack:
         if (running := cls.load(state_dir)) and any(running.status().values()):
             raise StackError(f"a stack is already running from {state_dir}; run `stack down` first")
         extra: list[_Launch] = []
-        urls = stack_urls(ports)
+        urls = stack_urls(ports, ha)
         if alert_log and webhook_url is None:
             extra.append(_alert_log_launch(state_dir, ports))
             webhook_url = f"http://{HOST}:{ports.alert_log}{{path}}"  # keeps /alerts, /heartbeat
@@ -214,6 +291,8 @@ class Stack:
             scrape_interval,
             rules_dir,
             alertmanager_route_timings,
+            ha,
+            alertmanager_peer_timeout,
         )
         services: list[ServiceState] = []
         stack = cls(state_dir, StackState(ports, urls, services))
@@ -255,6 +334,11 @@ class Stack:
         ]
         StackState.remove(self.state_dir)
         return killed
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one service, as a crash would end it (fault tests); the others keep running."""
+        service = next(s for s in self._state.services if s.name == name)
+        process.kill(service.pid, service.executable)
 
     def __enter__(self) -> Stack:
         return self
