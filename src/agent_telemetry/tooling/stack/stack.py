@@ -128,6 +128,7 @@ def _launches(
                 f"--web.listen-address={HOST}:{ports.prometheus}",
                 "--web.enable-remote-write-receiver",  # the collector pushes metrics here
                 "--web.enable-lifecycle",  # POST /-/reload after editing rules
+                "--enable-feature=exemplar-storage",  # as in compose: trace ids for exemplar links
             ],
             f"{urls['prometheus']}/-/ready",
         ),
