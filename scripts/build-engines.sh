@@ -16,6 +16,8 @@ if ! command -v go >/dev/null; then
   exit 1
 fi
 go_version=$(go env GOVERSION)
+work=""
+trap 'rm -rf "$work"' EXIT  # an interrupted build leaves no scratch copy behind
 
 # Both build inside a copy of their module as downloaded from the proxy (`go mod download`), with
 # GOWORK=off: the module zips carry a go.work naming sub-modules that the zips leave out.
@@ -65,7 +67,7 @@ build() {
   exec 9>"$cache_root/.lock"
   flock 9
   if [[ ! -x $out_dir/$first || ! -x $out_dir/$second ]]; then
-    local work start
+    local start
     work=$(mktemp -d "$cache_root/.build.XXXXXX")
     echo "build-engines: building $engine $version ($go_version): $estimate the first time, cached afterwards" >&2
     start=$(date +%s)
@@ -73,13 +75,13 @@ build() {
     if ! "build_$engine" "$work/bin" "$work" >"$work/build.log" 2>&1; then
       tail -n 40 "$work/build.log" >&2
       echo "build-engines: building $engine $version failed (last 40 lines of the log above)" >&2
-      rm -rf "$work"
       exit 1
     fi
     mkdir -p "$(dirname "$out_dir")"
     rm -rf "$out_dir"
     mv "$work/bin" "$out_dir"
     rm -rf "$work"
+    work=""
     echo "build-engines: built $engine $version in $(( $(date +%s) - start ))s" >&2
   fi
   exec 9>&-

@@ -46,3 +46,12 @@ def test_native_tools_report_the_pinned_versions(project_files):
         assert path is not None, f"{tool} {versions[key]} missing: run scripts/setup.sh"
         result = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=True)
         assert f"{tool}, version {versions[key]} " in result.stdout + result.stderr
+
+
+def test_a_second_build_builds_nothing_and_the_stack_finds_its_output(project_files):
+    result = subprocess.run(
+        [str(project_files.build_engines_script)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stderr == ""  # no "building ..." progress: everything came from the cache
+    prometheus, alertmanager = (engine_tool(project_files, name) for name in ("prometheus", "alertmanager"))
+    assert result.stdout.split() == [str(prometheus.parent), str(alertmanager.parent)]
