@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything the tests and the stack need on a fresh machine; cheap when already done.
 #   - .venv with agent-telemetry (editable) and its dev dependencies
-#   - Prometheus and Alertmanager from Debian's packages
 #   - the OpenTelemetry Collector, built once with ocb into a cache (scripts/build-collector.sh)
+#   - Prometheus and Alertmanager at the versions in versions.env (the same as docker-compose.yml's
+#     images), built once from the Go module proxy into a cache (scripts/build-engines.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,16 +22,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-if ! command -v promtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then
-  echo "setup: installing prometheus and prometheus-alertmanager from Debian's packages" >&2
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq prometheus prometheus-alertmanager >&2
-  # Debian starts the services on install; our stack runs its own instances on its own ports.
-  $sudo_cmd systemctl stop prometheus prometheus-alertmanager >/dev/null 2>&1 || true
-fi
-
-if [ -x scripts/build-collector.sh ]; then
-  scripts/build-collector.sh >&2
-fi
+scripts/build-collector.sh >&2
+scripts/build-engines.sh >&2

@@ -3,7 +3,6 @@ webhook URLs that keep their committed paths. Rendering only (fast), checked by 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,17 +10,18 @@ import pytest
 import yaml
 
 from agent_telemetry.tooling.stack import ProjectFiles, native_configs
+from agent_telemetry.tooling.stack.binaries import engine_tool
 from agent_telemetry.tooling.stack.ports import Ports
 
 PORTS = Ports(otlp_grpc=1, otlp_http=2, prometheus=3, alertmanager=4, collector_metrics=5, health_check=6)
 TIMINGS = {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1m"}
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    # scripts/setup.sh installs promtool and amtool: a missing one is a failed set-up, never a skip.
-    assert path is not None, f"{name} not installed: run scripts/setup.sh"
-    return path
+def _tool(name: str, files: ProjectFiles) -> str:
+    path = engine_tool(files, name)
+    # scripts/setup.sh builds promtool and amtool: a missing one is a failed set-up, never a skip.
+    assert path is not None, f"{name} at the version in versions.env is missing: run scripts/setup.sh"
+    return str(path)
 
 
 def test_rule_files_can_point_at_generated_rules(alerts_project_files: ProjectFiles, profile_rules_dir: Path):
@@ -45,7 +45,9 @@ def test_promtool_accepts_the_config_with_the_test_profile_rules(
         None,
     )
     result = subprocess.run(
-        [_tool("promtool"), "check", "config", str(config)], capture_output=True, text=True
+        [_tool("promtool", alerts_project_files), "check", "config", str(config)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: 2 rule files found" in result.stdout, result.stdout
@@ -97,5 +99,7 @@ def test_amtool_accepts_the_rendered_test_config(alerts_project_files: ProjectFi
         tmp_path / "alertmanager.yml",
         None,
     )
-    result = subprocess.run([_tool("amtool"), "check-config", str(config)], capture_output=True, text=True)
+    result = subprocess.run(
+        [_tool("amtool", alerts_project_files), "check-config", str(config)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

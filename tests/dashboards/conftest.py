@@ -1,4 +1,4 @@
-"""A real Prometheus (the Debian 2.42 binary) holding backfilled agent telemetry, for this module."""
+"""A real Prometheus (the version in versions.env) holding backfilled agent telemetry, for this module."""
 
 from __future__ import annotations
 
@@ -13,11 +13,16 @@ from dataclasses import dataclass
 
 import pytest
 
+from agent_telemetry.tooling.stack.binaries import engine_tool
+from agent_telemetry.tooling.stack.paths import ProjectFiles
 from tests.dashboards.backfill import STEP_SECONDS, write_openmetrics
 from tests.dashboards.panel_queries import REPO
 
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+
+def _tool(name: str) -> str:
+    path = engine_tool(ProjectFiles(REPO), name)
+    assert path is not None, f"{name} at the version in versions.env is missing: run scripts/setup.sh"
+    return str(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,7 @@ def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     storage = work / "data"
     storage.mkdir()
     subprocess.run(
-        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(openmetrics), str(storage)],
+        [_tool("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(openmetrics), str(storage)],
         check=True,
         capture_output=True,
     )
@@ -72,7 +77,7 @@ def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     log = (work / "prometheus.log").open("wb")
     process = subprocess.Popen(
         [
-            PROMETHEUS,
+            _tool("prometheus"),
             f"--config.file={config}",
             f"--storage.tsdb.path={storage}",
             f"--web.listen-address=127.0.0.1:{port}",

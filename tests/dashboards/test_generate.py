@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 from agent_telemetry.tooling.dashboards import cli
+from tests.dashboards.conftest import _tool
 from tests.dashboards.panel_queries import REPO, load_dashboards, panel_queries, substitute
 
 THRESHOLDS = REPO / "prometheus" / "thresholds.yaml"
@@ -73,6 +74,6 @@ def test_every_panel_query_parses_with_promtool(tmp_path):
     ]
     path = tmp_path / "queries.yml"
     path.write_text("groups:\n  - name: dashboards\n    rules:\n" + "".join(rules))
-    result = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True)
+    result = subprocess.run([_tool("promtool"), "check", "rules", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"SUCCESS: {len(queries)} rules found" in result.stdout

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from agent_telemetry.tooling.stack.binaries import engine_tool
+from agent_telemetry.tooling.stack.paths import ProjectFiles
 
 ROOT = Path(__file__).resolve().parents[2]
 THRESHOLDS = ROOT / "prometheus" / "thresholds.yaml"
@@ -17,12 +19,11 @@ RUNBOOKS = ROOT / "docs" / "runbooks"
 
 
 def tool(name: str) -> str:
-    path = shutil.which(name)
+    """promtool or amtool at the version in versions.env (built by scripts/build-engines.sh)."""
+    path = engine_tool(ProjectFiles(ROOT), name)
     if path is None:
-        pytest.fail(
-            f"{name} is not installed: run scripts/setup.sh (Debian: prometheus, prometheus-alertmanager)"
-        )
-    return path
+        pytest.fail(f"{name} at the version in versions.env is missing: run scripts/setup.sh")
+    return str(path)
 
 
 def run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

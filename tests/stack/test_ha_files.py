@@ -8,6 +8,7 @@ import subprocess
 import yaml
 
 from agent_telemetry.tooling.stack import native_configs as render
+from agent_telemetry.tooling.stack.binaries import engine_tool
 from agent_telemetry.tooling.stack.ports import Ports
 
 PORTS = Ports(
@@ -62,7 +63,8 @@ def test_promtool_accepts_the_committed_and_rendered_ha_config(project_files, tm
         project_files.prometheus_ha_config,
     )
     for path in (project_files.prometheus_ha_config, rendered):
-        result = subprocess.run(["promtool", "check", "config", str(path)], capture_output=True, text=True)
+        promtool = str(engine_tool(project_files, "promtool"))
+        result = subprocess.run([promtool, "check", "config", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agent_telemetry.tooling.stack.binaries import engine_version
 from agent_telemetry.tooling.stack.process import is_running
 from agent_telemetry.tooling.stack.readiness import http_ok
 
@@ -66,7 +67,7 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
     assert _cli("status", "--state-dir", state_dir).returncode == 1
 
 
-def test_missing_binaries_are_named_with_how_to_get_them(tmp_path):
+def test_missing_binaries_are_named_with_how_to_get_them(tmp_path, project_files):
     # A PATH with Go but neither Prometheus nor Alertmanager, and an empty collector cache.
     go = shutil.which("go")
     go_dir = str(Path(go).parent) if go else str(tmp_path / "no-go")
@@ -76,9 +77,10 @@ def test_missing_binaries_are_named_with_how_to_get_them(tmp_path):
     assert result.returncode == 3
     assert "missing: OpenTelemetry Collector (otelcol-agent-telemetry)" in result.stderr
     assert "scripts/build-collector.sh" in result.stderr
-    assert "missing: prometheus\n" in result.stderr
-    assert "missing: prometheus-alertmanager" in result.stderr
-    assert "apt-get update && apt-get install -y prometheus prometheus-alertmanager" in result.stderr
+    # The pinned releases (versions.env): a distribution's older Prometheus on PATH would not do.
+    hint = f"get it with: {project_files.build_engines_script} (needs Go)"
+    for engine in ("prometheus", "alertmanager"):
+        assert f"missing: {engine} {engine_version(project_files, engine)}\n  {hint}" in result.stderr
     assert not (tmp_path / "state" / "stack.json").exists()
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from agent_telemetry.tooling.stack import native_configs
-from agent_telemetry.tooling.stack.binaries import cached_collector
+from agent_telemetry.tooling.stack.binaries import cached_collector, engine_tool
 from agent_telemetry.tooling.stack.ports import Ports
 
 PORTS = Ports(otlp_grpc=1, otlp_http=2, prometheus=3, alertmanager=4, collector_metrics=5, health_check=6)
@@ -22,8 +22,9 @@ def test_promtool_accepts_the_committed_and_rendered_prometheus_config(project_f
         tmp_path / "prometheus.yml",
         project_files.prometheus_config,
     )
+    promtool = str(engine_tool(project_files, "promtool"))
     for path in (project_files.prometheus_config, rendered):
-        result = subprocess.run(["promtool", "check", "config", str(path)], capture_output=True, text=True)
+        result = subprocess.run([promtool, "check", "config", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -82,7 +83,11 @@ def test_amtool_accepts_the_rendered_alertmanager_config(project_files, tmp_path
         tmp_path / "alertmanager.yml",
         None,
     )
-    result = subprocess.run(["amtool", "check-config", str(rendered)], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(engine_tool(project_files, "amtool")), "check-config", str(rendered)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

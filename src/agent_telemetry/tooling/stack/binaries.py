@@ -1,4 +1,9 @@
-"""Finding the collector, Prometheus and Alertmanager binaries, and saying how to get a missing one."""
+"""Finding the collector, Prometheus and Alertmanager binaries, and saying how to get a missing one.
+
+Prometheus and Alertmanager run at the versions named in versions.env (the same as docker-compose.yml's
+image tags), built by scripts/build-engines.sh into the cache; a binary on PATH is used only when it
+reports that version (a distribution's older package would not understand the committed configs).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,15 @@ from agent_telemetry.tooling.stack.paths import ProjectFiles
 COLLECTOR_ENV = "AGENT_TELEMETRY_OTELCOL"  # an explicit collector binary wins over the build cache
 CACHE_ENV = "AGENT_TELEMETRY_CACHE"
 COLLECTOR_NAME = "otelcol-agent-telemetry"
-APT_HINT = "apt-get update && apt-get install -y prometheus prometheus-alertmanager"
 
-# Debian names Alertmanager prometheus-alertmanager; upstream tarballs name it alertmanager.
-_PROMETHEUS_NAMES = ("prometheus",)
-_ALERTMANAGER_NAMES = ("prometheus-alertmanager", "alertmanager")
+# Each engine tool -> (its engine: the cache directory and the versions.env key, names to look for on PATH).
+# Debian names Alertmanager prometheus-alertmanager; upstream names it alertmanager.
+ENGINE_TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "prometheus": ("prometheus", ("prometheus",)),
+    "promtool": ("prometheus", ("promtool",)),
+    "alertmanager": ("alertmanager", ("alertmanager", "prometheus-alertmanager")),
+    "amtool": ("alertmanager", ("amtool",)),
+}
 
 
 @dataclass(frozen=True)
@@ -83,26 +92,63 @@ def build_collector(files: ProjectFiles) -> Path:
     return Path(result.stdout.strip().splitlines()[-1])
 
 
-def _which(names: tuple[str, ...]) -> Path | None:
-    for name in names:
-        if found := shutil.which(name):
+def read_versions(files: ProjectFiles) -> dict[str, str]:
+    """versions.env's KEY=VALUE lines (comments and blank lines skipped)."""
+    lines = (line.strip() for line in files.versions_file.read_text().splitlines())
+    pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def engine_version(files: ProjectFiles, engine: str) -> str:
+    """The pinned version of "prometheus" or "alertmanager", e.g. "3.16.0"."""
+    return read_versions(files)[f"{engine.upper()}_VERSION"]
+
+
+def _reports_version(binary: str, version: str) -> bool:
+    try:
+        result = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except OSError:
+        return False
+    return f"version {version} " in result.stdout + result.stderr
+
+
+def engine_tool(files: ProjectFiles, name: str) -> Path | None:
+    """prometheus, promtool, alertmanager or amtool at the pinned version: the build cache's (the key of
+    scripts/build-engines.sh: <version>-<Go version>), else one on PATH that reports that version."""
+    engine, names = ENGINE_TOOLS[name]
+    version = engine_version(files, engine)
+    if (go_version := _go_version()) is not None:
+        cached = cache_dir() / engine / f"{version}-{go_version}" / name
+        if os.access(cached, os.X_OK):
+            return cached
+    for candidate in names:
+        if (found := shutil.which(candidate)) and _reports_version(found, version):
             return Path(found)
     return None
+
+
+def build_engines(files: ProjectFiles) -> None:
+    """Run scripts/build-engines.sh: instant when cached, ~12 min for a cold Prometheus build."""
+    subprocess.run([str(files.build_engines_script)], stdout=subprocess.DEVNULL, check=True)
 
 
 def find_binaries(files: ProjectFiles) -> Binaries:
     """All three binaries, or MissingBinariesError listing each missing one with how to get it."""
     collector = cached_collector(files)
-    prometheus = _which(_PROMETHEUS_NAMES)
-    alertmanager = _which(_ALERTMANAGER_NAMES)
+    prometheus = engine_tool(files, "prometheus")
+    alertmanager = engine_tool(files, "alertmanager")
     missing = []
     if collector is None:
         hint = f"{files.build_collector_script} (needs Go; or set {COLLECTOR_ENV}=/path/to/otelcol)"
         missing.append(MissingBinary(f"OpenTelemetry Collector ({COLLECTOR_NAME})", hint))
     if prometheus is None:
-        missing.append(MissingBinary("prometheus", APT_HINT))
+        version = engine_version(files, "prometheus")
+        missing.append(MissingBinary(f"prometheus {version}", f"{files.build_engines_script} (needs Go)"))
     if alertmanager is None:
-        missing.append(MissingBinary("prometheus-alertmanager (Alertmanager)", APT_HINT))
+        version = engine_version(files, "alertmanager")
+        missing.append(MissingBinary(f"alertmanager {version}", f"{files.build_engines_script} (needs Go)"))
     if collector is None or prometheus is None or alertmanager is None:
         raise MissingBinariesError(missing)
     return Binaries(collector, prometheus, alertmanager)

@@ -37,6 +37,15 @@ class ProjectFiles:
         return self.root / "scripts" / "build-collector.sh"
 
     @property
+    def build_engines_script(self) -> Path:
+        return self.root / "scripts" / "build-engines.sh"
+
+    @property
+    def versions_file(self) -> Path:
+        """versions.env: the Prometheus, Alertmanager and collector versions, native and in compose."""
+        return self.root / "versions.env"
+
+    @property
     def prometheus_config(self) -> Path:
         return self.root / "prometheus" / "prometheus.yml"
 

@@ -194,6 +194,7 @@ def _launches(
                     f"--web.listen-address={HOST}:{getattr(ports, port)}",
                     "--web.enable-remote-write-receiver",  # the collector pushes metrics here
                     "--web.enable-lifecycle",  # POST /-/reload after editing rules
+                    "--enable-feature=exemplar-storage",  # as in compose: trace ids for exemplar links
                 ],
                 f"http://{HOST}:{getattr(ports, port)}/-/ready",
             )

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Build Prometheus (prometheus, promtool) and Alertmanager (alertmanager, amtool) at the versions in
+# versions.env, from the Go module proxy, into a cache keyed by the version and the Go version:
+#   ${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}/<engine>/<version>-<go version>/
+# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager]... (default both).
+# Progress goes to stderr; stdout gets one line per engine: the directory holding its binaries.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../versions.env
+source "$repo_root/versions.env"
+cache_base="${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}"
+
+if ! command -v go >/dev/null; then
+  echo "build-engines: 'go' is not on PATH; install Go >= 1.26 (https://go.dev/dl/)" >&2
+  exit 1
+fi
+go_version=$(go env GOVERSION)
+work=""
+trap 'rm -rf "$work"' EXIT  # an interrupted build leaves no scratch copy behind
+
+# Both build inside a copy of their module as downloaded from the proxy (`go mod download`), with
+# GOWORK=off: the module zips carry a go.work naming sub-modules that the zips leave out.
+module_copy() {
+  local module=$1 work=$2 dir
+  dir=$(go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  cp -r "$dir" "$work/src"
+  chmod -R u+w "$work/src"
+}
+
+# Prometheus: `go install ...@version` is refused (its go.mod has replace directives). Without the
+# builtinassets tag (its web UI is generated with npm and is not in the module) the binary serves the
+# API and no UI, which is all the stack needs: Grafana is the UI. 3.16.0 is module v0.316.0.
+build_prometheus() {
+  local out=$1 work=$2 minor patch
+  IFS=. read -r _ minor patch <<<"$PROMETHEUS_VERSION"
+  module_copy "github.com/prometheus/prometheus@v0.$(( ${PROMETHEUS_VERSION%%.*} * 100 + minor )).$patch" "$work"
+  (cd "$work/src" && GOWORK=off go build -tags netgo -o "$out/" \
+    -ldflags "-X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
+    ./cmd/prometheus ./cmd/promtool)
+}
+
+# Alertmanager: from 0.32 `go install` fails, as ui/ embeds app/dist, its npm-built UI, which the
+# module does not hold. A one-page placeholder stands in for it; the API (and amtool) are complete.
+build_alertmanager() {
+  local out=$1 work=$2 ui
+  module_copy "github.com/prometheus/alertmanager@v$ALERTMANAGER_VERSION" "$work"
+  for ui in elm mantine; do
+    mkdir -p "$work/src/ui/app/dist/$ui"
+    echo '<!doctype html><title>Alertmanager</title><p>Web UI not built here; the API is at /api/v2/.' \
+      >"$work/src/ui/app/dist/$ui/index.html"
+  done
+  (cd "$work/src" && GOWORK=off go build -o "$out/" \
+    -ldflags "-X github.com/prometheus/common/version.Version=$ALERTMANAGER_VERSION" \
+    ./cmd/alertmanager ./cmd/amtool)
+}
+
+build() {
+  local engine=$1 version=$2 estimate=$3 first=$4 second=$5
+  local cache_root="$cache_base/$engine" out_dir="$cache_base/$engine/$version-$go_version"
+  if [[ -x $out_dir/$first && -x $out_dir/$second ]]; then
+    echo "$out_dir"
+    return
+  fi
+  mkdir -p "$cache_root"
+  # One build at a time per engine (2-core machines; concurrent test runs would otherwise build twice).
+  exec 9>"$cache_root/.lock"
+  flock 9
+  if [[ ! -x $out_dir/$first || ! -x $out_dir/$second ]]; then
+    local start
+    work=$(mktemp -d "$cache_root/.build.XXXXXX")
+    echo "build-engines: building $engine $version ($go_version): $estimate the first time, cached afterwards" >&2
+    start=$(date +%s)
+    mkdir -p "$work/bin"
+    if ! "build_$engine" "$work/bin" "$work" >"$work/build.log" 2>&1; then
+      tail -n 40 "$work/build.log" >&2
+      echo "build-engines: building $engine $version failed (last 40 lines of the log above)" >&2
+      exit 1
+    fi
+    mkdir -p "$(dirname "$out_dir")"
+    rm -rf "$out_dir"
+    mv "$work/bin" "$out_dir"
+    rm -rf "$work"
+    work=""
+    echo "build-engines: built $engine $version in $(( $(date +%s) - start ))s" >&2
+  fi
+  exec 9>&-
+  echo "$out_dir"
+}
+
+engines=("$@")
+[[ ${#engines[@]} -gt 0 ]] || engines=(prometheus alertmanager)
+for engine in "${engines[@]}"; do
+  case $engine in
+    prometheus) build prometheus "$PROMETHEUS_VERSION" "~15-25 min on 2 cores" prometheus promtool ;;
+    alertmanager) build alertmanager "$ALERTMANAGER_VERSION" "~5 min" alertmanager amtool ;;
+    *) echo "build-engines: unknown engine '$engine' (prometheus or alertmanager)" >&2; exit 2 ;;
+  esac
+done
