@@ -44,7 +44,7 @@ def message_usage(usage: Any) -> Usage:
 
 def read_message(call: Call, message: Any) -> None:
     for block in message.content or ():
-        _read_content_block(call, block, getattr(block, "input", None))
+        _read_content_block(call, block)
     if message.stop_reason == "refusal":
         call.action_blocked("refusal")
     usage = message.usage
@@ -56,11 +56,14 @@ def read_message(call: Call, message: Any) -> None:
     )
 
 
-def _read_content_block(call: Call, block: Any, tool_input: object) -> None:
+def _read_content_block(call: Call, block: Any) -> None:
     if block.type in ("tool_use", "server_tool_use"):
         call.tool_requested(block.name)
-        if block.name == COMPUTER_TOOL and isinstance(tool_input, Mapping):
-            call.action_requested(tool_input.get("action"))
+        if block.name == COMPUTER_TOOL:
+            # Only here: a missing attribute costs a pydantic model ~10 µs (it builds an AttributeError).
+            tool_input = getattr(block, "input", None)
+            if isinstance(tool_input, Mapping):
+                call.action_requested(tool_input.get("action"))
 
 
 COMPUTER_TOOL = "computer"
