@@ -16,6 +16,7 @@ from agent_telemetry import contract, errors
 from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
 from agent_telemetry.contract import Attr, SpanAttr
+from agent_telemetry.core.aggregation import SeriesKey
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.redaction import exception_attributes
@@ -270,7 +271,8 @@ class Call:
         # The call's own span as the values' exemplar: their exemplars link latency to this trace.
         # Only its ids: a held-back value must not keep the finished span alive until the next collection.
         span_context = span.get_span_context() if recording else None
-        telemetry.requests.add(1, attributes)
+        series = telemetry.series_keys.get(attributes)
+        telemetry.requests.add_to(1, series)
         telemetry.duration.record(elapsed, attributes, span_context=span_context)
         if self._first_token_at is not None:
             ttft = self._first_token_at - self._start
@@ -291,7 +293,7 @@ class Call:
                 span_attributes.update(errors.facts(error))
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
                 span.add_event("exception", exception_attributes(error, capture_content=self.capture_content))
-        cost = self._record_usage_and_cost() if self.billing == BILLED else None
+        cost = self._record_usage_and_cost(series) if self.billing == BILLED else None
         if recording:
             if cost is not None:
                 span_attributes[COST_USD] = cost
@@ -340,14 +342,13 @@ class Call:
             if usage.reasoning_tokens:
                 span_attributes[REASONING_TOKENS] = usage.reasoning_tokens
 
-    def _record_usage_and_cost(self) -> float | None:
+    def _record_usage_and_cost(self, series: SeriesKey) -> float | None:
         telemetry = self._telemetry
-        attributes = self._metric_attributes
         usage = self._usage
         if usage is None:
             # A failed call bills nothing; a successful one whose usage never reached us is counted.
             if self._error is None and self._usage_expected:
-                telemetry.unreported_usage_requests.add(1, attributes)
+                telemetry.unreported_usage_requests.add_to(1, series)
             return None
         tokens = telemetry.tokens
         for token_type, count in (
@@ -357,7 +358,7 @@ class Call:
             ("cache_write", usage.cache_write_tokens),
         ):
             if count:
-                tokens.add(count, {**attributes, TOKEN_TYPE: token_type})
+                tokens.add_to(count, series.with_label(TOKEN_TYPE, token_type))
         # The response names the exact snapshot (gpt-4o-2024-08-06) where the request used an alias.
         model = self._response_model or self._request_model
         price_book = telemetry.price_book
@@ -365,9 +366,9 @@ class Call:
         if cost is None and price_book is not None and model != self._request_model:
             cost = price_book.cost(self.provider, self._request_model, usage)
         if cost is None:
-            telemetry.unpriced_requests.add(1, attributes)
+            telemetry.unpriced_requests.add_to(1, series)
             if price_book is not None:
                 price_book.warn_unpriced_once(self.provider, model)
             return None
-        telemetry.cost.add(cost, attributes)
+        telemetry.cost.add_to(cost, series)
         return cost
