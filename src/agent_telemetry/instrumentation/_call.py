@@ -78,6 +78,7 @@ class Call:
         "billing",
         "capture_content",
         "provider",
+        "request_attributes",
         "span",
     )
 
@@ -116,6 +117,9 @@ class Call:
         self._span_context: otel_context.Context | None = None  # the span in a context, made once
         self._output_text: list[str] | None = None
         self.capture_content = with_span and telemetry.settings.capture_content
+        # Span attributes read from the request after the span's start (parameters, opt-in content):
+        # set with the response's, at the end.
+        self.request_attributes: dict[str, AttributeValue] | None = None
         if with_span:
             attributes = {OPERATION: operation, PROVIDER: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
             attributes.update(span_attributes)
@@ -267,7 +271,7 @@ class Call:
         span = self.span
         recording = span.is_recording()
         # Gathered into one set_attributes: the SDK validates and locks once instead of per attribute.
-        span_attributes: dict[str, AttributeValue] = {}
+        span_attributes: dict[str, AttributeValue] = self.request_attributes or {}
         # The call's own span as the values' exemplar: their exemplars link latency to this trace.
         # Only its ids: a held-back value must not keep the finished span alive until the next collection.
         span_context = span.get_span_context() if recording else None
