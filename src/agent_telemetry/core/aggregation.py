@@ -162,13 +162,15 @@ class SeriesKey:
     """An attribute set with its hash key, made once and reused by every call with the same labels.
 
     ``with_label(key, value)`` is the same set plus one label (token types), also made once.
+    ``folded``: some of its values differ from the values it was looked up by (bounded labels).
     """
 
-    __slots__ = ("_extended", "attributes", "key")
+    __slots__ = ("_extended", "attributes", "folded", "key")
 
-    def __init__(self, attributes: Attributes) -> None:
+    def __init__(self, attributes: Attributes, folded: bool = False) -> None:
         self.attributes = attributes
         self.key: frozenset[tuple[str, str]] = frozenset(attributes.items())
+        self.folded = folded
         self._extended: dict[tuple[str, str], SeriesKey] = {}
 
     def with_label(self, key: str, value: str) -> SeriesKey:
@@ -180,7 +182,7 @@ class SeriesKey:
 
 
 class SeriesKeys:
-    """``SeriesKey`` s by their attribute values (in a fixed key order), up to ``limit`` of them.
+    """``SeriesKey`` s by the label values they were made from, up to ``limit`` of them.
 
     Bounded: past ``limit`` distinct sets it starts afresh, which only costs the keys' rebuilding.
     """
@@ -191,11 +193,14 @@ class SeriesKeys:
         self._keys: dict[tuple[str, ...], SeriesKey] = {}
         self._limit = limit
 
-    def get(self, attributes: Attributes) -> SeriesKey:
-        values = tuple(attributes.values())
+    def get(self, values: tuple[str, ...]) -> SeriesKey | None:
+        return self._keys.get(values)
+
+    def put(self, values: tuple[str, ...], attributes: Attributes) -> SeriesKey:
+        """The key of ``attributes`` (``values`` bounded), remembered under ``values``."""
         found = self._keys.get(values)
-        if found is None or found.attributes != attributes:  # another key order: not the same set
-            found = SeriesKey(attributes)
+        if found is None or found.attributes != attributes:
+            found = SeriesKey(attributes, folded=tuple(attributes.values()) != values)
             if len(self._keys) >= self._limit:
                 self._keys = {}
             self._keys[values] = found

@@ -53,6 +53,21 @@ def current_call() -> Call | None:
     return _current_call.get()
 
 
+def _series(telemetry: Telemetry, agent: str, provider: str, operation: str, model: str) -> SeriesKey:
+    """The metric attributes of a call, every value from the application or the provider capped
+    (core/labels.py; spans keep the values). Looked up by the values themselves: a value once kept
+    stays kept, so only a set with a folded value is bounded again, to count that fold."""
+    values = (agent, provider, operation, model)
+    keys = telemetry.series_keys
+    series = keys.get(values)
+    if series is None or series.folded:
+        attributes = telemetry.labels.bound(
+            {AGENT_NAME: agent, PROVIDER: provider, OPERATION: operation, REQUEST_MODEL: model}
+        )
+        series = keys.put(values, attributes)
+    return series
+
+
 class Call:
     """The span and metrics of one call. ``end()`` records everything exactly once."""
 
@@ -70,6 +85,7 @@ class Call:
         "_response_id",
         "_response_model",
         "_run",
+        "_series",
         "_span_context",
         "_start",
         "_telemetry",
@@ -97,10 +113,8 @@ class Call:
         self.provider = provider
         self.billing = billing
         agent = telemetry.agent_name()
-        # Every value from the application or the provider is capped (core/labels.py); spans keep them.
-        self._metric_attributes: dict[str, str] = telemetry.labels.bound(
-            {AGENT_NAME: agent, PROVIDER: provider, OPERATION: operation, REQUEST_MODEL: model or "_unknown"}
-        )
+        self._series = _series(telemetry, agent, provider, operation, model or "_unknown")
+        self._metric_attributes: Mapping[str, str] = self._series.attributes  # shared: never mutated
         self._request_model = model
         self._run = current_run()
         self._usage: Usage | None = None
@@ -275,7 +289,7 @@ class Call:
         # The call's own span as the values' exemplar: their exemplars link latency to this trace.
         # Only its ids: a held-back value must not keep the finished span alive until the next collection.
         span_context = span.get_span_context() if recording else None
-        series = telemetry.series_keys.get(attributes)
+        series = self._series
         telemetry.requests.add_to(1, series)
         telemetry.duration.record(elapsed, attributes, span_context=span_context)
         if self._first_token_at is not None:
