@@ -162,15 +162,13 @@ class SeriesKey:
     """An attribute set with its hash key, made once and reused by every call with the same labels.
 
     ``with_label(key, value)`` is the same set plus one label (token types), also made once.
-    ``folded``: some of its values differ from the values it was looked up by (bounded labels).
     """
 
-    __slots__ = ("_extended", "attributes", "folded", "key")
+    __slots__ = ("_extended", "attributes", "key")
 
-    def __init__(self, attributes: Attributes, folded: bool = False) -> None:
+    def __init__(self, attributes: Attributes) -> None:
         self.attributes = attributes
         self.key: frozenset[tuple[str, str]] = frozenset(attributes.items())
-        self.folded = folded
         self._extended: dict[tuple[str, str], SeriesKey] = {}
 
     def with_label(self, key: str, value: str) -> SeriesKey:
@@ -182,25 +180,26 @@ class SeriesKey:
 
 
 class SeriesKeys:
-    """``SeriesKey`` s by the label values they were made from, up to ``limit`` of them.
+    """``SeriesKey`` s by their attribute values (the keys in one fixed order), up to ``limit`` of them.
 
     Bounded: past ``limit`` distinct sets it starts afresh, which only costs the keys' rebuilding.
     """
 
     __slots__ = ("_keys", "_limit")
 
-    def __init__(self, limit: int = 4096) -> None:
+    def __init__(self, limit: int = 1024) -> None:
         self._keys: dict[tuple[str, ...], SeriesKey] = {}
         self._limit = limit
 
     def get(self, values: tuple[str, ...]) -> SeriesKey | None:
         return self._keys.get(values)
 
-    def put(self, values: tuple[str, ...], attributes: Attributes) -> SeriesKey:
-        """The key of ``attributes`` (``values`` bounded), remembered under ``values``."""
+    def put(self, attributes: Attributes) -> SeriesKey:
+        """The key of ``attributes``, remembered under their values."""
+        values = tuple(attributes.values())
         found = self._keys.get(values)
         if found is None or found.attributes != attributes:
-            found = SeriesKey(attributes, folded=tuple(attributes.values()) != values)
+            found = SeriesKey(attributes)
             if len(self._keys) >= self._limit:
                 self._keys = {}
             self._keys[values] = found

@@ -55,16 +55,18 @@ def current_call() -> Call | None:
 
 def _series(telemetry: Telemetry, agent: str, provider: str, operation: str, model: str) -> SeriesKey:
     """The metric attributes of a call, every value from the application or the provider capped
-    (core/labels.py; spans keep the values). Looked up by the values themselves: a value once kept
-    stays kept, so only a set with a folded value is bounded again, to count that fold."""
-    values = (agent, provider, operation, model)
+    (core/labels.py; spans keep the values). Found by the values themselves when none of them was
+    folded: a value once kept stays kept. A set with a folded value is not found by its own values
+    (it is remembered under its bounded ones), so it is bounded again on every call: each fold counts.
+    """
     keys = telemetry.series_keys
-    series = keys.get(values)
-    if series is None or series.folded:
-        attributes = telemetry.labels.bound(
-            {AGENT_NAME: agent, PROVIDER: provider, OPERATION: operation, REQUEST_MODEL: model}
+    series = keys.get((agent, provider, operation, model))
+    if series is None:
+        series = keys.put(
+            telemetry.labels.bound(
+                {AGENT_NAME: agent, PROVIDER: provider, OPERATION: operation, REQUEST_MODEL: model}
+            )
         )
-        series = keys.put(values, attributes)
     return series
 
 
