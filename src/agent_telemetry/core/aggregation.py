@@ -158,6 +158,54 @@ def _context_of(span_context: SpanContext | None) -> Context | None:
     return trace.set_span_in_context(NonRecordingSpan(span_context))
 
 
+class SeriesKey:
+    """An attribute set with its hash key, made once and reused by every call with the same labels.
+
+    ``with_label(key, value)`` is the same set plus one label (token types), also made once.
+    """
+
+    __slots__ = ("_extended", "attributes", "key")
+
+    def __init__(self, attributes: Attributes) -> None:
+        self.attributes = attributes
+        self.key: frozenset[tuple[str, str]] = frozenset(attributes.items())
+        self._extended: dict[tuple[str, str], SeriesKey] = {}
+
+    def with_label(self, key: str, value: str) -> SeriesKey:
+        extended = self._extended.get((key, value))
+        if extended is None:
+            # Built outside any lock: a race builds two equal keys, either is right.
+            extended = self._extended[(key, value)] = SeriesKey({**self.attributes, key: value})
+        return extended
+
+
+class SeriesKeys:
+    """``SeriesKey`` s by their attribute values (the keys in one fixed order), up to ``limit`` of them.
+
+    Bounded: past ``limit`` distinct sets it starts afresh, which only costs the keys' rebuilding.
+    """
+
+    __slots__ = ("_keys", "_limit")
+
+    def __init__(self, limit: int = 1024) -> None:
+        self._keys: dict[tuple[str, ...], SeriesKey] = {}
+        self._limit = limit
+
+    def get(self, values: tuple[str, ...]) -> SeriesKey | None:
+        return self._keys.get(values)
+
+    def put(self, attributes: Attributes) -> SeriesKey:
+        """The key of ``attributes``, remembered under their values."""
+        values = tuple(attributes.values())
+        found = self._keys.get(values)
+        if found is None or found.attributes != attributes:
+            found = SeriesKey(attributes)
+            if len(self._keys) >= self._limit:
+                self._keys = {}
+            self._keys[values] = found
+        return found
+
+
 class SummedCounter(_SeriesCap):
     """``add(amount, attributes)`` like a ``Counter``; the sums are observed by the meter's reader."""
 
@@ -186,6 +234,17 @@ class SummedCounter(_SeriesCap):
         folded = frozenset(self._fold(attributes, count).items())
         with self._lock:
             self._sums[folded] = self._sums.get(folded, 0) + amount
+
+    def add_to(self, amount: int | float, series: SeriesKey) -> None:
+        """``add(amount, series.attributes)``, without hashing the attributes again when the series exists."""
+        key = series.key
+        with self._lock:
+            sums = self._sums
+            total = sums.get(key)
+            if total is not None:
+                sums[key] = total + amount
+                return
+        self.add(amount, series.attributes)  # a new series: the cap applies as in add()
 
     def observe(self, options: CallbackOptions) -> Iterable[Observation]:
         _flush_histograms()

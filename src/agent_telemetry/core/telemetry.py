@@ -15,7 +15,7 @@ from opentelemetry.trace import TracerProvider
 from agent_telemetry import contract
 from agent_telemetry.config import Settings
 from agent_telemetry.context import current_agent_name
-from agent_telemetry.core.aggregation import deferred_histogram, summed_counter
+from agent_telemetry.core.aggregation import SeriesKeys, deferred_histogram, summed_counter
 from agent_telemetry.core.labels import LabelLimits
 from agent_telemetry.redaction import redact
 from agent_telemetry.version import __version__
@@ -61,6 +61,8 @@ class Telemetry:
         self.unreported_usage_requests = made[contract.UNREPORTED_USAGE_REQUESTS]
         self._label_overflow = made[contract.LABEL_OVERFLOW]
         self._internal_errors = made[contract.INTERNAL_ERRORS]
+        # A call's metric attributes, hashed once per distinct set rather than once per counter per call.
+        self.series_keys = SeriesKeys()
         self.default_agent_name = settings.agent_name or _service_name()
         self.labels = self._label_limits(made, settings)
         self._reported_failures: set[str] = set()

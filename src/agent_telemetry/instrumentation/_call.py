@@ -16,6 +16,7 @@ from agent_telemetry import contract, errors
 from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
 from agent_telemetry.contract import Attr, SpanAttr
+from agent_telemetry.core.aggregation import SeriesKey
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.redaction import exception_attributes
@@ -53,6 +54,23 @@ def current_call() -> Call | None:
     return _current_call.get()
 
 
+def _series(telemetry: Telemetry, agent: str, provider: str, operation: str, model: str) -> SeriesKey:
+    """The metric attributes of a call, every value from the application or the provider capped
+    (core/labels.py; spans keep the values). Found by the values themselves when none of them was
+    folded: a value once kept stays kept. A set with a folded value is not found by its own values
+    (it is remembered under its bounded ones), so it is bounded again on every call: each fold counts.
+    """
+    keys = telemetry.series_keys
+    series = keys.get((agent, provider, operation, model))
+    if series is None:
+        series = keys.put(
+            telemetry.labels.bound(
+                {AGENT_NAME: agent, PROVIDER: provider, OPERATION: operation, REQUEST_MODEL: model}
+            )
+        )
+    return series
+
+
 class Call:
     """The span and metrics of one call. ``end()`` records everything exactly once."""
 
@@ -70,6 +88,7 @@ class Call:
         "_response_id",
         "_response_model",
         "_run",
+        "_series",
         "_span_context",
         "_start",
         "_telemetry",
@@ -77,6 +96,7 @@ class Call:
         "billing",
         "capture_content",
         "provider",
+        "request_attributes",
         "span",
     )
 
@@ -95,10 +115,8 @@ class Call:
         self.provider = provider
         self.billing = billing
         agent = telemetry.agent_name()
-        # Every value from the application or the provider is capped (core/labels.py); spans keep them.
-        self._metric_attributes: dict[str, str] = telemetry.labels.bound(
-            {AGENT_NAME: agent, PROVIDER: provider, OPERATION: operation, REQUEST_MODEL: model or "_unknown"}
-        )
+        self._series = _series(telemetry, agent, provider, operation, model or "_unknown")
+        self._metric_attributes: Mapping[str, str] = self._series.attributes  # shared: never mutated
         self._request_model = model
         self._run = current_run()
         self._usage: Usage | None = None
@@ -114,6 +132,9 @@ class Call:
         self._span_context: otel_context.Context | None = None  # the span in a context, made once
         self._output_text: list[str] | None = None
         self.capture_content = with_span and telemetry.settings.capture_content
+        # Span attributes read from the request after the span's start (parameters, opt-in content):
+        # set with the response's, at the end.
+        self.request_attributes: dict[str, AttributeValue] | None = None
         if with_span:
             attributes = {OPERATION: operation, PROVIDER: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
             attributes.update(span_attributes)
@@ -261,11 +282,12 @@ class Call:
         span = self.span
         recording = span.is_recording()
         # Gathered into one set_attributes: the SDK validates and locks once instead of per attribute.
-        span_attributes: dict[str, AttributeValue] = {}
+        span_attributes: dict[str, AttributeValue] = self.request_attributes or {}
         # The call's own span as the values' exemplar: their exemplars link latency to this trace.
         # Only its ids: a held-back value must not keep the finished span alive until the next collection.
         span_context = span.get_span_context() if recording else None
-        telemetry.requests.add(1, attributes)
+        series = self._series
+        telemetry.requests.add_to(1, series)
         telemetry.duration.record(elapsed, attributes, span_context=span_context)
         if self._first_token_at is not None:
             ttft = self._first_token_at - self._start
@@ -288,7 +310,7 @@ class Call:
                 span.add_event(
                     EXCEPTION_EVENT, exception_attributes(error, capture_content=self.capture_content)
                 )
-        cost = self._record_usage_and_cost() if self.billing == BILLED else None
+        cost = self._record_usage_and_cost(series) if self.billing == BILLED else None
         if recording:
             if cost is not None:
                 span_attributes[COST_USD] = cost
@@ -337,14 +359,13 @@ class Call:
             if usage.reasoning_tokens:
                 span_attributes[REASONING_TOKENS] = usage.reasoning_tokens
 
-    def _record_usage_and_cost(self) -> float | None:
+    def _record_usage_and_cost(self, series: SeriesKey) -> float | None:
         telemetry = self._telemetry
-        attributes = self._metric_attributes
         usage = self._usage
         if usage is None:
             # A failed call bills nothing; a successful one whose usage never reached us is counted.
             if self._error is None:
-                telemetry.unreported_usage_requests.add(1, attributes)
+                telemetry.unreported_usage_requests.add_to(1, series)
             return None
         tokens = telemetry.tokens
         for token_type, count in (
@@ -354,7 +375,7 @@ class Call:
             ("cache_write", usage.cache_write_tokens),
         ):
             if count:
-                tokens.add(count, {**attributes, TOKEN_TYPE: token_type})
+                tokens.add_to(count, series.with_label(TOKEN_TYPE, token_type))
         # The response names the exact snapshot (gpt-4o-2024-08-06) where the request used an alias.
         model = self._response_model or self._request_model
         price_book = telemetry.price_book
@@ -362,9 +383,9 @@ class Call:
         if cost is None and price_book is not None and model != self._request_model:
             cost = price_book.cost(self.provider, self._request_model, usage)
         if cost is None:
-            telemetry.unpriced_requests.add(1, attributes)
+            telemetry.unpriced_requests.add_to(1, series)
             if price_book is not None:
                 price_book.warn_unpriced_once(self.provider, model)
             return None
-        telemetry.cost.add(cost, attributes)
+        telemetry.cost.add_to(cost, series)
         return cost

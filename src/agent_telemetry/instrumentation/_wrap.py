@@ -20,8 +20,11 @@ from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream, Observer
 
-# Reads the request: (model, extra span attributes). Must not raise on odd input.
+# Reads the request: (model, extra span attributes given at the span's start, where a sampler sees
+# them: server address and port). Must not raise on odd input.
 RequestReader = Callable[[Any, Mapping[str, Any]], tuple[str, dict[str, AttributeValue]]]
+# Reads the request's parameters into span attributes, only for a span that records.
+ParamsReader = Callable[[Mapping[str, Any]], dict[str, AttributeValue]]
 # Reads a complete (non-streamed) response into the call.
 ResponseReader = Callable[[Call, Any], None]
 # Rewrites the keyword arguments before the call: (kwargs, hide_injected_items).
@@ -48,16 +51,22 @@ class Operation:
     output_content: ContentReader | None = None
     # Reads agent-level facts from the request (screenshots sent back to the model).
     observe_request: Callable[[Call, Mapping[str, Any]], None] | None = None
+    read_params: ParamsReader | None = None
 
 
 def start_call(telemetry: Telemetry, op: Operation, instance: object, kwargs: Mapping[str, Any]) -> Call:
     model, attributes = op.read_request(instance, kwargs)
     with_span = not (op.provider == "anthropic" and telemetry.settings.anthropic_native_spans)
-    if with_span and telemetry.settings.capture_content:
-        for name, attribute in op.input_content:
-            if name in kwargs and isinstance(kwargs[name], (str, list, tuple, Mapping)):
-                attributes[attribute] = to_json_attribute(kwargs[name])
     call = Call(telemetry, op.provider, op.name, model, attributes, billing=op.billing, with_span=with_span)
+    # The rest of the request's attributes only for a span that records (a sampler that drops 99 % of
+    # the spans saves reading them); they go on the span with its response attributes, in one batch.
+    if call.span.is_recording():
+        request = op.read_params(kwargs) if op.read_params is not None else {}
+        if call.capture_content:
+            for name, attribute in op.input_content:
+                if name in kwargs and isinstance(kwargs[name], (str, list, tuple, Mapping)):
+                    request[attribute] = to_json_attribute(kwargs[name])
+        call.request_attributes = request
     if op.observe_request is not None:
         try:
             op.observe_request(call, kwargs)

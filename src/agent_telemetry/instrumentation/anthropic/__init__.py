@@ -32,8 +32,11 @@ _MESSAGES = Operation(
     input_content=x.MESSAGES_INPUT,
     output_content=x.message_output,
     observe_request=x.observe_messages_request,
+    read_params=x.REQUEST_PARAMS,
 )
-_COUNT_TOKENS = Operation(PROVIDER, "count_tokens", x.read_request, x.read_nothing, billing=NOT_BILLED)
+_COUNT_TOKENS = Operation(
+    PROVIDER, "count_tokens", x.read_request, x.read_nothing, billing=NOT_BILLED, read_params=x.REQUEST_PARAMS
+)
 
 PATCHES: tuple[MethodPatch, ...] = (
     tuple(

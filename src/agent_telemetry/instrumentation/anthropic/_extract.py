@@ -16,7 +16,8 @@ from agent_telemetry.instrumentation._request import NumericParams, model_param,
 from agent_telemetry.instrumentation._streams import Observer
 from agent_telemetry.usage import Usage
 
-_REQUEST_PARAMS = NumericParams(
+# Read only for a recording span (see _wrap.start_call).
+REQUEST_PARAMS = NumericParams(
     {
         SpanAttr.REQUEST_MAX_TOKENS: ("max_tokens",),
         SpanAttr.REQUEST_TEMPERATURE: ("temperature",),
@@ -27,9 +28,7 @@ _REQUEST_PARAMS = NumericParams(
 
 
 def read_request(resource: object, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, AttributeValue]]:
-    attributes = server_attributes(resource)
-    attributes.update(_REQUEST_PARAMS(kwargs))
-    return model_param(kwargs), attributes
+    return model_param(kwargs), server_attributes(resource)
 
 
 def message_usage(usage: Any) -> Usage:
@@ -44,7 +43,7 @@ def message_usage(usage: Any) -> Usage:
 
 def read_message(call: Call, message: Any) -> None:
     for block in message.content or ():
-        _read_content_block(call, block, getattr(block, "input", None))
+        _read_content_block(call, block)
     if message.stop_reason == "refusal":
         call.action_blocked("refusal")
     usage = message.usage
@@ -56,11 +55,14 @@ def read_message(call: Call, message: Any) -> None:
     )
 
 
-def _read_content_block(call: Call, block: Any, tool_input: object) -> None:
+def _read_content_block(call: Call, block: Any) -> None:
     if block.type in ("tool_use", "server_tool_use"):
         call.tool_requested(block.name)
-        if block.name == COMPUTER_TOOL and isinstance(tool_input, Mapping):
-            call.action_requested(tool_input.get("action"))
+        if block.name == COMPUTER_TOOL:
+            # Only here: a missing attribute costs a pydantic model ~10 µs (it builds an AttributeError).
+            tool_input = getattr(block, "input", None)
+            if isinstance(tool_input, Mapping):
+                call.action_requested(tool_input.get("action"))
 
 
 COMPUTER_TOOL = "computer"

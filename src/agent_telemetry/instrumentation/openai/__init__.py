@@ -23,6 +23,7 @@ _CHAT = Operation(
     x.prepare_chat_stream,
     input_content=x.CHAT_INPUT,
     output_content=x.chat_output,
+    read_params=x.REQUEST_PARAMS,
 )
 _CHAT_PARSE = Operation(
     PROVIDER,
@@ -31,6 +32,7 @@ _CHAT_PARSE = Operation(
     x.read_chat_completion,
     input_content=x.CHAT_INPUT,
     output_content=x.chat_output,
+    read_params=x.REQUEST_PARAMS,
 )
 _RESPONSES = Operation(
     PROVIDER,
@@ -41,6 +43,7 @@ _RESPONSES = Operation(
     input_content=x.RESPONSES_INPUT,
     output_content=x.responses_output,
     observe_request=x.observe_responses_request,
+    read_params=x.REQUEST_PARAMS,
 )
 _RESPONSES_RETRIEVE = Operation(
     PROVIDER,
@@ -50,7 +53,9 @@ _RESPONSES_RETRIEVE = Operation(
     x.responses_stream_observer,
     billing=NOT_BILLED,
 )
-_EMBEDDINGS = Operation(PROVIDER, "embeddings", x.read_request, x.read_embeddings)
+_EMBEDDINGS = Operation(
+    PROVIDER, "embeddings", x.read_request, x.read_embeddings, read_params=x.REQUEST_PARAMS
+)
 
 _CHAT_MODULE = "openai.resources.chat.completions"
 _RESPONSES_MODULE = "openai.resources.responses"

@@ -16,7 +16,8 @@ from agent_telemetry.instrumentation._streams import Observer
 from agent_telemetry.instrumentation._wrap import raw_mode
 from agent_telemetry.usage import Usage
 
-_REQUEST_PARAMS = NumericParams(
+# Read only for a recording span (see _wrap.start_call).
+REQUEST_PARAMS = NumericParams(
     {
         SpanAttr.REQUEST_MAX_TOKENS: ("max_completion_tokens", "max_tokens", "max_output_tokens"),
         SpanAttr.REQUEST_TEMPERATURE: ("temperature",),
@@ -29,9 +30,7 @@ _REQUEST_PARAMS = NumericParams(
 
 
 def read_request(resource: object, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, AttributeValue]]:
-    attributes = server_attributes(resource)
-    attributes.update(_REQUEST_PARAMS(kwargs))
-    return model_param(kwargs), attributes
+    return model_param(kwargs), server_attributes(resource)
 
 
 def read_retrieve_request(
