@@ -220,7 +220,15 @@ class SummedCounter(_SeriesCap):
         self.limits: LabelLimits | None = None
 
     def add(self, amount: int | float, attributes: Attributes | None = None) -> None:
-        key = frozenset(attributes.items()) if attributes else _EMPTY
+        self._add(amount, frozenset(attributes.items()) if attributes else _EMPTY, attributes)
+
+    def add_to(self, amount: int | float, series: SeriesKey) -> None:
+        """``add(amount, series.attributes)``, without hashing the attributes again."""
+        self._add(amount, series.key, series.attributes)
+
+    def _add(
+        self, amount: int | float, key: frozenset[tuple[str, str]], attributes: Attributes | None
+    ) -> None:
         with self._lock:
             sums = self._sums
             total = sums.get(key)
@@ -234,17 +242,6 @@ class SummedCounter(_SeriesCap):
         folded = frozenset(self._fold(attributes, count).items())
         with self._lock:
             self._sums[folded] = self._sums.get(folded, 0) + amount
-
-    def add_to(self, amount: int | float, series: SeriesKey) -> None:
-        """``add(amount, series.attributes)``, without hashing the attributes again when the series exists."""
-        key = series.key
-        with self._lock:
-            sums = self._sums
-            total = sums.get(key)
-            if total is not None:
-                sums[key] = total + amount
-                return
-        self.add(amount, series.attributes)  # a new series: the cap applies as in add()
 
     def observe(self, options: CallbackOptions) -> Iterable[Observation]:
         _flush_histograms()
