@@ -176,7 +176,7 @@ def test_a_reused_run_id_never_overwrites_an_earlier_recording(record_dir):
     ],
     ids=["anthropic", "openai"],
 )
-def test_a_screenshot_with_its_image_is_written_to_its_own_file(record_dir, image, suffix):
+def test_a_screenshot_with_its_image_is_written_to_its_own_file(record_dir, pixels, image, suffix):
     with agent_run("computer-bot", run_id="cu-1") as run:
         run.emit("screenshot", {"bytes": len(PNG), "image": image})
         run.emit("screenshot", {"bytes": len(PNG), "image": image})
@@ -195,7 +195,7 @@ def test_a_screenshot_with_its_image_is_written_to_its_own_file(record_dir, imag
     assert '"image"' not in text
 
 
-def test_recordings_and_screenshots_are_private_to_their_owner(record_dir):
+def test_recordings_and_screenshots_are_private_to_their_owner(record_dir, pixels):
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": ""}}
     image["source"]["data"] = base64.b64encode(PNG).decode()
     with agent_run("computer-bot", run_id="cu-1") as run:
@@ -219,7 +219,7 @@ def test_a_screenshot_without_its_image_records_only_its_size(record_dir):
     assert not path.with_suffix("").exists()
 
 
-def test_an_image_that_is_not_inline_base64_is_noted_and_not_written(record_dir):
+def test_an_image_that_is_not_inline_base64_is_noted_and_not_written(record_dir, pixels):
     with agent_run("computer-bot", run_id="cu-3") as run:
         run.emit(
             "screenshot", {"bytes": 10, "image": {"type": "image", "source": {"type": "url", "url": "x"}}}
@@ -256,7 +256,7 @@ def test_a_recording_directory_that_cannot_be_created_warns_once_and_the_run_goe
     assert warning.endswith("the run goes on unrecorded")
 
 
-def test_a_write_failing_mid_run_warns_once_and_stops_that_recording(record_dir, caplog):
+def test_a_write_failing_mid_run_warns_once_and_stops_that_recording(record_dir, pixels, caplog):
     caplog.set_level(logging.WARNING, logger="agent_telemetry")
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "aGVsbG8="}}
     with agent_run("computer-bot", run_id="cu-4") as run:
