@@ -107,10 +107,17 @@ def _redact_strings(value: Any) -> Any:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, Mapping):
-        return {key: _redact_strings(item) for key, item in value.items()}
+        return {
+            key: item if key in _STRUCTURE and isinstance(item, str) else _redact_strings(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [_redact_strings(item) for item in value]
     return value
+
+
+# What a message's parts are, never what they say: kept, so a redacted conversation keeps its shape.
+_STRUCTURE = frozenset({"role", "type"})
 
 
 # -- images --------------------------------------------------------------------------------------
