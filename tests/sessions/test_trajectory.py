@@ -14,6 +14,7 @@ import pytest
 
 import agent_telemetry
 from agent_telemetry import agent_run
+from agent_telemetry.instrumentation._content import screenshot_facts
 from agent_telemetry.sessions import read_recording
 from agent_telemetry.tooling.fake_provider import ComputerAction, Reply, ToolCall
 
@@ -358,3 +359,28 @@ def test_without_content_capture_a_recording_holds_no_content_at_all(
     ]
     assert "secret system prompt" not in path.read_text()
     assert not path.with_suffix("").exists()
+
+
+JPEG = (
+    b"\xff\xd8"
+    + b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"  # APP0, before the frame
+    + b"\xff\xc0\x00\x11\x08\x03\x20\x05\x00\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"  # 1280x800
+)
+GIF = b"GIF89a" + (1280).to_bytes(2, "little") + (800).to_bytes(2, "little") + b"\x00" * 8
+WEBP_LOSSLESS = b"RIFF\x00\x00\x00\x00WEBPVP8L\x00\x00\x00\x00\x2f" + (
+    (1280 - 1) | ((800 - 1) << 14)
+).to_bytes(4, "little")
+
+
+@pytest.mark.parametrize(
+    ("media_type", "data"),
+    [("image/png", png(1280, 800)), ("image/jpeg", JPEG), ("image/gif", GIF), ("image/webp", WEBP_LOSSLESS)],
+    ids=["png", "jpeg", "gif", "webp"],
+)
+def test_screenshot_dimensions_are_read_from_each_common_format(media_type, data):
+    part = {"type": "input_image", "image_url": f"data:{media_type};base64,{base64.b64encode(data).decode()}"}
+    assert screenshot_facts(part) == {"media_type": media_type, "width": 1280, "height": 800}
+
+
+def test_a_screenshot_by_url_has_no_dimensions():
+    assert screenshot_facts({"type": "input_image", "image_url": "https://example.com/shot.png"}) == {}

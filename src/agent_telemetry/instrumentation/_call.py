@@ -15,6 +15,7 @@ from opentelemetry.util.types import AttributeValue
 from agent_telemetry import contract, errors
 from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.agents.tools import records_content
 from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
 from agent_telemetry.core.telemetry import Telemetry
@@ -223,13 +224,9 @@ class Call:
         kind = action_type(provider_action)
         self._agent_counter(contract.ACTIONS, {Attr.ACTION: kind})
         fields: dict[str, object] = {"action": kind}
-        if parameters is not None and self._records_content():
+        if parameters is not None and records_content(self._run, self._telemetry):
             fields["parameters"] = redact_content(parameters)
         self._emit("action_request", fields)
-
-    def _records_content(self) -> bool:
-        run = self._run
-        return run is not None and run.has_listeners and self._telemetry.settings.capture_content
 
     def action_blocked(self, reason: str) -> None:
         """A computer-use step held back: a pending safety check, or the model's refusal."""
@@ -245,7 +242,7 @@ class Call:
         if size is not None:
             self._telemetry.instruments[contract.SCREENSHOT_SIZE].record(size, attributes)
         fields: dict[str, object] = {"bytes": size}
-        if image is not None and self._records_content():
+        if image is not None and records_content(self._run, self._telemetry):
             fields.update(screenshot_facts(image))
             if self._telemetry.settings.record_screenshots:
                 fields["image"] = image
