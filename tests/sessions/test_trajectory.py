@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
+import openai
 import pytest
 
 import agent_telemetry
@@ -205,6 +206,44 @@ def test_a_later_call_records_only_the_messages_it_adds_and_an_unchanged_system_
     assert (second["input_from"], second["input"]) == (
         1,
         [{"role": "assistant", "content": "One."}, {"role": "user", "content": "More."}],
+    )
+
+
+@pytest.mark.anyio
+async def test_an_async_stream_records_its_output_put_together(
+    capture, record_dir, fake, async_anthropic_client
+):
+    fake.enqueue(Reply(text="Checking.", tool_calls=[ToolCall("lookup_order", {"order_id": 7}, id="t1")]))
+    async with (
+        agent_run("support-bot"),
+        async_anthropic_client.messages.stream(
+            model=CLAUDE, max_tokens=64, messages=[{"role": "user", "content": "Order 7?"}]
+        ) as stream,
+    ):
+        await stream.until_done()
+
+    (call,) = events(record_dir, "llm_call")
+    assert call["output"] == [
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Checking."},
+                {"type": "tool_use", "id": "t1", "name": "lookup_order", "input": {"order_id": 7}},
+            ],
+        }
+    ]
+
+
+def test_a_failed_call_records_what_was_sent_and_no_output(capture, record_dir, fake, openai_client):
+    fake.enqueue(Reply.fail(429, message="Slow down."))
+    with agent_run("weather-bot"), pytest.raises(openai.RateLimitError):
+        openai_client.chat.completions.create(model=GPT, messages=[{"role": "user", "content": "Hi"}])
+
+    (call,) = events(record_dir, "llm_call")
+    assert (call["error_type"], call["input"], "output" in call) == (
+        "rate_limit",
+        [{"role": "user", "content": "Hi"}],
+        False,
     )
 
 
