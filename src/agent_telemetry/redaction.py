@@ -183,7 +183,10 @@ def plain(value: Any) -> Any:
         return [plain(item) for item in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    return str(value)
+    try:
+        return str(value)
+    except Exception:  # an application object whose __str__ fails: its type is all we can say
+        return f"<{type(value).__name__}>"
 
 
 # -- errors --------------------------------------------------------------------------------------

@@ -267,6 +267,22 @@ def test_a_decorated_tool_records_its_arguments_by_name_and_its_result(capture, 
     ]
 
 
+def test_an_argument_that_cannot_be_shown_is_recorded_by_its_type(capture, record_dir):
+    class Connection:
+        def __str__(self) -> str:
+            raise RuntimeError("closed")
+
+    @agent_telemetry.tool
+    def query(connection: Connection, sql: str) -> int:
+        return 3
+
+    with agent_run("db-bot"):
+        assert query(Connection(), "select 1") == 3
+
+    (tool,) = events(record_dir, "tool")
+    assert (tool["arguments"], tool["result"]) == ({"connection": "<Connection>", "sql": "select 1"}, 3)
+
+
 def test_a_tool_call_block_records_the_arguments_and_result_it_is_given(capture, record_dir):
     with (
         agent_run("support-bot"),

@@ -342,7 +342,10 @@ class Call:
                 "error_type": error_type,
             }
             if self.content is not None:
-                details.update(self.content.fields())
+                try:
+                    details.update(self.content.fields())
+                except Exception as exc:  # the run's steps, tokens and cost must be counted all the same
+                    telemetry.internal_error("call.content", exc)
             self._run.add_call(
                 is_step=self._operation_is_step(), usage=self._usage, cost_usd=cost, details=details
             )
