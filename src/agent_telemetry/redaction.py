@@ -169,6 +169,20 @@ def inline_image_data(part: Mapping[str, Any]) -> str | None:
     return None
 
 
+def image_media_type(part: Mapping[str, Any]) -> str | None:
+    """The media type an inline image part declares (anthropic source, openai data URL), or None."""
+    source = part.get("source")
+    if isinstance(source, Mapping) and isinstance(source.get("media_type"), str):
+        return source["media_type"]
+    for key in ("image_url", "url"):
+        url = part.get(key)
+        if isinstance(url, Mapping):
+            url = url.get("url")
+        if isinstance(url, str) and url.startswith("data:"):
+            return url[len("data:") :].split(";", 1)[0].split(",", 1)[0] or None
+    return None
+
+
 def plain(value: Any) -> Any:
     """SDK models (pydantic), mappings and sequences as plain JSON-able data; anything else as is."""
     dump = getattr(value, "model_dump", None)

@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from agent_telemetry.contract import SpanAttr
-from agent_telemetry.redaction import image_bytes, inline_image_data, redact_content, redact_images
+from agent_telemetry.redaction import (
+    image_bytes,
+    image_media_type,
+    inline_image_data,
+    redact_content,
+    redact_images,
+)
 
 INPUT_MESSAGES = SpanAttr.INPUT_MESSAGES
 OUTPUT_MESSAGES = SpanAttr.OUTPUT_MESSAGES
@@ -31,7 +37,7 @@ def screenshot_facts(part: Mapping[str, Any]) -> dict[str, Any]:
     """What a session recording may say of an image without its pixels: media type and, for inline
     PNG, JPEG, GIF and WebP images, width and height (read from the image's header)."""
     facts: dict[str, Any] = {}
-    media_type = _media_type(part)
+    media_type = image_media_type(part)
     if media_type:
         facts["media_type"] = media_type
     data = inline_image_data(part)
@@ -45,19 +51,6 @@ def screenshot_facts(part: Mapping[str, Any]) -> dict[str, Any]:
         if size is not None:
             facts["width"], facts["height"] = size
     return facts
-
-
-def _media_type(part: Mapping[str, Any]) -> str | None:
-    source = part.get("source")
-    if isinstance(source, Mapping) and isinstance(source.get("media_type"), str):
-        return source["media_type"]
-    for key in ("image_url", "url"):
-        url = part.get(key)
-        if isinstance(url, Mapping):
-            url = url.get("url")
-        if isinstance(url, str) and url.startswith("data:"):
-            return url[len("data:") :].split(";", 1)[0].split(",", 1)[0] or None
-    return None
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

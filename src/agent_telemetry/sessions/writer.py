@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from agent_telemetry.config import Settings
+from agent_telemetry.redaction import image_media_type, inline_image_data
 from agent_telemetry.sessions import naming, retention
 
 logger = logging.getLogger("agent_telemetry")
@@ -202,18 +203,8 @@ def _decode_image(image: object) -> tuple[bytes, str] | None:
     """(bytes, media type) of a provider's inline image part, or None if it carries no base64 data."""
     if not isinstance(image, Mapping):
         return None
-    source = image.get("source")
-    if isinstance(source, Mapping) and source.get("type") == "base64":  # anthropic
-        return _b64(source.get("data"), str(source.get("media_type") or "image/png"))
-    url = image.get("image_url")  # openai: a data URL, or {"url": ...} in chat completions
-    if isinstance(url, Mapping):
-        url = url.get("url")
-    if isinstance(url, str) and url.startswith("data:"):
-        header, _, data = url.partition(",")
-        media_type, _, encoding = header[len("data:") :].partition(";")
-        if encoding == "base64":
-            return _b64(data, media_type or "image/png")
-    return None
+    data = inline_image_data(image)
+    return None if data is None else _b64(data, image_media_type(image) or "image/png")
 
 
 def _b64(data: object, media_type: str) -> tuple[bytes, str] | None:
