@@ -20,6 +20,7 @@ from agent_telemetry.config import ConfigError, Settings
 from agent_telemetry.context import agent_name
 from agent_telemetry.instrumentation.anthropic import AnthropicInstrumentor
 from agent_telemetry.instrumentation.openai import OpenAIInstrumentor
+from agent_telemetry.redaction import set_redactor
 from agent_telemetry.sessions.writer import attach_recorder as _attach_recorder
 from agent_telemetry.usage import Usage
 from agent_telemetry.version import __version__
@@ -45,6 +46,7 @@ __all__ = [
     "init",
     "record_action",
     "record_quality",
+    "set_redactor",
     "shutdown",
     "tool",
     "tool_call",

@@ -7,9 +7,11 @@ is used instead.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,6 +66,11 @@ class Settings:
     # agent names always kept as their own value (AGENT_TELEMETRY_AGENT_NAMES=support-bot,research-agent).
     max_label_values: tuple[tuple[str, int], ...] = ()
     agent_names_allowlist: tuple[str, ...] = ()
+    # Content (only with capture_content): the image bytes of screenshots in session recordings
+    # (AGENT_TELEMETRY_RECORD_SCREENSHOTS), and regular expressions whose matches are redacted from
+    # all captured content, beside the built-in API-key patterns (AGENT_TELEMETRY_REDACT_PATTERNS).
+    record_screenshots: bool = False
+    redact_patterns: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,7 +128,14 @@ class Settings:
             ),
             max_label_values=r.label_caps("AGENT_TELEMETRY_MAX_LABEL_VALUES"),
             agent_names_allowlist=r.names("AGENT_TELEMETRY_AGENT_NAMES"),
+            record_screenshots=r.boolean("AGENT_TELEMETRY_RECORD_SCREENSHOTS", False),
+            redact_patterns=r.patterns("AGENT_TELEMETRY_REDACT_PATTERNS"),
         )
+        if settings.record_screenshots and not settings.capture_content:
+            r.problems.append(
+                "AGENT_TELEMETRY_RECORD_SCREENSHOTS=true has no effect without "
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true; no screenshots are recorded"
+            )
         return settings, r.problems
 
     @property
@@ -222,6 +236,29 @@ class _Reader:
         """A comma-separated list; blanks around names and empty entries are ignored."""
         raw = self._raw(name) or ""
         return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+
+    def patterns(self, name: str) -> tuple[str, ...]:
+        """One regular expression, or a JSON list of them; each invalid one is left out."""
+        raw = self._raw(name)
+        if raw is None:
+            return ()
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        listed = isinstance(parsed, list) and all(isinstance(item, str) for item in parsed)
+        valid: list[str] = []
+        for pattern in parsed if listed else [raw.strip()]:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                self._bad(name, pattern, f"is not a valid regular expression ({exc})", "ignored")
+                continue
+            if compiled.fullmatch(""):  # it would insert [REDACTED] between every two characters
+                self._bad(name, pattern, "matches the empty string", "ignored")
+            else:
+                valid.append(pattern)
+        return tuple(valid)
 
     def label_caps(self, name: str) -> tuple[tuple[str, int], ...]:
         """``label=N,label=N``: a cap of at least 1 per Prometheus label name; bad pairs are left out."""

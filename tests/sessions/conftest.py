@@ -32,6 +32,15 @@ def record_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     set_active(None)
 
 
+@pytest.fixture
+def pixels(record_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``record_dir``, with screenshots' pixels kept: content capture on, and screenshots asked for."""
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
+    monkeypatch.setenv("AGENT_TELEMETRY_RECORD_SCREENSHOTS", "true")
+    set_active(None)
+    return record_dir
+
+
 def write_recording(path: Path, events: list[dict[str, Any]], tail: str = "") -> Path:
     """A recording as the recorder writes it, plus ``tail`` (e.g. a line cut off by a crash)."""
     path.parent.mkdir(parents=True, exist_ok=True)

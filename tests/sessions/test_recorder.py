@@ -6,6 +6,7 @@ import base64
 import contextvars
 import json
 import logging
+import os
 import re
 import stat
 import threading
@@ -176,7 +177,7 @@ def test_a_reused_run_id_never_overwrites_an_earlier_recording(record_dir):
     ],
     ids=["anthropic", "openai"],
 )
-def test_a_screenshot_with_its_image_is_written_to_its_own_file(record_dir, image, suffix):
+def test_a_screenshot_with_its_image_is_written_to_its_own_file(record_dir, pixels, image, suffix):
     with agent_run("computer-bot", run_id="cu-1") as run:
         run.emit("screenshot", {"bytes": len(PNG), "image": image})
         run.emit("screenshot", {"bytes": len(PNG), "image": image})
@@ -195,7 +196,7 @@ def test_a_screenshot_with_its_image_is_written_to_its_own_file(record_dir, imag
     assert '"image"' not in text
 
 
-def test_recordings_and_screenshots_are_private_to_their_owner(record_dir):
+def test_recordings_and_screenshots_are_private_to_their_owner(record_dir, pixels):
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": ""}}
     image["source"]["data"] = base64.b64encode(PNG).decode()
     with agent_run("computer-bot", run_id="cu-1") as run:
@@ -219,7 +220,7 @@ def test_a_screenshot_without_its_image_records_only_its_size(record_dir):
     assert not path.with_suffix("").exists()
 
 
-def test_an_image_that_is_not_inline_base64_is_noted_and_not_written(record_dir):
+def test_an_image_that_is_not_inline_base64_is_noted_and_not_written(record_dir, pixels):
     with agent_run("computer-bot", run_id="cu-3") as run:
         run.emit(
             "screenshot", {"bytes": 10, "image": {"type": "image", "source": {"type": "url", "url": "x"}}}
@@ -256,7 +257,7 @@ def test_a_recording_directory_that_cannot_be_created_warns_once_and_the_run_goe
     assert warning.endswith("the run goes on unrecorded")
 
 
-def test_a_write_failing_mid_run_warns_once_and_stops_that_recording(record_dir, caplog):
+def test_a_write_failing_mid_run_warns_once_and_stops_that_recording(record_dir, pixels, caplog):
     caplog.set_level(logging.WARNING, logger="agent_telemetry")
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "aGVsbG8="}}
     with agent_run("computer-bot", run_id="cu-4") as run:
@@ -298,3 +299,34 @@ def test_events_from_many_threads_are_whole_lines(record_dir):
     assert {name: tools.count(name) for name in set(tools)} == {f"tool-{n}": 100 for n in range(10)}
     times = [event["t"] for event in events]
     assert times == sorted(times)
+
+
+def test_recordings_stay_private_under_a_permissive_umask(record_dir, pixels):
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": ""}}
+    image["source"]["data"] = base64.b64encode(PNG).decode()
+    previous = os.umask(0)  # files would be world-writable if we left their mode to the umask
+    try:
+        with agent_run("computer-bot", run_id="cu-5") as run:
+            run.emit("screenshot", {"bytes": len(PNG), "image": image})
+    finally:
+        os.umask(previous)
+
+    path = only_file(record_dir)
+    (shot,) = path.with_suffix("").iterdir()
+    modes = [stat.S_IMODE(p.stat().st_mode) for p in (record_dir, path, path.with_suffix(""), shot)]
+    assert modes == [0o700, 0o600, 0o700, 0o600]
+
+
+def test_a_recording_directory_others_can_read_is_warned_about_once(record_dir, caplog):
+    caplog.set_level(logging.WARNING, logger="agent_telemetry")
+    record_dir.mkdir(mode=0o755)
+    record_dir.chmod(0o755)
+    for run_id in ("run-1", "run-2"):
+        with agent_run("support-bot", run_id=run_id):
+            pass
+
+    assert warnings_of(caplog) == [
+        f"agent-telemetry: the recording directory {record_dir} can be read by other users (mode 755); "
+        f"recordings themselves are 0600, but consider: chmod 700 {record_dir}"
+    ]
+    assert {stat.S_IMODE(path.stat().st_mode) for path in record_dir.glob("*.jsonl")} == {0o600}

@@ -46,6 +46,7 @@ def populated(record_dir: Path) -> Path:
     make(record_dir / "20250101T000002Z-support-bot-orphan" / "screenshot-0001.png", 15)
     aged(record_dir / "20250101T000002Z-support-bot-orphan", 15)
     make(record_dir / "20250110T000000Z-support-bot-recent.jsonl", 13)
+    record_dir.chmod(0o700)  # as the recorder makes it (a shared one is warned about)
     # A recent run whose id has a dot: its folder was last written long ago, but it is not an orphan.
     make(record_dir / "20250110T000000Z-support-bot-v1.2.jsonl", 1)
     make(record_dir / "20250110T000000Z-support-bot-v1.2" / "screenshot-0001.png", 15)

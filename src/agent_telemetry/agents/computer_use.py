@@ -12,8 +12,10 @@ from types import TracebackType
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.agents.tools import records_content
 from agent_telemetry.contract import Attr
 from agent_telemetry.core.telemetry import active_telemetry
+from agent_telemetry.redaction import redact_content
 
 # Provider action names (OpenAI computer_call actions, Anthropic computer tool actions) -> our types.
 _ACTION_TYPES: dict[str, str] = {
@@ -48,8 +50,14 @@ def action_type(provider_action: object) -> str:
     return _ACTION_TYPES.get(provider_action, "other") if isinstance(provider_action, str) else "other"
 
 
-def record_action(action: str, *, duration_s: float, outcome: str = "success") -> None:
-    """Report an action the application executed (a click it performed, a key it pressed)."""
+def record_action(
+    action: str, *, duration_s: float, outcome: str = "success", parameters: object = None
+) -> None:
+    """Report an action the application executed (a click it performed, a key it pressed).
+
+    ``parameters`` (coordinates, the text typed) go to a recorded run's trajectory with content
+    capture on, redacted; never to metrics or spans.
+    """
     if outcome not in OUTCOMES:
         raise ValueError(f"record_action: outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
     if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)) or duration_s < 0:
@@ -64,7 +72,10 @@ def record_action(action: str, *, duration_s: float, outcome: str = "success") -
     )
     run = current_run()
     if run is not None:
-        run.emit("action", {"action": kind, "duration_s": float(duration_s), "outcome": outcome})
+        fields = {"action": kind, "duration_s": float(duration_s), "outcome": outcome}
+        if parameters is not None and records_content(run, telemetry):
+            fields["parameters"] = redact_content(parameters)
+        run.emit("action", fields)
 
 
 class computer_action:  # used like a function: ``with computer_action("left_click"):``
@@ -73,8 +84,9 @@ class computer_action:  # used like a function: ``with computer_action("left_cli
     Set ``.outcome = "blocked"`` inside the block when the application decided not to act.
     """
 
-    def __init__(self, action: str) -> None:
+    def __init__(self, action: str, *, parameters: object = None) -> None:
         self.action = action
+        self.parameters = parameters
         self.outcome: str | None = None
         self._start = 0.0
 
@@ -87,6 +99,11 @@ class computer_action:  # used like a function: ``with computer_action("left_cli
     ) -> None:
         outcome = self.outcome or ("failure" if exc is not None else "success")
         try:
-            record_action(self.action, duration_s=time.perf_counter() - self._start, outcome=outcome)
+            record_action(
+                self.action,
+                duration_s=time.perf_counter() - self._start,
+                outcome=outcome,
+                parameters=self.parameters,
+            )
         except Exception as error:
             active_telemetry().internal_error("computer_action", error)

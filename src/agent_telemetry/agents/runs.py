@@ -158,6 +158,11 @@ class Run:
         """``listener(kind, fields)`` for each event of the run (a session recorder, say)."""
         self._listeners.append(listener)
 
+    @property
+    def has_listeners(self) -> bool:
+        """Someone (a session recorder) takes this run's events: worth gathering their content."""
+        return bool(self._listeners)
+
     def emit(self, kind: str, fields: dict[str, Any]) -> None:
         """Hand an event of the run to its listeners; a failing listener is ours, never the app's."""
         for listener in self._listeners:

@@ -18,9 +18,10 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
-from agent_telemetry.agents.runs import current_run
+from agent_telemetry.agents.runs import Run, current_run
 from agent_telemetry.contract import Attr
 from agent_telemetry.core.telemetry import Telemetry, active_telemetry
+from agent_telemetry.redaction import redact_content
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,9 +33,12 @@ class tool_call:  # used like a function: ``with tool_call("search"):``
     the tool's exception into an error result, say). ``error_type`` is a short type name, like the
     exception class names recorded for a raised exception: it becomes a label, never pass a message.
     ``span=False`` records the metrics only, for tools whose span somebody else makes.
+
+    With content capture on, a recorded run's trajectory gets the tool's ``arguments`` (given here)
+    and its ``result`` (set on the object inside the block), redacted; ``@tool`` fills in both.
     """
 
-    def __init__(self, name: str, *, span: bool = True) -> None:
+    def __init__(self, name: str, *, span: bool = True, arguments: Any = None) -> None:
         if not name or not isinstance(name, str):
             raise ValueError("a tool needs a name, a non-empty string")
         self.name = name
@@ -43,6 +47,8 @@ class tool_call:  # used like a function: ``with tool_call("search"):``
         self._token: object | None = None
         self._start = 0.0
         self._error_type: str | None = None
+        self.arguments = arguments
+        self.result: Any = None
 
     def failed(self, error_type: str) -> None:
         self._error_type = error_type
@@ -61,7 +67,9 @@ class tool_call:  # used like a function: ``with tool_call("search"):``
         if self._token is not None:
             otel_context.detach(self._token)
         error_type = type(exc).__name__ if exc is not None else self._error_type
-        record_tool_execution(self.name, elapsed, error_type, self._span)
+        record_tool_execution(
+            self.name, elapsed, error_type, self._span, arguments=self.arguments, result=self.result
+        )
 
     async def __aenter__(self) -> tool_call:
         return self.__enter__()
@@ -83,7 +91,13 @@ def start_tool_span(telemetry: Telemetry, name: str, start_time: int | None = No
 
 
 def record_tool_execution(
-    name: str, duration_s: float, error_type: str | None, span: trace.Span = trace.INVALID_SPAN
+    name: str,
+    duration_s: float,
+    error_type: str | None,
+    span: trace.Span = trace.INVALID_SPAN,
+    *,
+    arguments: Any = None,
+    result: Any = None,
 ) -> None:
     """The metrics (and the run's recording) of one finished tool execution; ends ``span``. Never raises."""
     telemetry = active_telemetry()
@@ -100,7 +114,12 @@ def record_tool_execution(
         span.end()
         run = current_run()
         if run is not None:
-            run.emit("tool", {"tool": name, "duration_s": duration_s, "error": error_type})
+            fields = {"tool": name, "duration_s": duration_s, "error": error_type}
+            if records_content(run, telemetry):
+                for key, value in (("arguments", arguments), ("result", result)):
+                    if value is not None:
+                        fields[key] = redact_content(value)
+            run.emit("tool", fields)
     except Exception as error:
         telemetry.internal_error("tool.end", error)
 
@@ -122,19 +141,42 @@ def tool(arg: Any = None, /) -> Any:
     return decorator
 
 
+def records_content(run: Run | None, telemetry: Telemetry) -> bool:
+    """Content goes to ``run``'s trajectory: capture is on, and someone records the run."""
+    return run is not None and run.has_listeners and telemetry.settings.capture_content
+
+
 def _decorate(function: F, name: str) -> F:
+    try:
+        signature: inspect.Signature | None = inspect.signature(function)
+    except (TypeError, ValueError):  # some builtins and C functions have none
+        signature = None
+
+    def arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The call's arguments by parameter name, read only for a recorded run with capture on."""
+        if not records_content(current_run(), active_telemetry()):
+            return None
+        if signature is not None:
+            try:
+                return dict(signature.bind(*args, **kwargs).arguments)
+            except TypeError:
+                pass  # the call itself will fail the same way; record what it was given
+        return {"args": list(args), "kwargs": kwargs}
+
     if inspect.iscoroutinefunction(function):
 
         @functools.wraps(function)
         async def run_async(*args: Any, **kwargs: Any) -> Any:
-            with tool_call(name):
-                return await function(*args, **kwargs)
+            with tool_call(name, arguments=arguments(args, kwargs)) as measured:
+                measured.result = await function(*args, **kwargs)
+                return measured.result
 
         return run_async  # type: ignore[return-value]
 
     @functools.wraps(function)
     def run_sync(*args: Any, **kwargs: Any) -> Any:
-        with tool_call(name):
-            return function(*args, **kwargs)
+        with tool_call(name, arguments=arguments(args, kwargs)) as measured:
+            measured.result = function(*args, **kwargs)
+            return measured.result
 
     return run_sync  # type: ignore[return-value]

@@ -17,7 +17,7 @@ from agent_telemetry.config import Settings
 from agent_telemetry.context import current_agent_name
 from agent_telemetry.core.aggregation import SeriesKeys, deferred_histogram, summed_counter
 from agent_telemetry.core.labels import LabelLimits
-from agent_telemetry.redaction import redact
+from agent_telemetry.redaction import redact, use_patterns
 from agent_telemetry.version import __version__
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ class Telemetry:
     ) -> None:
         self.settings = settings
         self.price_book = price_book
+        use_patterns(
+            settings.redact_patterns
+        )  # process-wide, like set_redactor: all content is redacted alike
         self.providers = (tracer_provider, meter_provider)
         self.tracer = trace.get_tracer(
             "agent_telemetry", __version__, tracer_provider=tracer_provider, schema_url=_SCHEMA_URL

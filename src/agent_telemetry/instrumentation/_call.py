@@ -15,11 +15,13 @@ from opentelemetry.util.types import AttributeValue
 from agent_telemetry import contract, errors
 from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.agents.tools import records_content
 from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
 from agent_telemetry.core.telemetry import Telemetry
-from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
-from agent_telemetry.redaction import exception_attributes
+from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, screenshot_facts, to_json_attribute
+from agent_telemetry.instrumentation._trajectory import CallContent
+from agent_telemetry.redaction import exception_attributes, redact_content
 from agent_telemetry.usage import Usage
 
 # The contract's attribute keys as module globals: the hot path reads them without attribute lookups.
@@ -95,6 +97,7 @@ class Call:
         "_usage",
         "billing",
         "capture_content",
+        "content",
         "provider",
         "request_attributes",
         "span",
@@ -132,6 +135,8 @@ class Call:
         self._span_context: otel_context.Context | None = None  # the span in a context, made once
         self._output_text: list[str] | None = None
         self.capture_content = with_span and telemetry.settings.capture_content
+        # The conversation, for a recorded run's trajectory (set by _wrap.start_call; opt-in).
+        self.content: CallContent | None = None
         # Span attributes read from the request after the span's start (parameters, opt-in content):
         # set with the response's, at the end.
         self.request_attributes: dict[str, AttributeValue] | None = None
@@ -213,11 +218,15 @@ class Call:
         self._agent_counter(contract.TOOLS_REQUESTED, {Attr.TOOL_NAME: name or "_unknown"})
         self._emit("tool_request", {"tool": name})
 
-    def action_requested(self, provider_action: object) -> None:
-        """The model asked for a computer-use action."""
+    def action_requested(self, provider_action: object, parameters: object = None) -> None:
+        """The model asked for a computer-use action; its ``parameters`` (coordinates, text to type)
+        go to a recorded run's trajectory with content capture on."""
         kind = action_type(provider_action)
         self._agent_counter(contract.ACTIONS, {Attr.ACTION: kind})
-        self._emit("action_request", {"action": kind})
+        fields: dict[str, object] = {"action": kind}
+        if parameters is not None and records_content(self._run, self._telemetry):
+            fields["parameters"] = redact_content(parameters)
+        self._emit("action_request", fields)
 
     def action_blocked(self, reason: str) -> None:
         """A computer-use step held back: a pending safety check, or the model's refusal."""
@@ -225,15 +234,18 @@ class Call:
         self._emit("action_blocked", {"reason": reason})
 
     def screenshot_sent(self, size: int | None, image: Mapping[str, Any] | None = None) -> None:
-        """The request carries a screenshot back to the model. Metrics keep only its size; a session
-        recording gets the image part itself only when content capture is on."""
+        """The request carries a screenshot back to the model. Metrics keep only its size; with content
+        capture on, a session recording gets its media type and dimensions, and its pixels only with
+        AGENT_TELEMETRY_RECORD_SCREENSHOTS=true as well."""
         attributes = self._agent_attributes()
         self._telemetry.instruments[contract.SCREENSHOTS].add(1, attributes)
         if size is not None:
             self._telemetry.instruments[contract.SCREENSHOT_SIZE].record(size, attributes)
         fields: dict[str, object] = {"bytes": size}
-        if self._telemetry.settings.capture_content and image is not None:
-            fields["image"] = image
+        if image is not None and records_content(self._run, self._telemetry):
+            fields.update(screenshot_facts(image))
+            if self._telemetry.settings.record_screenshots:
+                fields["image"] = image
         self._emit("screenshot", fields)
 
     def _agent_attributes(self) -> dict[str, str]:
@@ -322,17 +334,20 @@ class Call:
             span.set_attributes(span_attributes)
         span.end()
         if self._run is not None:
+            details = {
+                "provider": self.provider,
+                "operation": attributes[OPERATION],
+                "model": self._response_model or self._request_model,
+                "duration_s": elapsed,
+                "error_type": error_type,
+            }
+            if self.content is not None:
+                try:
+                    details.update(self.content.fields())
+                except Exception as exc:  # the run's steps, tokens and cost must be counted all the same
+                    telemetry.internal_error("call.content", exc)
             self._run.add_call(
-                is_step=self._operation_is_step(),
-                usage=self._usage,
-                cost_usd=cost,
-                details={
-                    "provider": self.provider,
-                    "operation": attributes[OPERATION],
-                    "model": self._response_model or self._request_model,
-                    "duration_s": elapsed,
-                    "error_type": error_type,
-                },
+                is_step=self._operation_is_step(), usage=self._usage, cost_usd=cost, details=details
             )
 
     def _operation_is_step(self) -> bool:

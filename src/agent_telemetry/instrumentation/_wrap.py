@@ -19,6 +19,7 @@ from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream, Observer
+from agent_telemetry.instrumentation._trajectory import CallContent
 
 # Reads the request: (model, extra span attributes given at the span's start, where a sampler sees
 # them: server address and port). Must not raise on odd input.
@@ -67,6 +68,10 @@ def start_call(telemetry: Telemetry, op: Operation, instance: object, kwargs: Ma
                 if name in kwargs and isinstance(kwargs[name], (str, list, tuple, Mapping)):
                     request[attribute] = to_json_attribute(kwargs[name])
         call.request_attributes = request
+    if op.input_content and telemetry.settings.capture_content:
+        run = current_run()
+        if run is not None and run.has_listeners:  # a recorded run: its trajectory holds the conversation
+            call.content = CallContent.of_request(op.input_content, kwargs)
     if op.observe_request is not None:
         try:
             op.observe_request(call, kwargs)
@@ -85,6 +90,8 @@ def check_budget(op: Operation) -> None:
 
 def read_complete_response(op: Operation, call: Call, response: Any) -> None:
     op.read_response(call, response)
+    if call.content is not None and op.output_content is not None:
+        call.content.output = op.output_content(response)
     if call.capture_content and op.output_content is not None:
         call.span.set_attribute(OUTPUT_MESSAGES, to_json_attribute(op.output_content(response)))
 

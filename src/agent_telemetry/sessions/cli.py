@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "replay",
         help="Step through a recorded agent run.",
         description="Show a run recorded under AGENT_TELEMETRY_RECORD_DIR: a header, then one line per "
-        "event with its time since the start of the run.",
+        "event with its time since the start of the run. With content capture on, under each LLM call "
+        "the messages sent (>) and received (<), under each tool its arguments and result.",
     )
     replay.add_argument("file", type=Path, metavar="FILE", help="a recording (.jsonl)")
     replay.add_argument(
@@ -75,7 +76,8 @@ def run_replay(args: argparse.Namespace) -> int:
     if step:
         print("(Enter: next event; q then Enter: quit)")
     for number, event in enumerate(events, start=1):
-        print(terminal_text.event_line(event, widths), flush=True)
+        for line in terminal_text.event_lines(event, widths):
+            print(line, flush=True)
         if step and number < len(events):
             try:
                 answer = input()

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from agent_telemetry.sessions import transcript
 from agent_telemetry.sessions.reader import RecordingSummary
 
 _MISSING = "-"
@@ -43,6 +44,22 @@ def event_line(event: dict[str, Any], widths: tuple[int, int] = (0, 0)) -> str:
     offset_width, kind_width = widths
     kind = str(event.get("kind", "?"))
     return f"  {_offset(event):>{offset_width}}  {kind:<{kind_width}}  {describe(event)}".rstrip()
+
+
+def event_lines(event: dict[str, Any], widths: tuple[int, int] = (0, 0)) -> list[str]:
+    """The event's line, then the content it carries (with content capture on), indented under its
+    description: messages sent (``>``) and received (``<``), a tool's arguments and result."""
+    lines = [event_line(event, widths)]
+    try:
+        content = transcript.content_lines(event)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        content = []  # a hand-edited or foreign recording: its event line is still shown
+    indent = " " * (2 + widths[0] + 2 + widths[1] + 2)
+    for line in content:
+        first, *rest = line.split("\n")
+        lines.append(f"{indent}{first}".rstrip())
+        lines.extend(f"{indent}    {more}".rstrip() for more in rest)
+    return lines
 
 
 def describe(event: dict[str, Any]) -> str:
@@ -121,13 +138,25 @@ def _tool(e: dict[str, Any]) -> str:
 
 def _screenshot(e: dict[str, Any]) -> str:
     parts = [_size(e.get("bytes"))]
+    facts = [str(e["media_type"])] if e.get("media_type") else []
+    if _is_number(e.get("width")) and _is_number(e.get("height")):
+        facts.append(f"{e['width']}x{e['height']}")
+    if facts:
+        parts.append(" ".join(facts))
     if e.get("image_file"):
         parts.append(f"-> {e['image_file']}")
     return "  ".join(parts)
 
 
 def _action(e: dict[str, Any]) -> str:
-    return f"{e['action']}  {e.get('outcome', '?')}  {_seconds(e.get('duration_s'))}"
+    return _with_parameters(e, f"{e['action']}  {e.get('outcome', '?')}  {_seconds(e.get('duration_s'))}")
+
+
+def _with_parameters(e: dict[str, Any], text: str) -> str:
+    """An action's parameters (recorded with content capture on) after its description."""
+    if "parameters" not in e:
+        return text
+    return f"{text}  {json.dumps(e['parameters'], ensure_ascii=False, separators=(',', ':'), default=str)}"
 
 
 def _run_end(e: dict[str, Any]) -> str:
@@ -147,7 +176,7 @@ _DESCRIBERS = {
     "llm_call": _llm_call,
     "tool": _tool,
     "tool_request": lambda e: str(e["tool"]),
-    "action_request": lambda e: str(e["action"]),
+    "action_request": lambda e: _with_parameters(e, str(e["action"])),
     "action_blocked": lambda e: str(e["reason"]),
     "screenshot": _screenshot,
     "quality": lambda e: f"{e['evaluator']}  {float(e['score']):.2f}",

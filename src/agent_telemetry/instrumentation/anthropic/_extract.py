@@ -62,7 +62,7 @@ def _read_content_block(call: Call, block: Any) -> None:
             # Only here: a missing attribute costs a pydantic model ~10 µs (it builds an AttributeError).
             tool_input = getattr(block, "input", None)
             if isinstance(tool_input, Mapping):
-                call.action_requested(tool_input.get("action"))
+                call.action_requested(tool_input.get("action"), tool_input)
 
 
 COMPUTER_TOOL = "computer"
@@ -111,6 +111,8 @@ def message_stream_observer(hide: bool) -> Observer:
 
     def observe(call: Call, event: Any) -> bool:
         kind = event.type
+        if call.content is not None:
+            call.content.anthropic_event(event)
         if kind == "content_block_delta":
             if not call.has_first_token:
                 call.first_token()
@@ -149,7 +151,10 @@ def _finish_computer_block(call: Call, fragments: list[str]) -> None:
         tool_input = json.loads("".join(fragments) or "{}")
     except ValueError:
         tool_input = {}
-    call.action_requested(tool_input.get("action") if isinstance(tool_input, dict) else None)
+    if isinstance(tool_input, dict):
+        call.action_requested(tool_input.get("action"), tool_input)
+    else:
+        call.action_requested(None)
 
 
 def _read_message_delta(call: Call, event: Any) -> None:

@@ -31,14 +31,15 @@ def _tool_measurement(tool_use: Any, own_span: bool) -> tuple[Any, Callable[[], 
     """The context manager measuring one execution, and what marks it failed on an error result."""
     name = getattr(tool_use, "name", None)
     name = name if isinstance(name, str) and name else "_unknown"
+    tool_input = getattr(tool_use, "input", None)  # kept only for a recorded run with capture on
     if getattr(tool_use, "toolset_name", None) == COMPUTER_TOOLSET:
-        action = computer_action(name)
+        action = computer_action(name, parameters=tool_input)
 
         def action_failed() -> None:
             action.outcome = "failure"
 
         return action, action_failed
-    tool = tool_call(name, span=own_span)
+    tool = tool_call(name, span=own_span, arguments=tool_input)
     return tool, lambda: tool.failed(TOOL_ERROR)
 
 
@@ -86,6 +87,8 @@ class MeasuredToolRun:
             result = getattr(self._run, "result", None)
             if isinstance(result, Mapping) and result.get("is_error") is True:
                 self._mark_failed()
+            if isinstance(measurement, tool_call) and isinstance(result, Mapping):
+                measurement.result = result.get("content")
             measurement.__exit__(exc_type, exc, tb)
         except Exception as error:
             self._telemetry.internal_error("anthropic.tool_runner.end", error)

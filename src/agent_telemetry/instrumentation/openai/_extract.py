@@ -112,6 +112,8 @@ def chat_stream_observer(hide_usage_chunk: bool) -> Observer:
             ):
                 call.first_token()
             if delta is not None:
+                if call.content is not None:
+                    call.content.chat_delta(choice.index, delta)
                 if call.capture_content and delta.content:
                     call.add_output_text(delta.content)
                 for tool_call in delta.tool_calls or ():
@@ -176,7 +178,7 @@ def _read_output_items(call: Call, items: Any) -> None:
                 [item.action] if getattr(item, "action", None) else []
             )
             for action in actions:
-                call.action_requested(getattr(action, "type", None))
+                call.action_requested(getattr(action, "type", None), action)
             for check in getattr(item, "pending_safety_checks", None) or ():
                 call.action_blocked(getattr(check, "code", None) or "safety_check")
         elif kind in ("function_call", "custom_tool_call", "mcp_call"):
@@ -221,6 +223,8 @@ def responses_stream_observer(hide: bool) -> Observer:
         kind = event.type
         if kind in _FINAL_RESPONSE_EVENTS:
             read_response(call, event.response)
+            if call.content is not None:
+                call.content.output = event.response.output
         elif kind.endswith(".delta"):
             if not call.has_first_token:
                 call.first_token()
