@@ -58,6 +58,7 @@ def test_a_run_is_recorded_event_by_event_and_read_back_exactly(record_dir):
         {
             "kind": "run_start",
             "agent": "support-bot",
+            "version": None,
             "run_id": "run-1",
             "budget": {"max_cost_usd": 0.5, "max_steps": 10},
         },
@@ -298,3 +299,16 @@ def test_events_from_many_threads_are_whole_lines(record_dir):
     assert {name: tools.count(name) for name in set(tools)} == {f"tool-{n}": 100 for n in range(10)}
     times = [event["t"] for event in events]
     assert times == sorted(times)
+
+
+def test_a_recordings_header_names_the_runs_version_and_attributes(record_dir):
+    with agent_run("support-bot", version="v2", attributes={"feature": "refunds"}, run_id="run-1"):
+        pass
+    header = read_recording(only_file(record_dir)).events[0]
+    assert {key: header[key] for key in ("kind", "agent", "version", "run_id", "attributes")} == {
+        "kind": "run_start",
+        "agent": "support-bot",
+        "version": "v2",
+        "run_id": "run-1",
+        "attributes": {"feature": "refunds"},
+    }
