@@ -7,7 +7,13 @@ import random
 import pytest
 
 from agent_telemetry import contract
-from agent_telemetry.compare.stats import Distribution, histogram_of, mann_whitney, two_proportions
+from agent_telemetry.compare.stats import (
+    Distribution,
+    difference_of_means,
+    histogram_of,
+    mann_whitney,
+    two_proportions,
+)
 
 ALPHA = 0.05
 BUCKETS = (*contract.RUN_COST_BUCKETS, math.inf)
@@ -45,6 +51,22 @@ def test_mann_whitney_refuses_histograms_with_different_buckets():
 
 def test_mann_whitney_says_too_little_data_below_ten_on_a_side():
     assert mann_whitney(Distribution.of_values(range(9)), Distribution.of_values(range(50))).too_little_data
+
+
+def test_difference_of_means_on_raw_values_gives_the_welch_z_p_value():
+    # means 5.5 and 6.5, variances 55/6 each: z = 1 / sqrt(2 * 55/6 / 10) = 0.7385
+    result = difference_of_means(Distribution.of_values(range(1, 11)), Distribution.of_values(range(2, 12)))
+    assert result.p_value == pytest.approx(0.460181, abs=1e-6)
+
+
+def test_the_variance_from_buckets_counts_each_buckets_width():
+    # 10 at 0.5 in (0, 1], 10 at 1.5 in (1, 2]: midpoints give 20/19 * 0.25, widths add 1/12 each.
+    histogram = Distribution.of_cumulative({1.0: 10, 2.0: 20, math.inf: 20}, total=20.0)
+    assert histogram.variance() == pytest.approx((20 * 0.25 + 20 / 12) / 19, rel=1e-12)
+
+
+def test_the_variance_is_unknown_past_the_last_finite_bucket():
+    assert Distribution.of_cumulative({1.0: 10, math.inf: 11}, total=30.0).variance() is None
 
 
 def test_histogram_quantiles_interpolate_inside_the_bucket_as_prometheus_does():
@@ -110,6 +132,40 @@ def test_mann_whitney_on_one_cost_distribution_rejects_at_most_at_the_stated_lev
 def test_mann_whitney_on_raw_values_of_one_distribution_rejects_at_most_at_the_stated_level():
     def trial(rng: random.Random) -> float:
         return mann_whitney(
+            Distribution.of_values(costs(rng, 40, 1.0)), Distribution.of_values(costs(rng, 40, 1.0))
+        ).p_value
+
+    assert rejection_rate(trial, trials=1000) <= 0.07
+
+
+def uniform_costs(rng: random.Random, n: int, scale: float) -> list[float]:
+    """Run costs that all stay inside one bucket of agent_run_cost_usd, (0.0025, 0.005], times ``scale``."""
+    return [rng.uniform(0.0026, 0.0034) * scale for _ in range(n)]
+
+
+def test_forty_percent_more_cost_inside_one_bucket_is_found_from_the_means():
+    def trial(rng: random.Random) -> float:
+        a = histogram_of(uniform_costs(rng, 60, 1.0), BUCKETS)
+        b = histogram_of(uniform_costs(rng, 60, 1.4), BUCKETS)
+        assert a.counts == b.counts  # the buckets alone cannot tell them apart
+        return difference_of_means(a, b).p_value
+
+    assert rejection_rate(trial) >= 0.95
+
+
+@pytest.mark.parametrize("draw", [costs, uniform_costs], ids=["lognormal", "inside-one-bucket"])
+def test_difference_of_means_from_buckets_rejects_at_most_at_the_stated_level(draw):
+    def trial(rng: random.Random) -> float:
+        return difference_of_means(
+            histogram_of(draw(rng, 150, 0.05), BUCKETS), histogram_of(draw(rng, 150, 0.05), BUCKETS)
+        ).p_value
+
+    assert rejection_rate(trial, trials=1000) <= 0.07
+
+
+def test_difference_of_means_on_raw_values_rejects_at_most_at_the_stated_level():
+    def trial(rng: random.Random) -> float:
+        return difference_of_means(
             Distribution.of_values(costs(rng, 40, 1.0)), Distribution.of_values(costs(rng, 40, 1.0))
         ).p_value
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agent_telemetry.compare.stats import Distribution, TestResult, mann_whitney, two_proportions
+from agent_telemetry.compare.stats import (
+    Distribution,
+    TestResult,
+    difference_of_means,
+    mann_whitney,
+    two_proportions,
+)
 
 SUCCESS = "success"
 
@@ -147,7 +153,7 @@ def _mean(
     key: str, title: str, unit: str, a: Distribution | None, b: Distribution | None, higher_is_worse: bool
 ) -> Row:
     n_a, n_b = (a.count if a else 0.0), (b.count if b else 0.0)
-    result = mann_whitney(a, b) if a is not None and b is not None and n_a and n_b else None
+    result = difference_of_means(a, b) if a is not None and b is not None and n_a and n_b else None
     return Row(
         key, title, unit, a.mean if a else None, b.mean if b else None, result, higher_is_worse, n_a, n_b
     )

@@ -5,6 +5,12 @@ duration, cost, tokens, steps, quality, call latency) are compared with the Mann
 binned counts: Prometheus keeps only histogram buckets, and the U statistic is exact on them with the
 usual correction for ties (every observation in one bucket is a tie). Raw values (recordings) are the
 same test with one bin per distinct value.
+
+Means (cost, tokens, steps per run, quality) are exact from ``_sum`` and ``_count``, and are compared
+with a z-test of the difference of means (Welch). From buckets the variance is estimated as if each
+observation sat at its bucket's middle plus the bucket's width squared over 12 (uniform inside it),
+which over-estimates it for values bunched inside a bucket, so the test errs towards "no change".
+It sees what Mann-Whitney cannot: a 40 % costlier version whose runs stay in the same bucket.
 """
 
 from __future__ import annotations
@@ -71,6 +77,24 @@ class Distribution:
     def mean(self) -> float | None:
         return self.total / self.count if self.count else None
 
+    def variance(self) -> float | None:
+        """The sample variance; from buckets an over-estimate (see the module), None past the last finite
+        bucket."""
+        n, mean = self.count, self.mean
+        if n < 2 or mean is None:
+            return None
+        if self.exact:
+            return sum(c * (v - mean) ** 2 for v, c in zip(self.bounds, self.counts, strict=True)) / (n - 1)
+        spread, lower = 0.0, min(0.0, self.bounds[0])
+        for bound, c in zip(self.bounds, self.counts, strict=True):
+            if c and not math.isfinite(bound):
+                return None
+            if c:
+                middle, width = (lower + bound) / 2, bound - lower
+                spread += c * ((middle - mean) ** 2 + width**2 / 12)
+            lower = bound
+        return spread / (n - 1)
+
     def quantile(self, q: float) -> float | None:
         """The ``q`` quantile: exact for raw values; for buckets, Prometheus's ``histogram_quantile``
         (linear inside the bucket, the upper bound of the last finite one past it)."""
@@ -133,6 +157,20 @@ def mann_whitney(a: Distribution, b: Distribution) -> TestResult:
     mean = n_a * n_b / 2
     z = (abs(u - mean) - 0.5) / math.sqrt(variance)
     return TestResult(_two_sided(max(z, 0.0)), test)
+
+
+def difference_of_means(a: Distribution, b: Distribution) -> TestResult:
+    """Two-sided z-test of ``b.mean - a.mean`` with each side's variance (from buckets: an over-estimate)."""
+    test = "difference of means (Welch z)"
+    if min(a.count, b.count) < MIN_OBSERVATIONS:
+        return TestResult(None, test)
+    variances = (a.variance(), b.variance())
+    if None in variances:  # observations past the last finite bucket: their spread is unknown
+        return mann_whitney(a, b)
+    standard_error = math.sqrt(variances[0] / a.count + variances[1] / b.count)  # type: ignore[operator]
+    if standard_error == 0:
+        return TestResult(1.0 if a.mean == b.mean else 0.0, test)
+    return TestResult(_two_sided((b.mean - a.mean) / standard_error), test)  # type: ignore[operator]
 
 
 def _merged(a: Distribution, b: Distribution) -> tuple[Distribution, Distribution]:
