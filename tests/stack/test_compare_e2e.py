@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,60 @@ def test_an_unreachable_prometheus_is_one_line_and_exit_2(unused_port):
         f"agent-telemetry compare: cannot reach Prometheus at http://127.0.0.1:{unused_port} ("
     )
     assert done.stderr.endswith("); start it (agent-telemetry stack up) or pass --prometheus URL\n")
+
+
+# -- The demo's bad deploy, through the whole stack -------------------------------------------------------
+PHASE_S = 60
+
+
+def settled(url: str, promql: str, timeout: float = 90.0) -> float:
+    """The value of ``promql`` once it has not changed for 5 s: the demo's last export has arrived."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        found = prom.query(url, promql)
+        value = float(next(iter(found.values()))) if found else None
+        if value != last:
+            last, since = value, time.monotonic()
+        elif value is not None and time.monotonic() - since >= 5:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"{promql} did not settle within {timeout:g}s (last {last})")
+
+
+def test_compare_catches_the_bad_deploy_and_the_gate_exits_1(running_stack, tmp_path):
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("models: []\n")  # the demo's real prices (genai-prices), as users run it
+    env = {
+        **environ_without_telemetry(),
+        "OTEL_SERVICE_NAME": "compare-bad-deploy",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": running_stack.urls["otlp_http"],
+        "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+        "AGENT_TELEMETRY_PRICES": str(prices),
+    }
+    started = time.time()
+    demo = subprocess.run(
+        [sys.executable, "-m", "agent_telemetry.tooling.demo", "--schedule", f"normal:{PHASE_S}s,bad-deploy:{PHASE_S}s",
+         "--duration", f"{2 * PHASE_S}s", "--rate", "30", "--time-scale", "0.05", "--seed", "5", "--progress-interval", "60"],
+        env=env, capture_output=True, text=True, timeout=2 * PHASE_S + 120, check=False,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    url = running_stack.urls["prometheus"]
+    settled(url, 'sum(agent_runs_total{job="compare-bad-deploy",gen_ai_agent_version="v2"})')
+    window = ["--window", f"{int(time.time() - started) + 30}s"]  # this demo's runs only
+    versions = ["--agent", "research-agent", "--versions", "v1,v2", *window]
+
+    report = compare(url, *versions, "--format", "json")
+    assert report.returncode == 0, report.stderr
+    rows = {row["key"]: row for row in json.loads(report.stdout)["metrics"]}
+    cost, success = rows["cost_per_run"], rows["success_rate"]
+    assert min(cost["n_a"], cost["n_b"]) >= 20, (cost["n_a"], cost["n_b"])
+    assert cost["verdict"] == "worse"
+    assert 1.25 <= cost["b"] / cost["a"] <= 1.55  # ~40% more per run
+    assert success["b"] < success["a"]
+
+    gated = compare(url, *versions, "--fail-on", "cost_per_run:+10%,success_rate:-2pp,p95_run_seconds:+20%")
+    assert gated.returncode == 1, gated.stdout + gated.stderr
+    assert any(line.startswith("REGRESSION: cost_per_run +") for line in gated.stdout.splitlines()), (
+        gated.stdout
+    )
