@@ -7,6 +7,7 @@ import random
 import pytest
 
 from agent_telemetry import contract
+from agent_telemetry.compare.prometheus import exact_increase
 from agent_telemetry.compare.stats import (
     Distribution,
     difference_of_means,
@@ -170,3 +171,13 @@ def test_difference_of_means_on_raw_values_rejects_at_most_at_the_stated_level()
         ).p_value
 
     assert rejection_rate(trial, trials=1000) <= 0.07
+
+
+# -- Exact counter increases from raw samples ----------------------------------------------------------
+def test_a_counter_increase_is_exact_across_a_reset_and_from_a_baseline_before_the_window():
+    # 5 at the window's start, then 7, a restart (2), 4: 2 + 2 + 2 = 6
+    assert exact_increase([[100, "5"], [110, "7"], [120, "2"], [130, "4"]], start=105) == 6
+
+
+def test_a_series_born_inside_the_window_counts_from_zero():
+    assert exact_increase([[110, "3"], [120, "3"]], start=105) == 3

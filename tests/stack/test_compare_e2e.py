@@ -91,6 +91,18 @@ def test_call_latency_is_not_split_by_version(versions):
     assert row["note"] == "not split by version: the per-call metrics carry no version label"
 
 
+def test_a_period_against_the_one_before_counts_calls_exactly(prometheus_url):
+    done = compare(prometheus_url, "--agent", AGENT, "--period", "1h", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    rows = {row["key"]: row for row in report["metrics"]}
+    assert (report["a"], report["b"]) == (f"{AGENT} -1h", f"{AGENT} last 1h")
+    # The hour before holds nothing; the last hour every run of both versions: 12 + 24 calls.
+    assert (rows["success_rate"]["n_a"], rows["success_rate"]["n_b"]) == (0, 24)
+    assert (rows["call_error_rate"]["n_b"], rows["call_error_rate"]["b"]) == (36, 0.0)
+    assert rows["success_rate"]["verdict"] == "no data"
+
+
 def test_the_gate_exits_1_on_a_significant_regression_past_its_limit(prometheus_url):
     done = compare(
         prometheus_url,

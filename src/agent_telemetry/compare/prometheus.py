@@ -68,7 +68,7 @@ class Prometheus:
         totals: dict[str, float] = defaultdict(float)
         for series in self.query(f"{selector}[{span}]", window.end):
             key = series["metric"].get(by, "") if by else ""
-            totals[key] += _increase(series["values"], window.start)
+            totals[key] += exact_increase(series["values"], window.start)
         return dict(totals)
 
     def histogram(self, name: str, matchers: str, window: Window) -> Distribution | None:
@@ -80,7 +80,7 @@ class Prometheus:
         return Distribution.of_cumulative({float(le): value for le, value in buckets.items()}, total)
 
 
-def _increase(values: list[list], start: float) -> float:
+def exact_increase(values: list[list], start: float) -> float:
     """Exact counter increase after ``start`` from raw samples ``[[ts, "value"], ...]``."""
     previous = 0.0  # a series with no sample at the window's start is born inside it
     increase = 0.0
