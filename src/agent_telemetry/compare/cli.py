@@ -17,6 +17,7 @@ from agent_telemetry.compare import recordings
 from agent_telemetry.compare.model import Side, compare_sides
 from agent_telemetry.compare.prometheus import Prometheus, PrometheusError, Window, read_side
 from agent_telemetry.compare.report import GateError, as_json, as_markdown, as_text, gate, parse_limits
+from agent_telemetry.sessions.reader import Recording
 
 EXAMPLES = """\
 examples:
@@ -104,6 +105,8 @@ def _pair(text: str, option: str) -> tuple[str, str]:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    if not 0 < args.alpha < 1:
+        return _error(f"--alpha {args.alpha}: a significance level between 0 and 1, such as 0.05")
     try:
         if args.runs:
             return _compare_two_runs(args.runs)
@@ -112,8 +115,6 @@ def run_compare(args: argparse.Namespace) -> int:
         limits = parse_limits(args.fail_on, {row.key for row in rows} | _GATEABLE)
     except (UsageError, GateError, PrometheusError) as error:
         return _error(str(error))
-    if not 0 < args.alpha < 1:
-        return _error(f"--alpha {args.alpha}: a significance level between 0 and 1, such as 0.05")
     breaches = gate(rows, limits, args.alpha)
     if args.format == "json":
         sys.stdout.write(as_json(a.label, b.label, rows, args.alpha, limits, breaches))
@@ -150,22 +151,24 @@ def _sides(args: argparse.Namespace) -> tuple[Side, Side]:
         )
     prometheus = Prometheus(args.prometheus)
     end = args.at if args.at is not None else time.time()
-    agent = contract.AGENT
+    agent, version_label = contract.AGENT, contract.AGENT_VERSION
     if args.versions:
         if not args.agent:
             raise UsageError("--versions needs --agent NAME: the agent whose versions to compare")
         window = Window(end, duration(args.window, "--window"))
-        labels = [{agent: args.agent, contract.AGENT_VERSION: v} for v in _pair(args.versions, "--versions")]
-        return tuple(  # type: ignore[return-value]
-            read_side(prometheus, f"{args.agent} {v[contract.AGENT_VERSION]}", v, window, with_calls=False)
-            for v in labels
-        )
+        first, second = (
+            read_side(prometheus, f"{args.agent} {version}", {agent: args.agent, version_label: version},
+                      window, with_calls=False)
+            for version in _pair(args.versions, "--versions")
+        )  # fmt: skip
+        return first, second
     if args.agents:
         window = Window(end, duration(args.window, "--window"))
-        return tuple(  # type: ignore[return-value]
+        first, second = (
             read_side(prometheus, name, {agent: name}, window, with_calls=True)
             for name in _pair(args.agents, "--agents")
         )
+        return first, second
     if args.period:
         if not args.agent:
             raise UsageError("--period needs --agent NAME: the agent whose periods to compare")
@@ -189,7 +192,7 @@ def _sides(args: argparse.Namespace) -> tuple[Side, Side]:
     )
 
 
-def _read_dir(directory: Path) -> list:
+def _read_dir(directory: Path) -> list[Recording]:
     try:
         found = recordings.read_directory(directory)
     except OSError as error:

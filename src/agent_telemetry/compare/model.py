@@ -14,6 +14,7 @@ from agent_telemetry.compare.stats import (
 )
 
 SUCCESS = "success"
+NOT_BY_VERSION = "not split by version: the per-call metrics carry no version label"
 
 
 @dataclass
@@ -103,14 +104,15 @@ def compare_sides(a: Side, b: Side) -> list[Row]:
             "tool_error_rate", "tool error rate", a.tool_errors, a.tool_calls, b.tool_errors, b.tool_calls
         )
     )
+    calls_note = None if a.calls is not None and b.calls is not None else NOT_BY_VERSION
     for q in (50, 95):
         rows.append(
-            _quantile(f"p{q}_call_seconds", f"P{q} call latency", "s", q, a.call_duration, b.call_duration)
+            _quantile(
+                f"p{q}_call_seconds", "P{q} call latency", q, a.call_duration, b.call_duration, calls_note
+            )
         )
     for q in (50, 95):
-        rows.append(
-            _quantile(f"p{q}_run_seconds", f"P{q} run duration", "s", q, a.run_duration, b.run_duration)
-        )
+        rows.append(_quantile(f"p{q}_run_seconds", "P{q} run duration", q, a.run_duration, b.run_duration))
     rows.append(_mean("cost_per_run", "cost per run", "usd", a.run_cost, b.run_cost, True))
     rows.append(_mean("tokens_per_run", "tokens per run", "tokens", a.run_tokens, b.run_tokens, True))
     rows.append(_mean("steps_per_run", "steps per run", "steps", a.run_steps, b.run_steps, True))
@@ -141,12 +143,14 @@ def _proportion(
     return Row(key, title, "rate", rate_a, rate_b, result, higher_is_worse, n_a, n_b)
 
 
-def _quantile(key: str, title: str, unit: str, q: int, a: Distribution | None, b: Distribution | None) -> Row:
+def _quantile(
+    key: str, title: str, q: int, a: Distribution | None, b: Distribution | None, note: str | None = None
+) -> Row:
+    title = title.format(q=q)
     if a is None or b is None:
-        note = "not split by version: the per-call metrics carry no version label"
-        return Row(key, title, unit, None, None, None, True, 0, 0, note)
+        return Row(key, title, "s", None, None, None, True, 0, 0, note)
     result = mann_whitney(a, b) if a.count and b.count else None
-    return Row(key, title, unit, a.quantile(q / 100), b.quantile(q / 100), result, True, a.count, b.count)
+    return Row(key, title, "s", a.quantile(q / 100), b.quantile(q / 100), result, True, a.count, b.count)
 
 
 def _mean(

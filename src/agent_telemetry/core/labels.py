@@ -133,7 +133,10 @@ class LabelLimits:
         self._on_fold = on_fold
         self._agent_names = frozenset(agent_names)
         self._limits = {spec.label: limits.get(spec.label, spec.default_limit) for spec in LABELS}
-        kept_always = {AGENT_ATTRIBUTE: self._agent_names, VERSION_ATTRIBUTE: (agent_version or "",)}
+        kept_always = {
+            AGENT_ATTRIBUTE: self._agent_names,
+            VERSION_ATTRIBUTE: (agent_version,) if agent_version else (),
+        }
         self._by_attribute: dict[str, BoundedLabel] = {
             spec.attribute: BoundedLabel(
                 self._limits[spec.label],
