@@ -28,6 +28,12 @@ def side(rng: random.Random, label: str, runs: int, success: float, cost: float)
     )
 
 
+def test_a_limit_may_name_an_error_type():
+    assert parse_limits(
+        "tool_error_rate:OrderServiceTimeout:+2pp", {"tool_error_rate:OrderServiceTimeout"}
+    ) == [Limit("tool_error_rate:OrderServiceTimeout", 2.0, "pp")]
+
+
 def test_limits_are_read_with_their_sign_and_unit():
     assert parse_limits(LIMITS, KEYS) == [
         Limit("cost_per_run", 10.0, "%"),

@@ -83,6 +83,8 @@ def test_steps_cost_and_quality_per_run_are_exact(versions):
 def test_tool_error_rate_is_exact(versions):
     row = versions["tool_error_rate"]
     assert (row["n_a"], row["n_b"], row["a"], row["b"]) == (12, 12, 0.0, 3 / 12)
+    by_type = versions["tool_error_rate:LookupError"]
+    assert (by_type["a"], by_type["b"]) == (0.0, 3 / 12)
 
 
 def test_call_latency_is_not_split_by_version(versions):

@@ -30,7 +30,7 @@ class Side:
     run_steps: Distribution | None = None
     quality: Distribution | None = None
     tool_calls: float = 0.0
-    tool_errors: float = 0.0
+    tool_errors_by_type: dict[str, float] = field(default_factory=dict)
     call_duration: Distribution | None = None
     calls: float | None = None
     call_errors_by_type: dict[str, float] | None = None
@@ -38,6 +38,10 @@ class Side:
     @property
     def runs(self) -> float:
         return sum(self.runs_by_status.values())
+
+    @property
+    def tool_errors(self) -> float:
+        return sum(self.tool_errors_by_type.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,21 +92,21 @@ def compare_sides(a: Side, b: Side) -> list[Row]:
         rows.append(
             _proportion("call_error_rate", "call error rate", _errors(a), a.calls, _errors(b), b.calls)
         )
-        for error_type in sorted(set(a.call_errors_by_type or {}) | set(b.call_errors_by_type or {})):
-            rows.append(
-                _proportion(
-                    f"call_error_rate:{error_type}",
-                    f"call errors: {error_type}",
-                    (a.call_errors_by_type or {}).get(error_type, 0.0),
-                    a.calls,
-                    (b.call_errors_by_type or {}).get(error_type, 0.0),
-                    b.calls,
-                )
-            )
+        rows += _by_type(
+            "call_error_rate", "call errors", a.call_errors_by_type, a.calls, b.call_errors_by_type, b.calls
+        )
     rows.append(
         _proportion(
             "tool_error_rate", "tool error rate", a.tool_errors, a.tool_calls, b.tool_errors, b.tool_calls
         )
+    )
+    rows += _by_type(
+        "tool_error_rate",
+        "tool errors",
+        a.tool_errors_by_type,
+        a.tool_calls,
+        b.tool_errors_by_type,
+        b.tool_calls,
     )
     calls_note = None if a.calls is not None and b.calls is not None else NOT_BY_VERSION
     for q in (50, 95):
@@ -122,6 +126,17 @@ def compare_sides(a: Side, b: Side) -> list[Row]:
 
 def _status_count(status: str) -> Callable[[Side], float]:
     return lambda side: side.runs_by_status.get(status, 0.0)
+
+
+def _by_type(
+    key: str, title: str, a: dict[str, float] | None, n_a: float, b: dict[str, float] | None, n_b: float
+) -> list[Row]:
+    """One rate per error type: ``key:type``, the share of calls (or tool executions) that failed so."""
+    a, b = a or {}, b or {}
+    return [
+        _proportion(f"{key}:{kind}", f"{title}: {kind}", a.get(kind, 0.0), n_a, b.get(kind, 0.0), n_b)
+        for kind in sorted(set(a) | set(b))
+    ]
 
 
 def _errors(side: Side) -> float:

@@ -123,8 +123,8 @@ def read_side(
             f"{contract.RUNS.prometheus_name}{{{m}}}", window, by=contract.STATUS
         ),
         tool_calls=prometheus.increases(f"{contract.TOOL_CALLS.prometheus_name}{{{m}}}", window).get("", 0.0),
-        tool_errors=prometheus.increases(f"{contract.TOOL_ERRORS.prometheus_name}{{{m}}}", window).get(
-            "", 0.0
+        tool_errors_by_type=prometheus.increases(
+            f"{contract.TOOL_ERRORS.prometheus_name}{{{m}}}", window, by=contract.ERROR_TYPE
         ),
         **{key: prometheus.histogram(metric.prometheus_name, m, window) for key, metric in run.items()},
     )

@@ -27,8 +27,9 @@ def side_of(label: str, recordings: list[Recording]) -> Side:
     """The finished runs of ``recordings`` as one side (runs still going, or crashed, are left out)."""
     runs: dict[str, float] = {}
     durations, costs, tokens, steps, quality, call_durations = [], [], [], [], [], []
-    tool_calls = tool_errors = calls = 0.0
+    tool_calls = calls = 0.0
     call_errors: dict[str, float] = {}
+    tool_errors: dict[str, float] = {}
     for recording in recordings:
         end = next((e for e in reversed(recording.events) if e.get("kind") == "run_end"), None)
         if end is None or recording.summary.status == INCOMPLETE:
@@ -46,7 +47,8 @@ def side_of(label: str, recordings: list[Recording]) -> Side:
             kind = event.get("kind")
             if kind == "tool":
                 tool_calls += 1
-                tool_errors += event.get("error") is not None
+                if (error := event.get("error")) is not None:
+                    tool_errors[str(error)] = tool_errors.get(str(error), 0.0) + 1
             elif kind == "quality" and (score := _number(event.get("score"))) is not None:
                 quality.append(score)
             elif kind == "llm_call":
@@ -64,7 +66,7 @@ def side_of(label: str, recordings: list[Recording]) -> Side:
         run_steps=Distribution.of_values(steps),
         quality=Distribution.of_values(quality),
         tool_calls=tool_calls,
-        tool_errors=tool_errors,
+        tool_errors_by_type=tool_errors,
         call_duration=Distribution.of_values(call_durations),
         calls=calls,
         call_errors_by_type=call_errors,

@@ -34,7 +34,8 @@ class Limit:
         return change > self.amount if self.amount >= 0 else change < self.amount
 
 
-_LIMIT = re.compile(r"^\s*([a-z0-9_:]+)\s*:\s*([+-])\s*(\d+(?:\.\d+)?)\s*(%|pp)\s*$")
+# METRIC:+N% or METRIC:-Npp; a metric by error type has the type after a colon (tool_error_rate:Timeout).
+_LIMIT = re.compile(r"^\s*([a-z0-9_]+(?::[\w.-]+)?)\s*:\s*([+-])\s*(\d+(?:\.\d+)?)\s*(%|pp)\s*$")
 
 
 def parse_limits(text: str, known: set[str]) -> list[Limit]:
