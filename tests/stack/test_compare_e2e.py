@@ -182,7 +182,8 @@ def test_compare_catches_the_bad_deploy_and_the_gate_exits_1(running_stack, tmp_
     cost, success = rows["cost_per_run"], rows["success_rate"]
     assert min(cost["n_a"], cost["n_b"]) >= 20, (cost["n_a"], cost["n_b"])
     assert cost["verdict"] == "worse"
-    assert 1.25 <= cost["b"] / cost["a"] <= 1.55  # ~40% more per run
+    # 40% more tokens a call; the number of steps per run varies by chance between the versions.
+    assert 1.2 <= cost["b"] / cost["a"] <= 1.6
     assert success["b"] < success["a"]
 
     gated = compare(url, *versions, "--fail-on", "cost_per_run:+10%,success_rate:-2pp,p95_run_seconds:+20%")
