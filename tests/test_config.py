@@ -13,6 +13,7 @@ def test_reads_every_variable():
     settings, problems = Settings.read(
         {
             "AGENT_TELEMETRY_AGENT_NAME": "support-bot",
+            "AGENT_TELEMETRY_AGENT_VERSION": "2025-11-rc2",
             "AGENT_TELEMETRY_PRICES": "/etc/prices.yaml",
             "AGENT_TELEMETRY_MAX_MODEL_LABELS": "7",
             "AGENT_TELEMETRY_OPENAI_STREAM_USAGE": "off",
@@ -33,6 +34,7 @@ def test_reads_every_variable():
     assert problems == []
     assert settings == Settings(
         agent_name="support-bot",
+        agent_version="2025-11-rc2",
         prices_file="/etc/prices.yaml",
         max_model_labels=7,
         openai_stream_usage="off",

@@ -177,6 +177,7 @@ RUNNABLE: dict[str, Callable[[], None]] = {
     "agent-telemetry rules generate": generator("agent-telemetry rules generate"),
     "agent-telemetry dashboards generate": generator("agent-telemetry dashboards generate"),
     "agent-telemetry demo --help": prints("agent-telemetry demo --help", "--scenario"),
+    "scripts/run.sh --schedule normal:10m,bad-deploy:10m": main_job("--schedule normal:10m,bad-deploy:10m"),
     ".venv/bin/agent-telemetry stack down --state-dir .stack": prints(
         f"{VENV_BIN}/agent-telemetry stack down --state-dir .stack-readme-test", "no stack in"
     ),
@@ -206,6 +207,11 @@ NOT_RUN_HERE: dict[str, str] = {
     "it mounts are checked in tests/stack/test_ha_files.py and run natively in tests/alerts/test_ha_e2e.py",
     "agent-telemetry runs": "needs recordings: run in tests/sessions",
     "agent-telemetry replay FILE": "needs a recording: run in tests/sessions",
+    "agent-telemetry compare --agent research-agent --versions v1,v2 --window 30m --fail-on "
+    "'cost_per_run:+10%,success_rate:-2pp'": "needs both versions' data in Prometheus: the bad deploy runs "
+    "through the stack into this very command in tests/stack/test_compare_e2e.py",
+    "agent-telemetry compare --recordings DIR_A DIR_B": "needs recordings: run in tests/compare/test_recordings.py",
+    "agent-telemetry compare runs FILE_A FILE_B": "needs recordings: run in tests/compare/test_recordings.py",
 }
 
 

@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "replay": ("agent_telemetry.sessions.cli", "Step through a recorded agent run."),
     "runs": ("agent_telemetry.sessions.cli", "List recorded agent runs, newest first."),
+    "compare": (
+        "agent_telemetry.compare.cli",
+        "Compare two versions, periods or agents (Prometheus) or two sets of recorded runs.",
+    ),
     "dashboards": ("agent_telemetry.tooling.dashboards.cli", "Grafana dashboards and provisioning."),
     "demo": (
         "agent_telemetry.tooling.demo.cli",

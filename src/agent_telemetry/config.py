@@ -43,6 +43,9 @@ class ConfigError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     agent_name: str | None = None
+    # The version of the agent's code, prompts and models (AGENT_TELEMETRY_AGENT_VERSION): the
+    # gen_ai_agent_version of runs that name none; unset, the resource's service.version is used.
+    agent_version: str | None = None
     prices_file: str | None = None
     max_model_labels: int = 200
     openai_stream_usage: StreamUsagePolicy = "inject"
@@ -97,6 +100,7 @@ class Settings:
         general_protocol = r.protocol("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
         settings = cls(
             agent_name=r.text("AGENT_TELEMETRY_AGENT_NAME"),
+            agent_version=r.text("AGENT_TELEMETRY_AGENT_VERSION"),
             prices_file=r.text("AGENT_TELEMETRY_PRICES"),
             max_model_labels=r.integer("AGENT_TELEMETRY_MAX_MODEL_LABELS", 200, minimum=1),
             openai_stream_usage=r.choice("AGENT_TELEMETRY_OPENAI_STREAM_USAGE", ("inject", "off"), "inject"),

@@ -11,11 +11,18 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 _agent_name: ContextVar[str | None] = ContextVar("agent_telemetry_agent_name", default=None)
+# Set by a run that names its version: tools and quality scores inside it carry it.
+_agent_version: ContextVar[str | None] = ContextVar("agent_telemetry_agent_version", default=None)
 
 
 def current_agent_name() -> str | None:
     """The agent name set by the innermost ``agent_name()`` block, or None outside any."""
     return _agent_name.get()
+
+
+def current_agent_version() -> str | None:
+    """The version set by the innermost run that names one, or None."""
+    return _agent_version.get()
 
 
 @contextlib.contextmanager

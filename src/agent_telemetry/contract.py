@@ -23,6 +23,8 @@ class Attr:
     """The OpenTelemetry attribute keys our metrics carry (spans share the ``gen_ai.*`` ones)."""
 
     AGENT_NAME = "gen_ai.agent.name"
+    AGENT_VERSION = "gen_ai.agent.version"  # of a run: agent_run(version=...), else the process's
+    FEATURE = "agent.feature"  # of a run: agent_run(attributes={"feature": ...})
     PROVIDER_NAME = "gen_ai.provider.name"
     OPERATION_NAME = "gen_ai.operation.name"
     REQUEST_MODEL = "gen_ai.request.model"
@@ -92,6 +94,7 @@ class ResourceAttr:
 
     SERVICE_NAME = "service.name"
     SERVICE_INSTANCE_ID = "service.instance.id"
+    SERVICE_VERSION = "service.version"
 
 
 def label_name(key: str) -> str:
@@ -101,6 +104,8 @@ def label_name(key: str) -> str:
 
 # The Prometheus label names, used by rules, dashboards, docs and tests.
 AGENT = label_name(Attr.AGENT_NAME)
+AGENT_VERSION = label_name(Attr.AGENT_VERSION)
+FEATURE = label_name(Attr.FEATURE)
 PROVIDER = label_name(Attr.PROVIDER_NAME)
 OPERATION = label_name(Attr.OPERATION_NAME)
 MODEL = label_name(Attr.REQUEST_MODEL)
@@ -273,7 +278,9 @@ INTERNAL_ERRORS = Metric(
 
 # -- Agent level: runs, tools, quality, computer use ------------------------------------------------
 RUN_STATUSES: tuple[str, ...] = ("success", "failure", "timeout", "budget_exceeded", "cancelled")
-_RUN = (Attr.AGENT_NAME, Attr.STATUS)
+# Run-level metrics carry the agent's version (few runs, so the extra series are cheap; the per-call
+# metrics do not); runs and their histograms also carry the application's feature dimension.
+_RUN = (Attr.AGENT_NAME, Attr.AGENT_VERSION, Attr.FEATURE, Attr.STATUS)
 
 RUNS = Metric(
     "agent.runs",
@@ -325,14 +332,14 @@ TOOL_CALLS = Metric(
     "agent.tools.calls",
     "{call}",
     Kind.COUNTER,
-    (Attr.AGENT_NAME, Attr.TOOL_NAME),
+    (Attr.AGENT_NAME, Attr.AGENT_VERSION, Attr.TOOL_NAME),
     "Tool executions.",
 )
 TOOL_ERRORS = Metric(
     "agent.tools.errors",
     "{call}",
     Kind.COUNTER,
-    (Attr.AGENT_NAME, Attr.TOOL_NAME, Attr.ERROR_TYPE),
+    (Attr.AGENT_NAME, Attr.AGENT_VERSION, Attr.TOOL_NAME, Attr.ERROR_TYPE),
     "Tool executions that failed, by error type (the exception's class name, or the SDK tool "
     "runner's reason: tool_error, driver_failed, cancelled).",
 )
@@ -340,7 +347,7 @@ TOOL_DURATION = Metric(
     "agent.tool.duration",
     "s",
     Kind.HISTOGRAM,
-    (Attr.AGENT_NAME, Attr.TOOL_NAME),
+    (Attr.AGENT_NAME, Attr.AGENT_VERSION, Attr.TOOL_NAME),
     "Tool execution latency.",
     DURATION_BUCKETS,
 )
@@ -355,7 +362,7 @@ QUALITY = Metric(
     "agent.quality.score",
     "{score}",
     Kind.HISTOGRAM,
-    (Attr.AGENT_NAME, Attr.EVALUATION_NAME),
+    (Attr.AGENT_NAME, Attr.AGENT_VERSION, Attr.EVALUATION_NAME),
     "Quality scores in [0, 1] from evaluators (LLM judges, user feedback, tests).",
     QUALITY_BUCKETS,
 )
@@ -434,6 +441,13 @@ ALL_METRICS: tuple[Metric, ...] = CALL_METRICS + AGENT_METRICS + SELF_METRICS
 BUCKETS: dict[str, tuple[float, ...]] = {m.otel_name: m.buckets for m in ALL_METRICS if m.buckets}
 
 TOKEN_TYPES: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
+
+# The version label of a process that names none (no agent_run version, AGENT_TELEMETRY_AGENT_VERSION,
+# or service.version), and the feature label of a run that sets none.
+UNKNOWN_VERSION = "_unknown"
+NO_FEATURE = "_none"
+# The agent_run(attributes=...) key that becomes the FEATURE label; the others go to the run span only.
+FEATURE_KEY = "feature"
 
 # The fixed, documented set of error types (docs/metrics.md explains each).
 ERROR_TYPES: tuple[str, ...] = (

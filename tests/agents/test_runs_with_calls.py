@@ -53,7 +53,11 @@ def test_tool_spans_inside_a_run_are_its_children(recorded, fake, openai_client)
     tool_span, run_span = recorded.spans()
     assert tool_span.parent.span_id == run_span.context.span_id
     assert recorded.attributes("agent.tools.calls") == [
-        {"gen_ai.agent.name": "research-bot", "gen_ai.tool.name": "search"}
+        {
+            "gen_ai.agent.name": "research-bot",
+            "gen_ai.agent.version": "_unknown",
+            "gen_ai.tool.name": "search",
+        }
     ]
 
 

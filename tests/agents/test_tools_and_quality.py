@@ -63,7 +63,11 @@ def test_a_quality_score_is_a_histogram_point_and_a_span_event(recorded):
     with agent_run("support-bot"):
         record_quality(0.75, evaluator="llm_judge", explanation="helpful, one factual slip")
     ((attributes, point),) = recorded.points("agent.quality.score")
-    assert attributes == {"gen_ai.agent.name": "support-bot", "gen_ai.evaluation.name": "llm_judge"}
+    assert attributes == {
+        "gen_ai.agent.name": "support-bot",
+        "gen_ai.agent.version": "_unknown",
+        "gen_ai.evaluation.name": "llm_judge",
+    }
     assert (point.count, point.sum) == (1, 0.75)
     (event,) = recorded.span().events
     assert event.name == "gen_ai.evaluation.result"

@@ -354,3 +354,25 @@ def test_external_provider_gets_server_wide_faults_and_is_restored(real_prices):
     for agent in AGENTS:
         assert agent_value(recorded, "agent.requests.errors", agent, error__type="rate_limit") > 0, agent
     assert recorded.value("agent.runs", status="success") > 0
+
+
+def test_bad_deploy_runs_version_2_of_the_research_agent_at_more_cost_and_less_success(run_fleet):
+    def runs(recorded, version: str, **attributes: str) -> float:
+        return agent_value(recorded, "agent.runs", RESEARCH, gen_ai__agent__version=version, **attributes)
+
+    _, recorded = run_fleet(
+        Scenario.BAD_DEPLOY,
+        1.5,
+        until=lambda r: runs(r, "v2", status="failure") >= 1 and runs(r, "v2") >= 5,
+        agents=(RESEARCH,),
+        rate=80,
+    )
+    assert runs(recorded, "v1") == 0  # every run of the scenario is the new version
+    assert runs(recorded, "v2", status="failure") >= 1
+
+
+def test_healthy_runs_are_version_1(run_fleet):
+    _, recorded = run_fleet(
+        Scenario.NORMAL, 1.0, until=lambda r: agent_value(r, "agent.runs", RESEARCH) >= 2, agents=(RESEARCH,)
+    )
+    assert {a["gen_ai.agent.version"] for a in recorded.attributes("agent.runs")} == {"v1"}

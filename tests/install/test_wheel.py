@@ -62,7 +62,7 @@ def test_the_extras_are_not_installed(venv: Path) -> None:
 def test_help_lists_every_command(venv: Path) -> None:
     done = run(venv, "agent-telemetry", "--help")
     assert (done.returncode, done.stderr) == (0, "")
-    for command in ("stack", "rules", "fake-provider", "replay", "runs", "dashboards", "demo"):
+    for command in ("stack", "rules", "fake-provider", "replay", "runs", "compare", "dashboards", "demo"):
         assert f"    {command}" in done.stdout, command
 
 
@@ -81,6 +81,20 @@ def test_runs_and_replay_show_a_recording(venv: Path, tmp_path: Path) -> None:
     replay = run(venv, "agent-telemetry", "replay", str(recording))
     assert (replay.returncode, replay.stderr) == (0, "")
     assert "search" in replay.stdout and "run_end" in replay.stdout
+
+
+def test_compare_shows_two_recorded_runs_side_by_side(venv: Path, tmp_path: Path) -> None:
+    paths = []
+    for run_id, status in (("a1", "success"), ("b1", "failure")):
+        events = [
+            {"t": 0.0, "kind": "run_start", "agent": "support-bot", "version": run_id[0], "run_id": run_id},
+            {"t": 1.0, "kind": "run_end", "status": status, "steps": 1, "duration_s": 1.0, "cost_usd": 0.01},
+        ]  # fmt: skip
+        paths.append(tmp_path / f"20250301T093005Z-support-bot-{run_id}.jsonl")
+        paths[-1].write_text("".join(json.dumps(event) + "\n" for event in events))
+    done = run(venv, "agent-telemetry", "compare", "runs", *map(str, paths))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "outcome     success" in done.stdout and "failure" in done.stdout
 
 
 def test_importing_the_library_imports_no_tooling(venv: Path) -> None:

@@ -59,6 +59,7 @@ def test_a_run_is_recorded_event_by_event_and_read_back_exactly(record_dir):
         {
             "kind": "run_start",
             "agent": "support-bot",
+            "version": None,
             "run_id": "run-1",
             "budget": {"max_cost_usd": 0.5, "max_steps": 10},
         },
@@ -330,3 +331,16 @@ def test_a_recording_directory_others_can_read_is_warned_about_once(record_dir, 
         f"recordings themselves are 0600, but consider: chmod 700 {record_dir}"
     ]
     assert {stat.S_IMODE(path.stat().st_mode) for path in record_dir.glob("*.jsonl")} == {0o600}
+
+
+def test_a_recordings_header_names_the_runs_version_and_attributes(record_dir):
+    with agent_run("support-bot", version="v2", attributes={"feature": "refunds"}, run_id="run-1"):
+        pass
+    header = read_recording(only_file(record_dir)).events[0]
+    assert {key: header[key] for key in ("kind", "agent", "version", "run_id", "attributes")} == {
+        "kind": "run_start",
+        "agent": "support-bot",
+        "version": "v2",
+        "run_id": "run-1",
+        "attributes": {"feature": "refunds"},
+    }

@@ -41,7 +41,7 @@ def broken_tool() -> None:
     raise ValueError("backend down")
 
 
-with agent_telemetry.agent_run("contract-run"):
+with agent_telemetry.agent_run("contract-run", version="2025-11-rc2", attributes={"feature": "refunds"}):
     an.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=chat)
     lookup_order(7)
     with contextlib.suppress(ValueError):

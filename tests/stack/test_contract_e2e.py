@@ -231,3 +231,28 @@ def test_computer_use(contract_run):
         )
         == 1
     )
+
+
+def test_the_version_and_feature_of_a_run_are_labels_of_its_run_tool_and_quality_metrics(contract_run):
+    run = {"gen_ai_agent_name": "contract-run", "gen_ai_agent_version": "2025-11-rc2"}
+    assert (
+        value(contract_run, series("agent_runs_total", agent_feature="refunds", status="success", **run)) == 1
+    )
+    assert value(contract_run, series("agent_run_cost_usd_count", agent_feature="refunds", **run)) == 1
+    assert value(contract_run, series("agent_tools_calls_total", gen_ai_tool_name="lookup_order", **run)) == 1
+    assert value(contract_run, series("agent_tools_errors_total", error_type="ValueError", **run)) == 1
+    assert value(contract_run, series("agent_quality_score_count", **run)) == 1
+    # A run that names neither: the placeholders, so that every run series has both labels.
+    looping = {
+        "gen_ai_agent_name": "looping-bot",
+        "gen_ai_agent_version": "_unknown",
+        "agent_feature": "_none",
+    }
+    assert value(contract_run, series("agent_runs_total", **looping)) == 1
+
+
+def test_the_per_call_metrics_carry_no_version_or_feature(contract_run):
+    for name in ("agent_requests_total", "agent_cost_usd_total", "agent_request_duration_seconds_bucket"):
+        found = prom.api(contract_run, "series", **{"match[]": f'{name}{{job="{SERVICE}"}}'})
+        assert found, name
+        assert not any({"gen_ai_agent_version", "agent_feature"} & set(labels) for labels in found), name

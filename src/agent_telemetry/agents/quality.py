@@ -34,7 +34,10 @@ def record_quality(
     telemetry = active_telemetry()
     run = run or current_run()
     agent = run.name if run is not None else telemetry.agent_name()
-    attributes = telemetry.labels.bound({Attr.AGENT_NAME: agent, Attr.EVALUATION_NAME: evaluator})
+    version = (run.version if run is not None else None) or telemetry.agent_version()
+    attributes = telemetry.labels.bound(
+        {Attr.AGENT_NAME: agent, Attr.AGENT_VERSION: version, Attr.EVALUATION_NAME: evaluator}
+    )
     telemetry.instruments[contract.QUALITY].record(float(score), attributes)
     span = run.span if run is not None else trace.get_current_span()
     event = {Attr.EVALUATION_NAME: evaluator, SpanAttr.EVALUATION_SCORE: float(score)}

@@ -14,7 +14,7 @@ import inspect
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, TypeVar
@@ -25,13 +25,14 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
 from agent_telemetry.config import Settings
-from agent_telemetry.context import _agent_name
+from agent_telemetry.context import _agent_name, _agent_version
 from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.telemetry import Telemetry, active_telemetry
 from agent_telemetry.redaction import error_text
 from agent_telemetry.usage import Usage
 
 F = TypeVar("F", bound=Callable[..., Any])
+AttributeValue = str | bool | int | float
 
 _current_run: ContextVar[Run | None] = ContextVar("agent_telemetry_run", default=None)
 
@@ -93,10 +94,17 @@ class Run:
         max_cost_usd: float | None = None,
         max_steps: int | None = None,
         run_id: str | None = None,
+        version: str | None = None,
+        attributes: Mapping[str, AttributeValue] | None = None,
     ) -> None:
-        _validate(name, max_cost_usd, max_steps)
+        _validate(name, max_cost_usd, max_steps, version, attributes)
         self.name = name
         self.run_id = run_id or uuid.uuid4().hex
+        # The run's version: its own, else the enclosing run's, else the process's (set at start).
+        self.version: str | None = version
+        self.attributes: dict[str, AttributeValue] = dict(attributes or {})
+        feature = self.attributes.get(contract.FEATURE_KEY)
+        self.feature = str(feature) if feature is not None else contract.NO_FEATURE
         self.max_cost_usd = max_cost_usd
         self.max_steps = max_steps
         self.steps = 0
@@ -183,6 +191,7 @@ class Run:
     # -- start and end ---------------------------------------------------------------------------
     def _start_run(self) -> None:
         telemetry = self._telemetry = active_telemetry()
+        self.version = self.version or telemetry.agent_version()
         self._span = telemetry.tracer.start_span(
             f"invoke_agent {self.name}",
             kind=SpanKind.INTERNAL,
@@ -190,17 +199,29 @@ class Run:
                 Attr.OPERATION_NAME: "invoke_agent",
                 Attr.AGENT_NAME: self.name,
                 SpanAttr.AGENT_ID: self.run_id,
+                # Every custom attribute, "feature" too, as agent.<key>: only "feature" is a label.
+                **{f"agent.{key}": value for key, value in self.attributes.items()},
             },
         )
+        if self.version != contract.UNKNOWN_VERSION:  # a placeholder is a label value, not a fact
+            self._span.set_attribute(Attr.AGENT_VERSION, self.version)
         self._context_token = otel_context.attach(trace.set_span_in_context(self._span))
-        self._tokens = [_current_run.set(self), _agent_name.set(self.name)]
+        self._tokens = [_current_run.set(self), _agent_name.set(self.name), _agent_version.set(self.version)]
         for observer in _run_observers:
             try:
                 observer(self)
             except Exception as exc:
                 telemetry.internal_error("run.observer", exc)
         self._start = time.perf_counter()
-        self.emit("run_start", {"agent": self.name, "run_id": self.run_id, "budget": self._budget()})
+        header = {
+            "agent": self.name,
+            "version": self.version if self.version != contract.UNKNOWN_VERSION else None,
+            "run_id": self.run_id,
+            "budget": self._budget(),
+        }
+        if self.attributes:
+            header["attributes"] = self.attributes
+        self.emit("run_start", header)
 
     def _budget(self) -> dict[str, float] | None:
         budget = {"max_cost_usd": self.max_cost_usd, "max_steps": self.max_steps}
@@ -208,6 +229,7 @@ class Run:
 
     def _end_run(self, error: BaseException | None) -> None:
         elapsed = time.perf_counter() - self._start
+        _agent_version.reset(self._tokens[2])
         _agent_name.reset(self._tokens[1])
         _current_run.reset(self._tokens[0])
         if self._context_token is not None:
@@ -215,7 +237,14 @@ class Run:
         status = self.status or _status_of(error)
         telemetry = self._telemetry or active_telemetry()
         try:
-            attributes = telemetry.labels.bound({Attr.AGENT_NAME: self.name, Attr.STATUS: status})
+            attributes = telemetry.labels.bound(
+                {
+                    Attr.AGENT_NAME: self.name,
+                    Attr.AGENT_VERSION: self.version or telemetry.default_agent_version,
+                    Attr.FEATURE: self.feature,
+                    Attr.STATUS: status,
+                }
+            )
             made = telemetry.instruments
             made[contract.RUNS].add(1, attributes)
             made[contract.RUN_DURATION].record(elapsed, attributes)
@@ -249,9 +278,22 @@ class Run:
             telemetry.internal_error("run.end", exc)
 
 
-def _validate(name: object, max_cost_usd: object, max_steps: object) -> None:
+def _validate(
+    name: object, max_cost_usd: object, max_steps: object, version: object = None, attributes: object = None
+) -> None:
     if not name or not isinstance(name, str):
         raise ValueError("agent_run needs the agent's name, a non-empty string")
+    if version is not None and (not version or not isinstance(version, str)):
+        raise ValueError(f"agent_run version={version!r}: a version must be a non-empty string, or None")
+    if attributes is not None:
+        if not isinstance(attributes, Mapping):
+            raise ValueError(f"agent_run attributes={attributes!r}: pass a dict of names to values")
+        for key, value in attributes.items():
+            if not key or not isinstance(key, str) or not isinstance(value, (str, bool, int, float)):
+                raise ValueError(
+                    f"agent_run attributes: {key!r}={value!r}: names must be non-empty strings and "
+                    "values strings, numbers or booleans"
+                )
     for label, limit in (("max_cost_usd", max_cost_usd), ("max_steps", max_steps)):
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0
@@ -277,6 +319,11 @@ class agent_run:  # used like a function: ``with agent_run(...)``, ``@agent_run(
     ``max_cost_usd`` / ``max_steps`` set a budget: once the run has spent it, the next LLM call raises
     ``BudgetExceededError`` instead of being sent. Set ``run.status`` inside the block to record an
     outcome of your own (for example ``"failure"`` when the task did not succeed without raising).
+    ``version`` names the agent's version (its prompts, models, code) for comparisons: the
+    ``gen_ai_agent_version`` label of the run's metrics and of the tools and quality scores inside it
+    (default: the enclosing run's, else ``AGENT_TELEMETRY_AGENT_VERSION``, else the resource's
+    ``service.version``). ``attributes`` go onto the run's span as ``agent.<key>``; ``"feature"`` also
+    becomes the ``agent_feature`` label of the run's metrics (bounded: a product area, never an id).
     """
 
     def __init__(
@@ -286,10 +333,18 @@ class agent_run:  # used like a function: ``with agent_run(...)``, ``@agent_run(
         max_cost_usd: float | None = None,
         max_steps: int | None = None,
         run_id: str | None = None,
+        version: str | None = None,
+        attributes: Mapping[str, AttributeValue] | None = None,
     ) -> None:
-        self._options = {"max_cost_usd": max_cost_usd, "max_steps": max_steps, "run_id": run_id}
+        self._options: dict[str, Any] = {
+            "max_cost_usd": max_cost_usd,
+            "max_steps": max_steps,
+            "run_id": run_id,
+            "version": version,
+            "attributes": attributes,
+        }
         self._name = name
-        _validate(name, max_cost_usd, max_steps)  # now, where the mistake is made
+        _validate(name, max_cost_usd, max_steps, version, attributes)  # now, where the mistake is made
         self._runs: list[Run] = []
 
     def __enter__(self) -> Run:

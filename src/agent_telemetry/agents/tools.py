@@ -103,7 +103,13 @@ def record_tool_execution(
     telemetry = active_telemetry()
     try:
         labels = telemetry.labels
-        attributes = labels.bound({Attr.AGENT_NAME: telemetry.agent_name(), Attr.TOOL_NAME: name})
+        attributes = labels.bound(
+            {
+                Attr.AGENT_NAME: telemetry.agent_name(),
+                Attr.AGENT_VERSION: telemetry.agent_version(),
+                Attr.TOOL_NAME: name,
+            }
+        )
         made = telemetry.instruments
         made[contract.TOOL_CALLS].add(1, attributes)
         made[contract.TOOL_DURATION].record(duration_s, attributes)

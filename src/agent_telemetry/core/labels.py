@@ -43,11 +43,14 @@ class LabelSpec:
 
 AGENT_ATTRIBUTE = contract.Attr.AGENT_NAME
 MODEL_ATTRIBUTE = contract.Attr.REQUEST_MODEL
+VERSION_ATTRIBUTE = contract.Attr.AGENT_VERSION
 
 # Defaults: a service runs a handful of agents (100 leaves room for a fleet reporting through one
 # collector identity); models: the provider catalogues plus fine-tunes (200, as before); tools: MCP
 # servers expose dozens each (500); error types: 17 provider classes plus exception class names (100);
-# evaluators, actions, reasons and statuses are short, code-defined lists.
+# evaluators, actions, reasons and statuses are short, code-defined lists. Versions: one per deploy,
+# and a comparison needs only the last few (50); features: the application's own dimension, meant for
+# a dozen product areas, never for ids (20).
 LABELS: tuple[LabelSpec, ...] = (
     LabelSpec(AGENT_ATTRIBUTE, contract.AGENT, 100),
     LabelSpec(MODEL_ATTRIBUTE, contract.MODEL, 200),
@@ -57,6 +60,8 @@ LABELS: tuple[LabelSpec, ...] = (
     LabelSpec(contract.Attr.ACTION, contract.ACTION, 50),
     LabelSpec(contract.Attr.REASON, contract.REASON, 50),
     LabelSpec(contract.Attr.STATUS, contract.STATUS, 20, contract.RUN_STATUSES),
+    LabelSpec(contract.Attr.AGENT_VERSION, contract.AGENT_VERSION, 50),
+    LabelSpec(contract.Attr.FEATURE, contract.FEATURE, 20, (contract.NO_FEATURE,)),
 )
 LABEL_NAMES: tuple[str, ...] = tuple(spec.label for spec in LABELS)
 
@@ -112,7 +117,8 @@ class BoundedLabel:
 class LabelLimits:
     """One ``BoundedLabel`` per row of ``LABELS``, applied to an attribute set by ``bound()``.
 
-    ``limits`` (by Prometheus label name) override the defaults; ``agent_names`` are always kept.
+    ``limits`` (by Prometheus label name) override the defaults; ``agent_names`` are always kept, and
+    so is ``agent_version``, the process's own version.
     ``on_fold(label)`` is called for every fold (``label`` is the Prometheus label name, or ``_series``).
     """
 
@@ -121,16 +127,21 @@ class LabelLimits:
         on_fold: Callable[[str], None],
         limits: Mapping[str, int] | None = None,
         agent_names: Iterable[str] = (),
+        agent_version: str | None = None,
     ) -> None:
         limits = limits or {}
         self._on_fold = on_fold
         self._agent_names = frozenset(agent_names)
         self._limits = {spec.label: limits.get(spec.label, spec.default_limit) for spec in LABELS}
+        kept_always = {
+            AGENT_ATTRIBUTE: self._agent_names,
+            VERSION_ATTRIBUTE: (agent_version,) if agent_version else (),
+        }
         self._by_attribute: dict[str, BoundedLabel] = {
             spec.attribute: BoundedLabel(
                 self._limits[spec.label],
                 _bind(self._folded, spec.label),
-                (*spec.always, *(self._agent_names if spec.attribute == AGENT_ATTRIBUTE else ())),
+                (*spec.always, *kept_always.get(spec.attribute, ())),
             )
             for spec in LABELS
         }

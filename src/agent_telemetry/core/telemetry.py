@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import metrics, trace
@@ -14,7 +15,8 @@ from opentelemetry.trace import TracerProvider
 
 from agent_telemetry import contract
 from agent_telemetry.config import Settings
-from agent_telemetry.context import current_agent_name
+from agent_telemetry.context import current_agent_name, current_agent_version
+from agent_telemetry.contract import ResourceAttr
 from agent_telemetry.core.aggregation import SeriesKeys, deferred_histogram, summed_counter
 from agent_telemetry.core.labels import LabelLimits
 from agent_telemetry.redaction import redact, use_patterns
@@ -66,13 +68,27 @@ class Telemetry:
         self._internal_errors = made[contract.INTERNAL_ERRORS]
         # A call's metric attributes, hashed once per distinct set rather than once per counter per call.
         self.series_keys = SeriesKeys()
-        self.default_agent_name = settings.agent_name or _service_name()
+        resource = (
+            Resource.create().attributes
+        )  # what the SDK would give: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+        self.default_agent_name = (
+            settings.agent_name or _text(resource, ResourceAttr.SERVICE_NAME) or "unknown_service"
+        )
+        self.default_agent_version = (
+            settings.agent_version
+            or _text(resource, ResourceAttr.SERVICE_VERSION)
+            or contract.UNKNOWN_VERSION
+        )
         self.labels = self._label_limits(made, settings)
         self._reported_failures: set[str] = set()
         self._lock = threading.Lock()
 
     def agent_name(self) -> str:
         return current_agent_name() or self.default_agent_name
+
+    def agent_version(self) -> str:
+        """The version of the current run, else the process's (settings, service.version, or _unknown)."""
+        return current_agent_version() or self.default_agent_version
 
     def internal_error(self, component: str, error: BaseException) -> None:
         """Our own failure: counted every time, logged once per component, never raised."""
@@ -104,6 +120,7 @@ class Telemetry:
             {contract.MODEL: settings.max_model_labels, **dict(settings.max_label_values)},
             # The process's own agent name is never folded, whatever the application names its runs.
             (*settings.agent_names_allowlist, self.default_agent_name),
+            self.default_agent_version,
         )
         for instrument in made.values():
             if instrument.limits is None:  # new here (through the API's proxy meter, histograms are)
@@ -120,10 +137,9 @@ def _instrument(provider: MeterProvider, meter: metrics.Meter, metric: contract.
     return deferred_histogram(meter, metric.otel_name, metric.unit, metric.description, list(metric.buckets))
 
 
-def _service_name() -> str:
-    """The service name the OpenTelemetry SDK would give (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES)."""
-    name = Resource.create().attributes.get(contract.ResourceAttr.SERVICE_NAME)
-    return str(name) if name else "unknown_service"
+def _text(attributes: Mapping[str, object], key: str) -> str | None:
+    value = attributes.get(key)
+    return str(value) if value else None
 
 
 # The Telemetry that agent-level helpers (runs, tools, quality) record into: the one the instrumentors

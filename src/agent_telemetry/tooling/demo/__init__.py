@@ -64,6 +64,11 @@ delay.
   ~19 min.
 - ``quality-drop`` (research-agent): judge scores fall by 0.35 (mean 0.82 -> 0.47).
   AgentQualityDrift after ~50 min, but only with over 65 min of normal history (see below).
+- ``bad-deploy`` (research-agent): version ``v2`` rolls out (every other scenario runs ``v1``): 40%
+  more tokens per call, so ~40% more cost per run, and 10% of its runs fail. No alert of its own:
+  ``agent-telemetry compare --agent research-agent --versions v1,v2`` catches it, and exits 1 with
+  ``--fail-on 'cost_per_run:+10%,success_rate:-2pp'``. Run normal traffic first for a v1 baseline:
+  ``agent-telemetry demo --schedule normal:10m,bad-deploy:10m``.
 
 Baselines. AgentCostSpike compares the last hour's spend with the hourly rate over the previous week
 *excluding the last hour*, counting only hours the agent spent through in full (its first hour, a

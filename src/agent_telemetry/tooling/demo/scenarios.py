@@ -24,6 +24,7 @@ class Scenario(str, Enum):
     TOOL_FAILURES = "tool-failures"
     QUALITY_DROP = "quality-drop"
     RETRY_STORM = "retry-storm"
+    BAD_DEPLOY = "bad-deploy"
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,15 @@ class Effects:
     tool_failure_share: float = 0.0  # share of executions of the agent's flaky tool that raise
     quality_drop: bool = False  # the LLM judge scores the agent's answers lower
     runaway: bool = False  # expensive model and a loop that does not stop: the cost spike
+    # The agent's version (gen_ai_agent_version). The bad deploy's v2 uses BAD_DEPLOY_COST_FACTOR times
+    # the tokens per run and fails BAD_DEPLOY_FAILURE_SHARE of its runs: what `compare` must catch.
+    version: str = "v1"
 
 
 HEALTHY = Effects()
+BAD_DEPLOY_VERSION = "v2"
+BAD_DEPLOY_COST_FACTOR = 1.4
+BAD_DEPLOY_FAILURE_SHARE = 0.1
 SDK_RETRIES = 2  # the SDKs' default max_retries, which the retry-storm turns on
 # 11 s: above the 10 s P95 threshold, and above the 10 s bucket boundary it is measured against.
 SLOW_CALL_S = 11.0
@@ -55,6 +62,7 @@ _FAULTS: dict[Scenario, tuple[str, Effects]] = {
     Scenario.TOOL_FAILURES: (SUPPORT, Effects(tool_failure_share=0.45)),
     Scenario.QUALITY_DROP: (RESEARCH, Effects(quality_drop=True)),
     Scenario.RETRY_STORM: (SUPPORT, Effects(retried_rate_limit_share=0.4)),
+    Scenario.BAD_DEPLOY: (RESEARCH, Effects(version=BAD_DEPLOY_VERSION)),
 }
 
 

@@ -183,7 +183,8 @@ class Agent:
     def run(self, *, max_cost_usd: float | None = None, max_steps: int | None = None) -> Iterator[Run]:
         """One task as an ``agent_run``; stopping the demo marks it ``cancelled``, not failed."""
         failed = True
-        with agent_run(self.name, max_cost_usd=max_cost_usd, max_steps=max_steps) as run:
+        version = self.effects.version  # decided per run, like every effect
+        with agent_run(self.name, max_cost_usd=max_cost_usd, max_steps=max_steps, version=version) as run:
             self.stats.run_started(run)
             try:
                 yield run

@@ -21,7 +21,12 @@ from agent_telemetry.tooling.demo.models import (
     RESEARCH_STEP_MODEL,
     RESEARCH_SYNTHESIS_MODEL,
 )
-from agent_telemetry.tooling.demo.scenarios import RESEARCH
+from agent_telemetry.tooling.demo.scenarios import (
+    BAD_DEPLOY_COST_FACTOR,
+    BAD_DEPLOY_FAILURE_SHARE,
+    BAD_DEPLOY_VERSION,
+    RESEARCH,
+)
 from agent_telemetry.tooling.fake_provider import Reply, ToolCall
 
 RUN_BUDGET_USD = 3.0
@@ -92,7 +97,11 @@ class ResearchAgent(Agent):
         self.anthropic.close()
 
     def task(self) -> None:
-        runaway = self.effects.runaway  # decided per run: a run started healthy stays healthy
+        effects = self.effects  # decided per run: a run started healthy stays healthy
+        runaway = effects.runaway
+        # The bad deploy's v2: a longer prompt (more tokens every call) and answers that fail more often.
+        bad_deploy = effects.version == BAD_DEPLOY_VERSION
+        more = BAD_DEPLOY_COST_FACTOR if bad_deploy else 1.0
         step_model = RESEARCH_RUNAWAY_STEP_MODEL if runaway else RESEARCH_STEP_MODEL
         synthesis_model = RESEARCH_RUNAWAY_SYNTHESIS_MODEL if runaway else RESEARCH_SYNTHESIS_MODEL
         steps = self.rng.randint(10, 20) if runaway else self.rng.randint(3, 6)
@@ -107,7 +116,10 @@ class ResearchAgent(Agent):
                     if step % 2 == 0
                     else ToolCall("fetch_page", {"url": f"https://example.org/source/{step}"})
                 )
-                reply = Reply(tool_calls=(wanted,), usage=self.usage("openai", context, 60, cached=1024))
+                usage = self.usage(
+                    "openai", round(context * more), round(60 * more), cached=round(1024 * more)
+                )
+                reply = Reply(tool_calls=(wanted,), usage=usage)
                 response = self.llm(
                     "openai",
                     step_model,
@@ -140,7 +152,10 @@ class ResearchAgent(Agent):
                 text=REPORT,
                 # The notes, summarised: the whole context only in a runaway loop.
                 usage=self.usage(
-                    "anthropic", context if runaway else 1200, 700 if runaway else 250, cached=2000
+                    "anthropic",
+                    context if runaway else round(1200 * more),
+                    700 if runaway else round(250 * more),
+                    cached=round(2000 * more),
                 ),
                 chunks=8,
             )
@@ -156,6 +171,8 @@ class ResearchAgent(Agent):
                 ),
             )
             self.judge(run, mean=self.judge_mean)
+            if bad_deploy and self.fault_rng.random() < BAD_DEPLOY_FAILURE_SHARE:
+                run.status = "failure"  # the report did not answer the question
 
     def _execute(self, name: str, arguments: str) -> str:
         try:
