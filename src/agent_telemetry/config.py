@@ -18,6 +18,7 @@ from typing import Literal, TypeVar
 StreamUsagePolicy = Literal["inject", "off"]
 MetricsExporter = Literal["otlp", "prometheus", "console", "none"]
 TracesExporter = Literal["otlp", "console", "none"]
+LogsExporter = Literal["otlp", "console", "none"]
 OtlpProtocol = Literal["http/protobuf", "grpc"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -64,6 +65,11 @@ class Settings:
     # agent names always kept as their own value (AGENT_TELEMETRY_AGENT_NAMES=support-bot,research-agent).
     max_label_values: tuple[tuple[str, int], ...] = ()
     agent_names_allowlist: tuple[str, ...] = ()
+    # Events (log records): AGENT_TELEMETRY_EVENTS=off switches them off; OTEL_LOGS_EXPORTER and
+    # OTEL_EXPORTER_OTLP_LOGS_PROTOCOL choose where they go. None: like traces_exporter.
+    events_enabled: bool = True
+    logs_exporter: LogsExporter | None = None
+    otlp_logs_protocol: OtlpProtocol = "http/protobuf"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,6 +127,11 @@ class Settings:
             ),
             max_label_values=r.label_caps("AGENT_TELEMETRY_MAX_LABEL_VALUES"),
             agent_names_allowlist=r.names("AGENT_TELEMETRY_AGENT_NAMES"),
+            events_enabled=r.boolean("AGENT_TELEMETRY_EVENTS", True),
+            logs_exporter=r.choice(
+                "OTEL_LOGS_EXPORTER", ("otlp", "console", "none"), None, shown="the default"
+            ),
+            otlp_logs_protocol=r.protocol("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", general_protocol),
         )
         return settings, r.problems
 
@@ -129,6 +140,15 @@ class Settings:
         """Where spans go: OTEL_TRACES_EXPORTER, else otlp unless metrics go to Prometheus directly."""
         if self.traces_exporter is not None:
             return self.traces_exporter
+        return "none" if self.metrics_exporter == "prometheus" else "otlp"
+
+    @property
+    def events_exporter(self) -> LogsExporter:
+        """Where events go: none when switched off, else OTEL_LOGS_EXPORTER, else as spans do."""
+        if not self.events_enabled:
+            return "none"
+        if self.logs_exporter is not None:
+            return self.logs_exporter
         return "none" if self.metrics_exporter == "prometheus" else "otlp"
 
 

@@ -15,7 +15,7 @@ from opentelemetry.util.types import AttributeValue
 from agent_telemetry import contract, errors
 from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
-from agent_telemetry.contract import Attr, SpanAttr
+from agent_telemetry.contract import Attr, Event, EventAttr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
@@ -41,6 +41,12 @@ COST_USD = SpanAttr.COST_USD
 TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
 RESEND_COUNT = SpanAttr.RESEND_COUNT
 EXCEPTION_EVENT = SpanAttr.EXCEPTION_EVENT
+RUN_ID = EventAttr.RUN_ID
+STEP = EventAttr.STEP
+DURATION = EventAttr.DURATION
+USAGE_EVENT = Event.USAGE
+STEP_EVENT = Event.STEP
+INFERENCE_DETAILS_EVENT = Event.INFERENCE_DETAILS
 
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
@@ -217,6 +223,15 @@ class Call:
         """The model asked for a computer-use action."""
         kind = action_type(provider_action)
         self._agent_counter(contract.ACTIONS, {Attr.ACTION: kind})
+        if self._telemetry.events.enabled:
+            event = {
+                **self._agent_attributes(),
+                EventAttr.ACTION_TYPE: kind,
+                EventAttr.ACTION_PHASE: "requested",
+            }
+            if self._run is not None:
+                event[RUN_ID] = self._run.run_id
+            self._telemetry.emit_event(Event.COMPUTER_USE_ACTION, event, context=self._context_of_span())
         self._emit("action_request", {"action": kind})
 
     def action_blocked(self, reason: str) -> None:
@@ -321,8 +336,9 @@ class Call:
                 )
             span.set_attributes(span_attributes)
         span.end()
-        if self._run is not None:
-            self._run.add_call(
+        run = self._run
+        if run is not None:
+            run.add_call(
                 is_step=self._operation_is_step(),
                 usage=self._usage,
                 cost_usd=cost,
@@ -334,6 +350,46 @@ class Call:
                     "error_type": error_type,
                 },
             )
+        if telemetry.events.enabled:
+            self._emit_events(elapsed, cost, error_type, span_attributes if recording else None)
+
+    def _emit_events(
+        self,
+        elapsed: float,
+        cost: float | None,
+        error_type: str | None,
+        span_attributes: dict[str, AttributeValue] | None,
+    ) -> None:
+        """The call's events, with its span's ids: usage (billed calls), step (a run's chat turns) and,
+        with content capture on, the GenAI conventions' inference details (the span's attributes)."""
+        telemetry = self._telemetry
+        context = self._context_of_span()
+        run = self._run
+        event: dict[str, AttributeValue] = {**self._metric_attributes, DURATION: elapsed}
+        if self._response_model:
+            event[RESPONSE_MODEL] = self._response_model
+        if error_type is not None:
+            event[ERROR_TYPE] = error_type
+        if run is not None:
+            event[RUN_ID] = run.run_id
+            if self._operation_is_step():
+                telemetry.emit_event(STEP_EVENT, {**event, STEP: run.steps}, context=context)
+        usage = self._usage
+        if usage is not None and self.billing == BILLED:
+            event[INPUT_TOKENS] = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+            event[OUTPUT_TOKENS] = usage.output_tokens
+            if usage.cache_read_tokens:
+                event[CACHE_READ_TOKENS] = usage.cache_read_tokens
+            if usage.cache_write_tokens:
+                event[CACHE_WRITE_TOKENS] = usage.cache_write_tokens
+            if usage.reasoning_tokens:
+                event[REASONING_TOKENS] = usage.reasoning_tokens
+            if cost is not None:
+                event[COST_USD] = cost
+            telemetry.emit_event(USAGE_EVENT, event, context=context)
+        if self.capture_content and span_attributes is not None:
+            details = {**self._metric_attributes, **span_attributes}
+            telemetry.emit_event(INFERENCE_DETAILS_EVENT, details, context=context)
 
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
