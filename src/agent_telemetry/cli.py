@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "replay": ("agent_telemetry.sessions.cli", "Step through a recorded agent run."),
     "runs": ("agent_telemetry.sessions.cli", "List recorded agent runs, newest first."),
+    "events": ("agent_telemetry.event_store", "Show an agent's recent events from the log store."),
     "dashboards": ("agent_telemetry.tooling.dashboards.cli", "Grafana dashboards and provisioning."),
     "demo": (
         "agent_telemetry.tooling.demo.cli",

@@ -26,6 +26,7 @@ _FALSE = frozenset({"0", "false", "no", "off", ""})
 
 DEFAULT_SHUTDOWN_TIMEOUT_S = 3.0
 DEFAULT_RETENTION_DAYS = 14.0
+DEFAULT_EVENTS_STORE_URL = "http://127.0.0.1:9428"  # VictoriaLogs, as `stack up` and compose run it
 
 logger = logging.getLogger("agent_telemetry")
 T = TypeVar("T")
@@ -70,6 +71,8 @@ class Settings:
     events_enabled: bool = True
     logs_exporter: LogsExporter | None = None
     otlp_logs_protocol: OtlpProtocol = "http/protobuf"
+    # Where `agent-telemetry events` reads them back: the log store's (VictoriaLogs') HTTP API.
+    events_store_url: str = DEFAULT_EVENTS_STORE_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -132,6 +135,7 @@ class Settings:
                 "OTEL_LOGS_EXPORTER", ("otlp", "console", "none"), None, shown="the default"
             ),
             otlp_logs_protocol=r.protocol("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", general_protocol),
+            events_store_url=r.text("AGENT_TELEMETRY_EVENTS_URL") or DEFAULT_EVENTS_STORE_URL,
         )
         return settings, r.problems
 

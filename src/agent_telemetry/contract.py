@@ -97,8 +97,8 @@ class Event:
     SESSION_START = "agent.session.start"  # once per process, when init() starts telemetry
     RUN_START = "agent.run.start"
     RUN_END = "agent.run.end"
-    STEP = "agent.step"  # an LLM turn (a billed chat call) inside a run
-    USAGE = "agent.usage"  # the tokens and cost of a billed call
+    STEP = "agent.step"  # an LLM turn (a billed chat call) of a run, with its tokens and cost
+    USAGE = "agent.usage"  # the tokens and cost of a run's other billed calls (embeddings, say)
     TOOL_CALL = "agent.tool.call"
     COMPUTER_USE_ACTION = "agent.computer_use.action"  # requested by the model, or executed
     BUDGET_STOP = "agent.budget.stop"

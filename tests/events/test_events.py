@@ -5,7 +5,6 @@ import pytest
 
 from agent_telemetry import BudgetExceededError, Settings, agent_run, computer_action, tool
 from agent_telemetry.tooling.fake_provider import Reply, TokenUsage
-from tests.conftest import AGENT
 
 MESSAGES = [{"role": "user", "content": "the secret plan"}]
 USAGE = TokenUsage(input_tokens=1000, output_tokens=100)
@@ -27,12 +26,13 @@ def without_duration(attributes):
     return {key: value for key, value in attributes.items() if key != "agent_telemetry.duration"}
 
 
-def test_a_run_with_one_call_emits_run_start_step_usage_and_run_end_in_order(
+def test_a_run_with_a_chat_call_and_an_embedding_emits_start_step_usage_and_end_in_order(
     recorded_events, fake, openai_client
 ):
     fake.enqueue(Reply(usage=USAGE))
     with agent_run("research-bot", run_id="run-1"):
         chat(openai_client)
+        openai_client.embeddings.create(model="text-embedding-3-small", input="x")
     assert recorded_events.names() == ["agent.run.start", "agent.step", "agent.usage", "agent.run.end"]
 
 
@@ -62,47 +62,56 @@ def test_run_start_and_end_carry_the_run_and_its_outcome_with_the_run_spans_ids(
         assert (event.trace_id, event.span_id) == (run_span.context.trace_id, run_span.context.span_id)
 
 
-def test_step_and_usage_carry_the_calls_tokens_and_cost_with_the_call_spans_ids(
+def test_a_step_carries_the_calls_tokens_and_cost_with_the_call_spans_ids(
     recorded_events, fake, openai_client
 ):
     fake.enqueue(Reply(usage=USAGE))
     with agent_run("research-bot", run_id="run-1"):
         chat(openai_client)
-    call_span = recorded_events.span("chat gpt-4o-mini")
-    step, usage = recorded_events.event("agent.step"), recorded_events.event("agent.usage")
+    step = recorded_events.event("agent.step")
     assert without_duration(step.attributes) == {
         **CALL,
         "agent_telemetry.run.id": "run-1",
         "agent_telemetry.run.step": 1,
-    }
-    assert without_duration(usage.attributes) == {
-        **CALL,
-        "agent_telemetry.run.id": "run-1",
         "gen_ai.usage.input_tokens": 1000,
         "gen_ai.usage.output_tokens": 100,
         "agent_telemetry.cost.usd": pytest.approx(CALL_COST, rel=1e-12),
     }
-    for event in (step, usage):
-        assert (event.trace_id, event.span_id) == (call_span.context.trace_id, call_span.context.span_id)
+    call_span = recorded_events.span("chat gpt-4o-mini")
+    assert (step.trace_id, step.span_id) == (call_span.context.trace_id, call_span.context.span_id)
 
 
-def test_a_call_outside_any_run_emits_its_usage_only(recorded_events, fake, openai_client):
+def test_a_runs_billed_call_that_is_no_step_emits_its_usage(recorded_events, fake, openai_client):
+    with agent_run("research-bot", run_id="run-1"):
+        openai_client.embeddings.create(model="text-embedding-3-small", input="x")
+    usage = recorded_events.event("agent.usage")
+    assert without_duration(usage.attributes) == {
+        **CALL,
+        "gen_ai.operation.name": "embeddings",
+        "gen_ai.request.model": "text-embedding-3-small",
+        "gen_ai.response.model": "text-embedding-3-small",
+        "agent_telemetry.run.id": "run-1",
+        "gen_ai.usage.input_tokens": 11,
+        "gen_ai.usage.output_tokens": 0,
+        "agent_telemetry.cost.usd": pytest.approx(11 * 0.02 / 1e6, rel=1e-12),
+    }
+    assert usage.span_id == recorded_events.span("embeddings text-embedding-3-small").context.span_id
+
+
+def test_a_call_outside_any_run_emits_no_event(recorded_events, fake, openai_client):
     fake.enqueue(Reply(usage=USAGE))
     chat(openai_client)
-    (usage,) = recorded_events.events()
-    assert usage.name == "agent.usage"
-    assert usage.attributes["gen_ai.agent.name"] == AGENT
-    assert "agent_telemetry.run.id" not in usage.attributes
+    assert recorded_events.events() == []
 
 
-def test_a_failed_call_emits_no_usage_and_its_step_carries_the_error_type(
-    recorded_events, fake, openai_client
-):
+def test_a_failed_call_is_a_step_with_its_error_type_and_no_usage(recorded_events, fake, openai_client):
     fake.enqueue(Reply.fail(429))
     with pytest.raises(openai.RateLimitError), agent_run("research-bot"):
         chat(openai_client)
     assert recorded_events.names() == ["agent.run.start", "agent.step", "agent.run.end"]
-    assert recorded_events.event("agent.step").attributes["error.type"] == "rate_limit"
+    step = recorded_events.event("agent.step").attributes
+    assert step["error.type"] == "rate_limit"
+    assert "gen_ai.usage.input_tokens" not in step
     end = recorded_events.event("agent.run.end")
     assert (end.attributes["agent_telemetry.run.status"], end.severity) == ("failure", "WARN")
     assert end.attributes["error.type"] == "RateLimitError"

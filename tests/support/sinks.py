@@ -114,6 +114,7 @@ class OtlpSink(_Sink):
                         {
                             "name": span.name,
                             "trace_id": span.trace_id.hex(),
+                            "span_id": span.span_id.hex(),
                             "attributes": _attributes(span.attributes),
                             "resource": resource,
                             "scope": scope_spans.scope.name,

@@ -360,22 +360,29 @@ class Call:
         error_type: str | None,
         span_attributes: dict[str, AttributeValue] | None,
     ) -> None:
-        """The call's events, with its span's ids: usage (billed calls), step (a run's chat turns) and,
-        with content capture on, the GenAI conventions' inference details (the span's attributes)."""
+        """The call's events, with its span's ids. In a run, one per call: a chat call is a step, with
+        its usage; another billed call is its usage alone. Outside a run none (its span and metrics
+        tell it all; a plain call pays no event). With content capture on, also the GenAI conventions'
+        inference details: the span's attributes, messages included."""
         telemetry = self._telemetry
-        context = self._context_of_span()
         run = self._run
-        event: dict[str, AttributeValue] = {**self._metric_attributes, DURATION: elapsed}
+        if self.capture_content and span_attributes is not None:
+            details = {**self._metric_attributes, **span_attributes}
+            telemetry.emit_event(INFERENCE_DETAILS_EVENT, details, context=self._context_of_span())
+        if run is None:
+            return
+        is_step = self._operation_is_step()
+        usage = self._usage if self.billing == BILLED else None
+        if not is_step and usage is None:
+            return
+        event: dict[str, AttributeValue] = {**self._metric_attributes, RUN_ID: run.run_id, DURATION: elapsed}
         if self._response_model:
             event[RESPONSE_MODEL] = self._response_model
         if error_type is not None:
             event[ERROR_TYPE] = error_type
-        if run is not None:
-            event[RUN_ID] = run.run_id
-            if self._operation_is_step():
-                telemetry.emit_event(STEP_EVENT, {**event, STEP: run.steps}, context=context)
-        usage = self._usage
-        if usage is not None and self.billing == BILLED:
+        if is_step:
+            event[STEP] = run.steps
+        if usage is not None:
             event[INPUT_TOKENS] = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
             event[OUTPUT_TOKENS] = usage.output_tokens
             if usage.cache_read_tokens:
@@ -386,10 +393,7 @@ class Call:
                 event[REASONING_TOKENS] = usage.reasoning_tokens
             if cost is not None:
                 event[COST_USD] = cost
-            telemetry.emit_event(USAGE_EVENT, event, context=context)
-        if self.capture_content and span_attributes is not None:
-            details = {**self._metric_attributes, **span_attributes}
-            telemetry.emit_event(INFERENCE_DETAILS_EVENT, details, context=context)
+        telemetry.emit_event(STEP_EVENT if is_step else USAGE_EVENT, event, context=self._context_of_span())
 
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
