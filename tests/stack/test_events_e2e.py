@@ -4,6 +4,7 @@ stored by the real VictoriaLogs and read back with LogsQL (as `agent-telemetry e
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import pytest
 
 from agent_telemetry.event_store import events_query, query
 from agent_telemetry.tooling.fake_provider import FakeProviderServer, Reply, TokenUsage
+from tests.dashboards.panel_queries import REPO
 from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first run builds the collector
@@ -138,3 +140,29 @@ def test_the_events_command_tails_the_agents_events_from_the_store(events, runni
         "agent.run.end",
     ]
     assert all(line.split()[2] == "events-bot" for line in lines)
+
+
+def dashboard_query(agent: str, run: str) -> str:
+    """The committed events panel's LogsQL, as Grafana sends it for this agent and run."""
+    model = json.loads((REPO / "grafana" / "dashboards" / "agent-events.json").read_text())
+    (panel,) = [panel for panel in model["panels"] if panel["type"] == "logs"]
+    (target,) = panel["targets"]
+    assert target["datasource"]["uid"] == "victorialogs"
+    return target["expr"].replace("${agent:pipe}", agent).replace("${run}", run)
+
+
+def test_the_dashboards_events_panel_shows_the_runs_events_from_the_store(events, running_stack):
+    logsql = "_time:1h " + dashboard_query("events-bot", "run-e2e-1")
+    found = query(running_stack.urls["victorialogs"], logsql)
+    assert [event["event_name"] for event in found] == [
+        "agent.run.start",
+        "agent.step",
+        "agent.step",
+        "agent.tool.call",
+        "agent.run.end",
+    ]
+
+
+def test_the_events_panel_with_every_agent_and_run_shows_the_session_start_too(events, running_stack):
+    logsql = f'_time:1h service.name:="{SERVICE}" ' + dashboard_query(".*", ".*")
+    assert len(query(running_stack.urls["victorialogs"], logsql)) == EXPECTED

@@ -45,8 +45,9 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
 
         state = json.loads((tmp_path / "state" / "stack.json").read_text())
         pids = {s["name"]: s["pid"] for s in state["services"]}
-        assert set(pids) == {"alert-log", "otel-collector", "prometheus", "alertmanager"}
-        for name in ("otel-collector", "prometheus", "alertmanager"):
+        assert set(pids) == {"alert-log", "otel-collector", "prometheus", "alertmanager", "victorialogs"}
+        assert http_ok(f"{urls['victorialogs']}/health")
+        for name in ("otel-collector", "prometheus", "alertmanager", "victorialogs"):
             assert (tmp_path / "state" / f"{name}.log").stat().st_size > 0
 
         status = _cli("status", "--state-dir", state_dir)
@@ -118,6 +119,7 @@ def test_up_ha_runs_two_prometheus_replicas_and_a_cluster_of_three_alertmanagers
             "alertmanager",
             "alertmanager-b",
             "alertmanager-c",
+            "victorialogs",
         }
         for replica, label in (("prometheus", "a"), ("prometheus_b", "b")):
             config = yaml.safe_load((tmp_path / "state" / f"{replica.replace('_', '-')}.yml").read_text())
