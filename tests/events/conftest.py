@@ -50,9 +50,11 @@ class RecordedEvents:
         for data in self.logs.get_finished_logs():
             record = data.log_record
             attributes = dict(record.attributes or {})
+            # Before opentelemetry 1.35 the name travels as the event.name attribute.
+            name = getattr(record, "event_name", None) or attributes.pop("event.name", "")
             emitted.append(
                 Emitted(
-                    record.event_name or attributes.get("event.name", ""),
+                    name,
                     attributes,
                     record.trace_id,
                     record.span_id,
