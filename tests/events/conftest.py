@@ -80,9 +80,9 @@ def events_with(prices_file: str) -> Iterator[Callable[..., RecordedEvents]]:
     """``events_with(capture_content=True)``: instrument with settings other than the defaults."""
     with contextlib.ExitStack() as stack:
 
-        def instrument(**changes: Any) -> RecordedEvents:
+        def instrument(processor: Any = None, **changes: Any) -> RecordedEvents:
             settings = dataclasses.replace(Settings(agent_name=AGENT), **changes)
-            return stack.enter_context(_instrumented(prices_file, settings))
+            return stack.enter_context(_instrumented(prices_file, settings, processor))
 
         yield instrument
 
@@ -93,10 +93,10 @@ def recorded_events(events_with: Callable[..., RecordedEvents]) -> RecordedEvent
 
 
 @contextlib.contextmanager
-def _instrumented(prices_file: str, settings: Settings) -> Iterator[RecordedEvents]:
+def _instrumented(prices_file: str, settings: Settings, processor: Any = None) -> Iterator[RecordedEvents]:
     logs = InMemoryLogExporter()
     logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(logs_export.SimpleLogRecordProcessor(logs))
+    logger_provider.add_log_record_processor(processor or logs_export.SimpleLogRecordProcessor(logs))
     spans = InMemorySpanExporter()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))

@@ -5,6 +5,7 @@ import pytest
 
 from agent_telemetry import BudgetExceededError, Settings, agent_run, computer_action, tool
 from agent_telemetry.tooling.fake_provider import Reply, TokenUsage
+from tests.conftest import metric_points
 
 MESSAGES = [{"role": "user", "content": "the secret plan"}]
 USAGE = TokenUsage(input_tokens=1000, output_tokens=100)
@@ -218,10 +219,28 @@ def test_an_unusable_logs_exporter_is_one_warning_and_the_default():
     assert problems == ["OTEL_LOGS_EXPORTER='kafka' is not one of: otlp, console, none; using the default"]
 
 
-def test_a_failing_log_exporter_never_reaches_the_application(events_with, fake, openai_client):
-    recorded = events_with()
-    recorded.logs.export = None  # the exporter breaks: calling it raises TypeError inside the SDK
-    fake.enqueue(Reply(usage=USAGE))
-    with agent_run("research-bot"):
+class BrokenProcessor:
+    """A log record processor that fails on every record (both SDK generations' method names)."""
+
+    def on_emit(self, record):
+        raise RuntimeError("the processor broke")
+
+    emit = on_emit
+
+    def shutdown(self):
+        pass
+
+    def force_flush(self, timeout_millis=30000):
+        return True
+
+
+def test_a_failing_logs_pipeline_never_reaches_the_application_and_is_counted(
+    events_with, fake, openai_client
+):
+    recorded = events_with(processor=BrokenProcessor())
+    fake.enqueue(Reply(text="fine", usage=USAGE))
+    with agent_run("research-bot") as run:
         response = chat(openai_client)
-    assert response.choices[0].message.content
+    assert (response.choices[0].message.content, run.steps) == ("fine", 1)
+    points = metric_points(recorded.reader, "agent.telemetry.internal_errors")
+    assert [(attributes, point.value) for attributes, point in points] == [({"component": "events"}, 3)]
