@@ -164,7 +164,7 @@ def shutdown(timeout: float | None = None) -> None:
             logger.warning(
                 "agent-telemetry: the last %s were not exported within %g s "
                 "(AGENT_TELEMETRY_SHUTDOWN_TIMEOUT); is the collector up and answering?",
-                " and ".join(late),
+                _listed(late),
                 budget_s,
             )
         _quietly("/metrics server", _close_prometheus_server)
@@ -173,6 +173,11 @@ def shutdown(timeout: float | None = None) -> None:
         _state.meter_provider = None
         _state.logger_provider = None
         _state.initialised = False
+
+
+def _listed(names: list[str]) -> str:
+    """``spans``, ``spans and metrics``, ``spans, metrics and events``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _budget(timeout: object) -> float:
