@@ -11,16 +11,10 @@ from typing import Any
 import pytest
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs import export as logs_export
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace import ReadableSpan
 
-from agent_telemetry import AnthropicInstrumentor, OpenAIInstrumentor, Settings
-from agent_telemetry.core.telemetry import set_active
-from agent_telemetry.pricing import load_price_book
-from tests.conftest import AGENT
+from agent_telemetry import Settings
+from tests.conftest import AGENT, Recorded, instrumented
 
 # Renamed in opentelemetry-sdk 1.3x (the old name warns); the oldest SDK we allow has only the old one.
 InMemoryLogExporter = (
@@ -41,9 +35,12 @@ class Emitted:
 
 @dataclass
 class RecordedEvents:
-    logs: Any
-    spans: InMemorySpanExporter
-    reader: InMemoryMetricReader
+    logs: Any  # the in-memory log exporter
+    recorded: Recorded  # spans and metrics
+
+    @property
+    def reader(self) -> Any:
+        return self.recorded.reader
 
     def events(self) -> list[Emitted]:
         emitted = []
@@ -52,15 +49,7 @@ class RecordedEvents:
             attributes = dict(record.attributes or {})
             # Before opentelemetry 1.35 the name travels as the event.name attribute.
             name = getattr(record, "event_name", None) or attributes.pop("event.name", "")
-            emitted.append(
-                Emitted(
-                    name,
-                    attributes,
-                    record.trace_id,
-                    record.span_id,
-                    record.severity_text,
-                )
-            )
+            emitted.append(Emitted(name, attributes, record.trace_id, record.span_id, record.severity_text))
         return emitted
 
     def names(self) -> list[str]:
@@ -71,18 +60,24 @@ class RecordedEvents:
         return event
 
     def span(self, name: str) -> ReadableSpan:
-        (span,) = [span for span in self.spans.get_finished_spans() if span.name == name]
+        (span,) = [span for span in self.recorded.spans() if span.name == name]
         return span
 
 
 @pytest.fixture
 def events_with(prices_file: str) -> Iterator[Callable[..., RecordedEvents]]:
-    """``events_with(capture_content=True)``: instrument with settings other than the defaults."""
+    """``events_with(capture_content=True)``: instrument with settings other than the defaults;
+    ``processor=`` replaces the in-memory one."""
     with contextlib.ExitStack() as stack:
 
         def instrument(processor: Any = None, **changes: Any) -> RecordedEvents:
             settings = dataclasses.replace(Settings(agent_name=AGENT), **changes)
-            return stack.enter_context(_instrumented(prices_file, settings, processor))
+            logs = InMemoryLogExporter()
+            logger_provider = LoggerProvider()
+            logger_provider.add_log_record_processor(processor or logs_export.SimpleLogRecordProcessor(logs))
+            stack.callback(logger_provider.shutdown)
+            recorded = stack.enter_context(instrumented(prices_file, settings, logger_provider))
+            return RecordedEvents(logs, recorded)
 
         yield instrument
 
@@ -90,34 +85,3 @@ def events_with(prices_file: str) -> Iterator[Callable[..., RecordedEvents]]:
 @pytest.fixture
 def recorded_events(events_with: Callable[..., RecordedEvents]) -> RecordedEvents:
     return events_with()
-
-
-@contextlib.contextmanager
-def _instrumented(prices_file: str, settings: Settings, processor: Any = None) -> Iterator[RecordedEvents]:
-    logs = InMemoryLogExporter()
-    logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(processor or logs_export.SimpleLogRecordProcessor(logs))
-    spans = InMemorySpanExporter()
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
-    reader = InMemoryMetricReader()
-    meter_provider = MeterProvider(metric_readers=[reader])
-    price_book = load_price_book(prices_file)
-    instrumentors = (OpenAIInstrumentor(), AnthropicInstrumentor())
-    for instrumentor in instrumentors:
-        instrumentor.instrument(
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            logger_provider=logger_provider,
-            settings=settings,
-            price_book=price_book,
-        )
-    try:
-        yield RecordedEvents(logs, spans, reader)
-    finally:
-        for instrumentor in instrumentors:
-            instrumentor.uninstrument()
-        set_active(None)
-        logger_provider.shutdown()
-        meter_provider.shutdown()
-        tracer_provider.shutdown()

@@ -77,6 +77,21 @@ def _series(telemetry: Telemetry, agent: str, provider: str, operation: str, mod
     return series
 
 
+def _add_usage_attributes(attributes: dict[str, AttributeValue], usage: Usage) -> None:
+    """A call's usage as the GenAI conventions' attributes (its span's and its events').
+
+    The conventions' input_tokens includes cached input; metrics keep the token types disjoint.
+    """
+    attributes[INPUT_TOKENS] = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+    attributes[OUTPUT_TOKENS] = usage.output_tokens
+    if usage.cache_read_tokens:
+        attributes[CACHE_READ_TOKENS] = usage.cache_read_tokens
+    if usage.cache_write_tokens:
+        attributes[CACHE_WRITE_TOKENS] = usage.cache_write_tokens
+    if usage.reasoning_tokens:
+        attributes[REASONING_TOKENS] = usage.reasoning_tokens
+
+
 class Call:
     """The span and metrics of one call. ``end()`` records everything exactly once."""
 
@@ -383,14 +398,7 @@ class Call:
         if is_step:
             event[STEP] = run.steps
         if usage is not None:
-            event[INPUT_TOKENS] = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
-            event[OUTPUT_TOKENS] = usage.output_tokens
-            if usage.cache_read_tokens:
-                event[CACHE_READ_TOKENS] = usage.cache_read_tokens
-            if usage.cache_write_tokens:
-                event[CACHE_WRITE_TOKENS] = usage.cache_write_tokens
-            if usage.reasoning_tokens:
-                event[REASONING_TOKENS] = usage.reasoning_tokens
+            _add_usage_attributes(event, usage)
             if cost is not None:
                 event[COST_USD] = cost
         telemetry.emit_event(STEP_EVENT if is_step else USAGE_EVENT, event, context=self._context_of_span())
@@ -405,19 +413,8 @@ class Call:
             span_attributes[RESPONSE_ID] = self._response_id
         if self._finish_reasons:
             span_attributes[FINISH_REASONS] = self._finish_reasons
-        usage = self._usage
-        if usage is not None:
-            # The span follows semconv: input_tokens includes cached input. Metrics keep types disjoint.
-            span_attributes[INPUT_TOKENS] = (
-                usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
-            )
-            span_attributes[OUTPUT_TOKENS] = usage.output_tokens
-            if usage.cache_read_tokens:
-                span_attributes[CACHE_READ_TOKENS] = usage.cache_read_tokens
-            if usage.cache_write_tokens:
-                span_attributes[CACHE_WRITE_TOKENS] = usage.cache_write_tokens
-            if usage.reasoning_tokens:
-                span_attributes[REASONING_TOKENS] = usage.reasoning_tokens
+        if self._usage is not None:
+            _add_usage_attributes(span_attributes, self._usage)
 
     def _record_usage_and_cost(self, series: SeriesKey) -> float | None:
         telemetry = self._telemetry
