@@ -140,7 +140,7 @@ def _log_records(request: ExportLogsServiceRequest) -> list[dict[str, Any]]:
                 attributes = _attributes(record.attributes)
                 records.append(
                     {
-                        "event_name": record.event_name or attributes.get("event.name", ""),
+                        "event_name": getattr(record, "event_name", "") or attributes.get("event.name", ""),
                         "attributes": attributes,
                         "trace_id": record.trace_id.hex(),
                         "span_id": record.span_id.hex(),
