@@ -4,7 +4,7 @@ import openai
 import pytest
 
 from agent_telemetry import BudgetExceededError, Settings, agent_run, computer_action, tool
-from agent_telemetry.tooling.fake_provider import Reply, TokenUsage
+from agent_telemetry.tooling.fake_provider import ComputerAction, Reply, TokenUsage
 from tests.conftest import metric_points
 
 MESSAGES = [{"role": "user", "content": "the secret plan"}]
@@ -169,6 +169,25 @@ def test_an_executed_computer_use_action_emits_its_type_and_outcome(recorded_eve
         "agent_telemetry.run.id": "run-1",
     }
     assert event.span_id == recorded_events.span("invoke_agent desktop-bot").context.span_id
+
+
+def test_a_computer_use_action_the_model_asks_for_is_an_event_with_the_call_spans_ids(
+    recorded_events, fake, openai_client
+):
+    fake.enqueue(Reply(computer_actions=[ComputerAction("click", x=10, y=20)]))
+    with agent_run("desktop-bot", run_id="run-1"):
+        openai_client.responses.create(
+            model="gpt-4o-mini", input="open the settings", tools=[{"type": "computer"}]
+        )
+    event = recorded_events.event("agent.computer_use.action")
+    assert event.attributes == {
+        "gen_ai.agent.name": "desktop-bot",
+        "gen_ai.provider.name": "openai",
+        "agent_telemetry.action.type": "click",
+        "agent_telemetry.action.phase": "requested",
+        "agent_telemetry.run.id": "run-1",
+    }
+    assert event.span_id == recorded_events.span("chat gpt-4o-mini").context.span_id
 
 
 def test_a_budget_stop_emits_the_limit_spent_and_budget_as_a_warning(recorded_events, fake, openai_client):
