@@ -30,16 +30,22 @@ class StoreError(RuntimeError):
     """The log store could not be asked, or refused the query: the message is one line."""
 
 
-def events_query(agent: str | None, since: str, run_id: str | None = None) -> str:
-    """LogsQL for our events of the last ``since`` (e.g. ``10m``), oldest first."""
+def events_query(agent: str | None, since: str, run_id: str | None = None, newest: int | None = None) -> str:
+    """LogsQL for our events of the last ``since`` (e.g. ``10m``), oldest first; with ``newest``, only
+    that many of the most recent, newest first."""
+    order = f" | sort by (_time desc) | limit {newest}" if newest else " | sort by (_time)"
+    return f"_time:{since} {_filters(agent, run_id)}{order}"
+
+
+def _filters(agent: str | None, run_id: str | None) -> str:
     names = ",".join(_quoted(name) for name in EVENTS)
     # The name is the record's event name; SDKs before opentelemetry 1.35 send it as event.name.
-    filters = [f"_time:{since}", f"(event_name:in({names}) or {EventAttr.EVENT_NAME}:in({names}))"]
+    filters = [f"(event_name:in({names}) or {EventAttr.EVENT_NAME}:in({names}))"]
     if agent:
         filters.append(f"{Attr.AGENT_NAME}:={_quoted(agent)}")
     if run_id:
         filters.append(f"{EventAttr.RUN_ID}:={_quoted(run_id)}")
-    return " ".join(filters) + " | sort by (_time)"
+    return " ".join(filters)
 
 
 def _quoted(value: str) -> str:
@@ -105,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--agent", metavar="NAME", help="only this agent's events (gen_ai.agent.name)")
     parser.add_argument("--run", metavar="RUN_ID", help="only this run's events")
     parser.add_argument("--since", default="10m", help="how far back, e.g. 30s, 10m, 2h, 1d (default: 10m)")
-    parser.add_argument("--limit", type=int, default=1000, help="at most this many (default: 1000)")
+    parser.add_argument("--limit", type=int, default=1000, help="the most recent this many (default: 1000)")
     parser.add_argument(
         "--url", help="the log store (default: $AGENT_TELEMETRY_EVENTS_URL or http://127.0.0.1:9428)"
     )
@@ -118,15 +124,14 @@ def run_events(args: argparse.Namespace) -> int:
     if not _DURATION.match(args.since):
         return _error(f"--since {args.since!r} is not a duration such as 30s, 10m, 2h or 1d")
     url = args.url or Settings.from_env().events_store_url
-    logsql = events_query(args.agent, args.since, args.run)
     show = (lambda record: json.dumps(record, sort_keys=True)) if args.json else format_event
     try:
-        records = query(url, logsql, args.limit)
+        # The most recent --limit of them, shown oldest first.
+        records = query(url, events_query(args.agent, args.since, args.run, newest=args.limit))[::-1]
         for record in records:
             print(show(record), flush=True)
         if args.follow:
-            live = logsql.replace(f"_time:{args.since} ", "").removesuffix(" | sort by (_time)")
-            for record in tail(url, live):
+            for record in tail(url, _filters(args.agent, args.run)):
                 print(show(record), flush=True)
     except StoreError as exc:
         return _error(str(exc))

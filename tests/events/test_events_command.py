@@ -26,6 +26,11 @@ def test_the_query_selects_our_events_of_one_agent_and_run_oldest_first():
     )
 
 
+def test_the_newest_n_come_newest_first_for_the_command_to_reverse():
+    assert events_query(None, "1h", newest=50).endswith(f"(event_name:in({NAMES}) or event.name:in({NAMES})) "
+                                                        "| sort by (_time desc) | limit 50")  # fmt: skip
+
+
 def test_a_name_with_quotes_stays_one_phrase():
     assert 'gen_ai.agent.name:="say \\"hi\\""' in events_query('say "hi"', "1h")
 
