@@ -82,6 +82,27 @@ def _price_book(notes: list[str]) -> Any:
     return load_price_book()
 
 
+def _event_logger_provider() -> Any:
+    """Ours emits events by default (log records through a batch processor, as init() sets up): the
+    batch processor only queues each one on the calling thread; its exporter here drops them."""
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogExportResult
+
+    class Dropped:
+        def export(self, batch: Any) -> LogExportResult:
+            return LogExportResult.SUCCESS
+
+        def shutdown(self) -> None:
+            pass
+
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            return True
+
+    provider = LoggerProvider(shutdown_on_exit=False)
+    provider.add_log_record_processor(BatchLogRecordProcessor(Dropped()))  # type: ignore[arg-type]
+    return provider
+
+
 def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
     import agent_telemetry
 
@@ -93,6 +114,7 @@ def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -
         ],
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
+        logger_provider=_event_logger_provider(),
         settings=agent_telemetry.Settings(agent_name="bench"),
         # Loaded once and passed every time: re-instrumenting then reuses the same Telemetry.
         price_book=_price_book(notes),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Build Prometheus (prometheus, promtool) and Alertmanager (alertmanager, amtool) at the versions in
-# versions.env, from the Go module proxy, into a cache keyed by the version and the Go version:
+# Build Prometheus (prometheus, promtool), Alertmanager (alertmanager, amtool) and VictoriaLogs
+# (victoria-logs, vlogscli) at the versions in versions.env, from the Go module proxy, into a cache keyed by the version and the Go version:
 #   ${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}/<engine>/<version>-<go version>/
-# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager]... (default both).
+# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager|victorialogs]...
+# (default: all three).
 # Progress goes to stderr; stdout gets one line per engine: the directory holding its binaries.
 set -euo pipefail
 
@@ -55,6 +56,16 @@ build_alertmanager() {
     ./cmd/alertmanager ./cmd/amtool)
 }
 
+# VictoriaLogs: a plain module (no replace directives) whose web UI is committed in the module, so
+# `go install` builds the release as published. Pure Go (CGO off), like the upstream "-pure" build.
+build_victorialogs() {
+  local out=$1
+  CGO_ENABLED=0 GOBIN="$out" go install \
+    -ldflags "-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-v$VICTORIALOGS_VERSION" \
+    "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v$VICTORIALOGS_VERSION" \
+    "github.com/VictoriaMetrics/VictoriaLogs/app/vlogscli@v$VICTORIALOGS_VERSION"
+}
+
 build() {
   local engine=$1 version=$2 estimate=$3 first=$4 second=$5
   local cache_root="$cache_base/$engine" out_dir="$cache_base/$engine/$version-$go_version"
@@ -89,11 +100,12 @@ build() {
 }
 
 engines=("$@")
-[[ ${#engines[@]} -gt 0 ]] || engines=(prometheus alertmanager)
+[[ ${#engines[@]} -gt 0 ]] || engines=(prometheus alertmanager victorialogs)
 for engine in "${engines[@]}"; do
   case $engine in
     prometheus) build prometheus "$PROMETHEUS_VERSION" "~15-25 min on 2 cores" prometheus promtool ;;
     alertmanager) build alertmanager "$ALERTMANAGER_VERSION" "~5 min" alertmanager amtool ;;
-    *) echo "build-engines: unknown engine '$engine' (prometheus or alertmanager)" >&2; exit 2 ;;
+    victorialogs) build victorialogs "$VICTORIALOGS_VERSION" "~5 min" victoria-logs vlogscli ;;
+    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager or victorialogs)" >&2; exit 2 ;;
   esac
 done

@@ -101,8 +101,9 @@ def call_labels(provider: str, model: str, operation: str = "chat") -> dict[str,
 
 
 @contextlib.contextmanager
-def instrumented(prices_file: str, settings: Settings) -> Iterator[Recorded]:
-    """Both SDKs instrumented into in-memory exporters, uninstrumented again afterwards."""
+def instrumented(prices_file: str, settings: Settings, logger_provider: Any = None) -> Iterator[Recorded]:
+    """Both SDKs instrumented into in-memory exporters, uninstrumented again afterwards (events into
+    ``logger_provider``, when given: see tests/events/)."""
     exporter = InMemorySpanExporter()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -114,6 +115,7 @@ def instrumented(prices_file: str, settings: Settings) -> Iterator[Recorded]:
         instrumentor.instrument(
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
+            logger_provider=logger_provider,
             settings=settings,
             price_book=price_book,
         )

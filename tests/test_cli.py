@@ -46,6 +46,11 @@ def test_runs_and_replay_import_no_tooling(tmp_path):
     assert imported_after("runs", str(tmp_path)) == (f"no recordings in {tmp_path}\n", [])
 
 
+def test_events_imports_no_tooling(unused_port):
+    out, modules = imported_after("events", "--url", f"http://127.0.0.1:{unused_port}")
+    assert (out, modules) == ("", [])
+
+
 def test_a_tooling_command_imports_its_own_module_only():
     _, modules = imported_after("rules", "--help")
     assert "agent_telemetry.tooling.rules.cli" in modules

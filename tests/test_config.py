@@ -29,6 +29,8 @@ def test_reads_every_variable():
             "AGENT_TELEMETRY_SHUTDOWN_TIMEOUT": "0.5",
             "AGENT_TELEMETRY_RECORD_DIR": "/var/lib/agent/runs",
             "AGENT_TELEMETRY_RECORD_RETENTION_DAYS": " 30 ",
+            "AGENT_TELEMETRY_EVENTS": "off",
+            "OTEL_LOGS_EXPORTER": "console",
         }
     )
     assert problems == []
@@ -50,6 +52,9 @@ def test_reads_every_variable():
         shutdown_timeout_s=0.5,
         record_dir="/var/lib/agent/runs",
         record_retention_days=30.0,
+        events_enabled=False,
+        logs_exporter="console",
+        otlp_logs_protocol="grpc",
     )
 
 

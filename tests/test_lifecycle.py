@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 
 REPLY = "Hello from the fake provider.\n"
 GAVE_UP = re.compile(
-    r"agent-telemetry: the last (spans|metrics|spans and metrics) were not exported within 1 s "
+    r"agent-telemetry: the last (spans|metrics|events|spans and metrics|spans and events|metrics and events|"
+    r"spans, metrics and events) were not exported within 1 s "
     r"\(AGENT_TELEMETRY_SHUTDOWN_TIMEOUT\); is the collector up and answering\?"
 )
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, get_args
 
 import wrapt
-from opentelemetry import metrics, trace
+from opentelemetry import _logs, metrics, trace
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
@@ -33,8 +35,10 @@ from agent_telemetry.config import (
     Settings,
     env_flag,
 )
-from agent_telemetry.contract import ResourceAttr
+from agent_telemetry.contract import Attr, Event, EventAttr, ResourceAttr
+from agent_telemetry.core.events import Events, is_noop_logger_provider
 from agent_telemetry.core.sdk_internals import is_proxy_meter_provider
+from agent_telemetry.version import __version__
 
 logger = logging.getLogger("agent_telemetry")
 
@@ -51,6 +55,7 @@ SERVICE_INSTANCE_ID = ResourceAttr.SERVICE_INSTANCE_ID
 class _State:
     tracer_provider: TracerProvider | None = None  # only the ones we created, ours to shut down
     meter_provider: MeterProvider | None = None
+    logger_provider: LoggerProvider | None = None
     prometheus_server: Any = None  # the /metrics server of the no-collector mode, ours to close
     instrumentors: list[Any] = field(default_factory=list)
     shutdown_timeout_s: float = DEFAULT_SHUTDOWN_TIMEOUT_S
@@ -71,14 +76,16 @@ def init(
     metrics_exporter: str | None = None,
     tracer_provider: trace.TracerProvider | None = None,
     meter_provider: metrics.MeterProvider | None = None,
+    logger_provider: _logs.LoggerProvider | None = None,
     settings: Settings | None = None,
 ) -> None:
-    """Start sending spans and ``agent.*`` metrics for every openai and anthropic call.
+    """Start sending spans, ``agent.*`` metrics and events for every openai and anthropic call.
 
     ``service_name`` overrides OTEL_SERVICE_NAME. ``metrics_exporter`` is ``"otlp"`` (default: to a
     collector), ``"prometheus"`` (this process serves ``/metrics`` itself, on
     AGENT_TELEMETRY_PROMETHEUS_PORT), ``"console"`` or ``"none"``; OTEL_TRACES_EXPORTER chooses
-    ``"otlp"``, ``"console"`` or ``"none"`` for spans. Providers passed in, or already installed
+    ``"otlp"``, ``"console"`` or ``"none"`` for spans, OTEL_LOGS_EXPORTER for events (log records;
+    AGENT_TELEMETRY_EVENTS=off switches them off). Providers passed in, or already installed
     globally by the application, are used and not replaced. Calling ``init()`` again does nothing.
     Never raises for a setting: an unusable one logs one warning line and its default is used.
     """
@@ -105,12 +112,23 @@ def init(
         meter_provider = (
             meter_provider or _existing_meter_provider() or _new_meter_provider(resource, settings)
         )
-        if (_state.tracer_provider or _state.meter_provider) and not _state.exit_hook:
+        logger_provider = (
+            logger_provider or _existing_logger_provider() or _new_logger_provider(resource, settings)
+        )
+        if not settings.events_enabled:
+            logger_provider = None
+        if (
+            _state.tracer_provider or _state.meter_provider or _state.logger_provider
+        ) and not _state.exit_hook:
             # Our own bounded shutdown, not the SDK's unbounded one (shutdown_on_exit=False below).
             atexit.register(shutdown)
             _state.exit_hook = True
         for module_name, target in _INSTRUMENTED_SDKS:
-            _instrument_on_import(module_name, target, tracer_provider, meter_provider, settings)
+            _instrument_on_import(
+                module_name, target, tracer_provider, meter_provider, logger_provider, settings
+            )
+        if logger_provider is not None:
+            _emit_session_start(logger_provider, resource, settings)
         _state.initialised = True
 
 
@@ -135,20 +153,31 @@ def shutdown(timeout: float | None = None) -> None:
             meter = _state.meter_provider
             stop = functools.partial(meter.shutdown, timeout_millis=budget_s * 1000)
             stops.append(_Stop("metrics", stop, stop))
-        _state.retired.extend(p for p in (_state.tracer_provider, _state.meter_provider) if p)
+        if _state.logger_provider is not None:
+            logs = _state.logger_provider
+            flush = functools.partial(logs.force_flush, int(budget_s * 1000))
+            stops.append(_Stop("events", logs.shutdown, flush))
+        made = (_state.tracer_provider, _state.meter_provider, _state.logger_provider)
+        _state.retired.extend(p for p in made if p)
         late = _run_within(stops, budget_s)
         if late:
             logger.warning(
                 "agent-telemetry: the last %s were not exported within %g s "
                 "(AGENT_TELEMETRY_SHUTDOWN_TIMEOUT); is the collector up and answering?",
-                " and ".join(late),
+                _listed(late),
                 budget_s,
             )
         _quietly("/metrics server", _close_prometheus_server)
         _state.instrumentors.clear()
         _state.tracer_provider = None
         _state.meter_provider = None
+        _state.logger_provider = None
         _state.initialised = False
+
+
+def _listed(names: list[str]) -> str:
+    """``spans``, ``spans and metrics``, ``spans, metrics and events``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _budget(timeout: object) -> float:
@@ -212,6 +241,7 @@ def _instrument_on_import(
     target: str,
     tracer_provider: trace.TracerProvider | None,
     meter_provider: metrics.MeterProvider,
+    logger_provider: _logs.LoggerProvider | None,
     settings: Settings,
 ) -> None:
     """Instrument the SDK once the application imports it (at once if it already has): no import cost."""
@@ -223,7 +253,10 @@ def _instrument_on_import(
             instrumentor = cls()
             if not instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.instrument(
-                    tracer_provider=tracer_provider, meter_provider=meter_provider, settings=settings
+                    tracer_provider=tracer_provider,
+                    meter_provider=meter_provider,
+                    logger_provider=logger_provider,
+                    settings=settings,
                 )
                 _state.instrumentors.append(instrumentor)
         except Exception as exc:
@@ -272,6 +305,13 @@ def _existing_meter_provider() -> metrics.MeterProvider | None:
     return provider
 
 
+def _existing_logger_provider() -> _logs.LoggerProvider | None:
+    provider = _logs.get_logger_provider()
+    if is_noop_logger_provider(provider) or _is_retired(provider):
+        return None
+    return provider
+
+
 def _is_retired(provider: object) -> bool:
     return any(provider is retired for retired in _state.retired)
 
@@ -311,6 +351,40 @@ def _new_meter_provider(resource: Resource, settings: Settings) -> MeterProvider
     return provider
 
 
+def _new_logger_provider(resource: Resource, settings: Settings) -> LoggerProvider | None:
+    """Events go through a batch processor: emitting one only queues it, the export runs in a thread."""
+    if settings.events_exporter == "none":
+        return None
+    if settings.events_exporter == "console":
+        from opentelemetry.sdk._logs.export import ConsoleLogExporter
+
+        exporter: Any = ConsoleLogExporter()
+    else:
+        exporter = _otlp_exporter("log", settings.otlp_logs_protocol)
+    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+    provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
+    if not _is_retired(_logs.get_logger_provider()):
+        _logs.set_logger_provider(provider)
+    _state.logger_provider = provider
+    return provider
+
+
+def _emit_session_start(
+    logger_provider: _logs.LoggerProvider, resource: Resource, settings: Settings
+) -> None:
+    """The session (this process's telemetry, from init() to exit) starts: its id is the instance id."""
+    try:
+        attributes = {
+            EventAttr.SESSION_ID: str(resource.attributes.get(SERVICE_INSTANCE_ID, "")),
+            EventAttr.LIBRARY_VERSION: __version__,
+        }
+        if settings.agent_name:
+            attributes[Attr.AGENT_NAME] = settings.agent_name
+        Events(logger_provider, enabled=True).emit(Event.SESSION_START, attributes)
+    except Exception as exc:  # never the application's problem
+        logger.warning("agent-telemetry: could not emit the session start event: %s", exc)
+
+
 def _otlp_exporter(signal: str, protocol: OtlpProtocol) -> Any:
     """The OTLP exporter for the protocol (http/protobuf by default, or grpc)."""
     if protocol == "grpc":
@@ -319,6 +393,10 @@ def _otlp_exporter(signal: str, protocol: OtlpProtocol) -> Any:
                 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
                 return OTLPSpanExporter()
+            if signal == "log":
+                from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+
+                return OTLPLogExporter()
             from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
 
             return OTLPMetricExporter()
@@ -331,6 +409,10 @@ def _otlp_exporter(signal: str, protocol: OtlpProtocol) -> Any:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         return OTLPSpanExporter()
+    if signal == "log":
+        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+
+        return OTLPLogExporter()
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
     return OTLPMetricExporter()

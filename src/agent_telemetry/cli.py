@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "agent_telemetry.compare.cli",
         "Compare two versions, periods or agents (Prometheus) or two sets of recorded runs.",
     ),
+    "events": ("agent_telemetry.event_store", "Show an agent's recent events from the log store."),
     "dashboards": ("agent_telemetry.tooling.dashboards.cli", "Grafana dashboards and provisioning."),
     "demo": (
         "agent_telemetry.tooling.demo.cli",

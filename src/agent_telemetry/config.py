@@ -20,6 +20,7 @@ from typing import Literal, TypeVar
 StreamUsagePolicy = Literal["inject", "off"]
 MetricsExporter = Literal["otlp", "prometheus", "console", "none"]
 TracesExporter = Literal["otlp", "console", "none"]
+LogsExporter = Literal["otlp", "console", "none"]
 OtlpProtocol = Literal["http/protobuf", "grpc"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -27,6 +28,7 @@ _FALSE = frozenset({"0", "false", "no", "off", ""})
 
 DEFAULT_SHUTDOWN_TIMEOUT_S = 3.0
 DEFAULT_RETENTION_DAYS = 14.0
+DEFAULT_EVENTS_STORE_URL = "http://127.0.0.1:9428"  # VictoriaLogs, as `stack up` and compose run it
 
 logger = logging.getLogger("agent_telemetry")
 T = TypeVar("T")
@@ -74,6 +76,13 @@ class Settings:
     # all captured content, beside the built-in API-key patterns (AGENT_TELEMETRY_REDACT_PATTERNS).
     record_screenshots: bool = False
     redact_patterns: tuple[str, ...] = ()
+    # Events (log records): AGENT_TELEMETRY_EVENTS=off switches them off; OTEL_LOGS_EXPORTER and
+    # OTEL_EXPORTER_OTLP_LOGS_PROTOCOL choose where they go. None: like traces_exporter.
+    events_enabled: bool = True
+    logs_exporter: LogsExporter | None = None
+    otlp_logs_protocol: OtlpProtocol = "http/protobuf"
+    # Where `agent-telemetry events` reads them back: the log store's (VictoriaLogs') HTTP API.
+    events_store_url: str = DEFAULT_EVENTS_STORE_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -134,6 +143,12 @@ class Settings:
             agent_names_allowlist=r.names("AGENT_TELEMETRY_AGENT_NAMES"),
             record_screenshots=r.boolean("AGENT_TELEMETRY_RECORD_SCREENSHOTS", False),
             redact_patterns=r.patterns("AGENT_TELEMETRY_REDACT_PATTERNS"),
+            events_enabled=r.boolean("AGENT_TELEMETRY_EVENTS", True),
+            logs_exporter=r.choice(
+                "OTEL_LOGS_EXPORTER", ("otlp", "console", "none"), None, shown="the default"
+            ),
+            otlp_logs_protocol=r.protocol("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", general_protocol),
+            events_store_url=r.text("AGENT_TELEMETRY_EVENTS_URL") or DEFAULT_EVENTS_STORE_URL,
         )
         if settings.record_screenshots and not settings.capture_content:
             r.problems.append(
@@ -147,6 +162,15 @@ class Settings:
         """Where spans go: OTEL_TRACES_EXPORTER, else otlp unless metrics go to Prometheus directly."""
         if self.traces_exporter is not None:
             return self.traces_exporter
+        return "none" if self.metrics_exporter == "prometheus" else "otlp"
+
+    @property
+    def events_exporter(self) -> LogsExporter:
+        """Where events go: none when switched off, else OTEL_LOGS_EXPORTER, else as spans do."""
+        if not self.events_enabled:
+            return "none"
+        if self.logs_exporter is not None:
+            return self.logs_exporter
         return "none" if self.metrics_exporter == "prometheus" else "otlp"
 
 

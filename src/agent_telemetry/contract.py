@@ -89,6 +89,58 @@ class SpanAttr:
     EXCEPTION_STACKTRACE = "exception.stacktrace"
 
 
+class Event:
+    """The names of the events we emit: OpenTelemetry log records with an event name (docs/metrics.md).
+
+    They carry no message content, except the GenAI conventions' inference-details event, which is
+    emitted only with content capture on (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true).
+    """
+
+    SESSION_START = "agent.session.start"  # once per process, when init() starts telemetry
+    RUN_START = "agent.run.start"
+    RUN_END = "agent.run.end"
+    STEP = "agent.step"  # an LLM turn (a billed chat call) of a run, with its tokens and cost
+    USAGE = "agent.usage"  # the tokens and cost of a run's other billed calls (embeddings, say)
+    TOOL_CALL = "agent.tool.call"
+    COMPUTER_USE_ACTION = "agent.computer_use.action"  # requested by the model, or executed
+    BUDGET_STOP = "agent.budget.stop"
+    INFERENCE_DETAILS = "gen_ai.client.inference.operation.details"  # content capture only
+
+
+EVENTS: tuple[str, ...] = (
+    Event.SESSION_START,
+    Event.RUN_START,
+    Event.RUN_END,
+    Event.STEP,
+    Event.USAGE,
+    Event.TOOL_CALL,
+    Event.COMPUTER_USE_ACTION,
+    Event.BUDGET_STOP,
+    Event.INFERENCE_DETAILS,
+)
+
+
+class EventAttr:
+    """Event attribute keys that neither metrics nor spans carry (events share their other keys)."""
+
+    # Where the event name travels on SDKs older than the Logs API's event name (opentelemetry < 1.35).
+    EVENT_NAME = "event.name"
+    SESSION_ID = "session.id"  # the process's service.instance.id
+    LIBRARY_VERSION = "agent_telemetry.version"
+    RUN_ID = "agent_telemetry.run.id"
+    RUN_TOKENS = "agent_telemetry.run.tokens"
+    MAX_COST_USD = "agent_telemetry.run.max_cost_usd"
+    MAX_STEPS = "agent_telemetry.run.max_steps"
+    STEP = "agent_telemetry.run.step"  # the step's number in its run, from 1
+    DURATION = "agent_telemetry.duration"  # seconds
+    ACTION_TYPE = "agent_telemetry.action.type"
+    ACTION_PHASE = "agent_telemetry.action.phase"  # "requested" by the model or "executed"
+    ACTION_OUTCOME = "agent_telemetry.action.outcome"
+    BUDGET_LIMIT = "agent_telemetry.budget.limit"  # cost or steps
+    BUDGET_SPENT = "agent_telemetry.budget.spent"
+    BUDGET_MAX = "agent_telemetry.budget.max"
+
+
 class ResourceAttr:
     """The resource attributes we read or set (semantic conventions, service)."""
 

@@ -60,12 +60,18 @@ def load_dashboards(directory: Path = DASHBOARDS_DIR) -> list[dict[str, Any]]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.json"))]
 
 
+# The events' log store; its panels' LogsQL runs against VictoriaLogs in tests/stack/test_events_e2e.py.
+LOGS_DATASOURCE_TYPE = "victoriametrics-logs-datasource"
+
+
 def panel_queries(dashboards: list[dict[str, Any]]) -> list[PanelQuery]:
+    """The Prometheus queries of every panel."""
     return [
         PanelQuery(d["uid"], panel["title"], target["refId"], target["expr"], bool(target.get("instant")))
         for d in dashboards
         for panel in d["panels"]
         for target in panel.get("targets", [])
+        if target.get("datasource", {}).get("type") != LOGS_DATASOURCE_TYPE
     ]
 
 

@@ -17,7 +17,7 @@ DASHBOARDS = load_dashboards()
 BY_UID = {d["uid"]: d for d in DASHBOARDS}
 
 # Core panel plugins of Grafana 12.1 that these dashboards use (public/app/plugins/panel/*).
-GRAFANA_12_PANEL_TYPES = {"row", "timeseries", "stat", "bargauge", "heatmap", "table"}
+GRAFANA_12_PANEL_TYPES = {"row", "timeseries", "stat", "bargauge", "heatmap", "table", "logs"}
 # Every unit id the Grafana Foundation SDK knows (generated from Grafana's value formats).
 GRAFANA_UNITS = {
     value for name, value in vars(units).items() if not name.startswith("_") and isinstance(value, str)
@@ -39,13 +39,14 @@ def all_panels() -> list[tuple[str, dict[str, Any]]]:
     return [(d["uid"], p) for d in DASHBOARDS for p in d["panels"]]
 
 
-def test_the_five_dashboards_have_stable_uids_and_titles():
+def test_the_six_dashboards_have_stable_uids_and_titles():
     assert {d["uid"]: d["title"] for d in DASHBOARDS} == {
         "agent-overview": "Agent overview",
         "agent-cost": "Agent cost",
         "agent-runs": "Agent runs and tools",
         "agent-computer-use": "Agent computer use",
         "agent-pipeline": "Agent telemetry pipeline",
+        "agent-events": "Agent events",
     }
 
 

@@ -37,7 +37,7 @@ def test_every_panel_queries_the_data_source_picked_in_its_dashboard_so_replica_
         variable = next(v for v in dashboard["templating"]["list"] if v["name"] == "datasource")
         assert variable["type"] == "datasource" and variable["query"] == "prometheus", dashboard["uid"]
         for panel in dashboard["panels"]:
-            if panel.get("type") != "row" and panel.get("targets"):
+            if panel.get("type") not in ("row", "logs") and panel.get("targets"):
                 assert panel["datasource"]["uid"] == "${datasource}", (dashboard["uid"], panel["title"])
 
 

@@ -49,6 +49,7 @@ def test_datasources_have_fixed_uids_types_and_urls():
         "prometheus": ("prometheus", "http://prometheus:9090"),
         "jaeger": ("jaeger", "http://jaeger:16686"),
         "alertmanager": ("alertmanager", "http://alertmanager:9093"),
+        "victorialogs": ("victoriametrics-logs-datasource", "http://victorialogs:9428"),
     }
 
 
@@ -60,6 +61,21 @@ def test_prometheus_is_the_default_and_links_exemplars_to_jaeger():
     ]
     assert prometheus["jsonData"]["timeInterval"] == "60s"
     assert [ds["uid"] for ds in datasources().values() if ds.get("isDefault")] == ["prometheus"]
+
+
+def test_victorialogs_links_each_events_trace_id_to_jaeger():
+    (derived,) = datasources()["victorialogs"]["jsonData"]["derivedFields"]
+    assert (derived["matcherType"], derived["matcherRegex"], derived["datasourceUid"]) == (
+        "label",
+        "trace_id",
+        "jaeger",
+    )
+
+
+def test_compose_installs_the_victorialogs_data_source_plugin():
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    plugins = compose["services"]["grafana"]["environment"]["GF_PLUGINS_PREINSTALL"]
+    assert "victoriametrics-logs-datasource" in plugins.split(",")
 
 
 def test_alertmanager_is_the_prometheus_implementation():
@@ -93,7 +109,8 @@ def test_every_datasource_referenced_is_provisioned_or_the_datasource_variable()
 def test_every_dashboard_has_the_datasource_agent_provider_and_model_variables():
     for d in DASHBOARDS:
         variables = {v["name"]: v for v in d["templating"]["list"]}
-        assert list(variables) == ["datasource", "agent", "provider", "model"], d["uid"]
+        extra = ["run"] if d["uid"] == "agent-events" else []  # the run id its events panel shows
+        assert list(variables) == ["datasource", "agent", "provider", "model", *extra], d["uid"]
         assert variables["datasource"]["type"] == "datasource"
         assert variables["datasource"]["query"] == "prometheus"
         for name in ("agent", "provider", "model"):
@@ -113,7 +130,8 @@ def test_variables_are_label_values_of_a_contract_metric_and_narrow_each_other()
         "model": 'label_values(agent_requests_total{gen_ai_agent_name=~"$agent", gen_ai_provider_name=~"$provider"}, '
         "gen_ai_request_model)",
     }
-    assert all(v["templating"] == DASHBOARDS[0]["templating"] for v in DASHBOARDS)
+    shared = DASHBOARDS[0]["templating"]["list"]
+    assert all(d["templating"]["list"][: len(shared)] == shared for d in DASHBOARDS)
 
 
 def _urls(d: dict[str, Any]) -> list[str]:
@@ -193,6 +211,7 @@ def test_generated_files_are_committed_under_grafana():
     assert sorted(p.name for p in (REPO / "grafana" / "dashboards").glob("*.json")) == [
         "agent-computer-use.json",
         "agent-cost.json",
+        "agent-events.json",
         "agent-overview.json",
         "agent-pipeline.json",
         "agent-runs.json",

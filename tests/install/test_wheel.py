@@ -62,7 +62,17 @@ def test_the_extras_are_not_installed(venv: Path) -> None:
 def test_help_lists_every_command(venv: Path) -> None:
     done = run(venv, "agent-telemetry", "--help")
     assert (done.returncode, done.stderr) == (0, "")
-    for command in ("stack", "rules", "fake-provider", "replay", "runs", "compare", "dashboards", "demo"):
+    for command in (
+        "stack",
+        "rules",
+        "fake-provider",
+        "replay",
+        "runs",
+        "compare",
+        "events",
+        "dashboards",
+        "demo",
+    ):
         assert f"    {command}" in done.stdout, command
 
 
@@ -95,6 +105,13 @@ def test_compare_shows_two_recorded_runs_side_by_side(venv: Path, tmp_path: Path
     done = run(venv, "agent-telemetry", "compare", "runs", *map(str, paths))
     assert (done.returncode, done.stderr) == (0, "")
     assert "outcome     success" in done.stdout and "failure" in done.stdout
+
+
+def test_events_without_a_log_store_is_one_line_saying_what_to_do(venv: Path) -> None:
+    done = run(venv, "agent-telemetry", "events", "--agent", "support-bot", "--url", "http://127.0.0.1:9")
+    assert (done.returncode, done.stdout) == (2, "")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("agent-telemetry events: cannot reach the log store at http://127.0.0.1:9 ")
 
 
 def test_importing_the_library_imports_no_tooling(venv: Path) -> None:

@@ -45,13 +45,14 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
 
         state = json.loads((tmp_path / "state" / "stack.json").read_text())
         pids = {s["name"]: s["pid"] for s in state["services"]}
-        assert set(pids) == {"alert-log", "otel-collector", "prometheus", "alertmanager"}
-        for name in ("otel-collector", "prometheus", "alertmanager"):
+        assert set(pids) == {"alert-log", "otel-collector", "prometheus", "alertmanager", "victorialogs"}
+        assert http_ok(f"{urls['victorialogs']}/health")
+        for name in ("otel-collector", "prometheus", "alertmanager", "victorialogs"):
             assert (tmp_path / "state" / f"{name}.log").stat().st_size > 0
 
         status = _cli("status", "--state-dir", state_dir)
         assert status.returncode == 0
-        assert status.stdout.count(": running") == 4
+        assert status.stdout.count(": running") == 5
 
         again = _cli("up", "--state-dir", state_dir, "--free-ports")
         assert again.returncode == 1
@@ -118,6 +119,7 @@ def test_up_ha_runs_two_prometheus_replicas_and_a_cluster_of_three_alertmanagers
             "alertmanager",
             "alertmanager-b",
             "alertmanager-c",
+            "victorialogs",
         }
         for replica, label in (("prometheus", "a"), ("prometheus_b", "b")):
             config = yaml.safe_load((tmp_path / "state" / f"{replica.replace('_', '-')}.yml").read_text())
@@ -128,7 +130,7 @@ def test_up_ha_runs_two_prometheus_replicas_and_a_cluster_of_three_alertmanagers
         while (peers := [_cluster_peers(urls[am]) for am in AM_URLS]) != [3, 3, 3]:
             assert time.monotonic() < deadline, peers
             time.sleep(0.2)
-        assert _cli("status", "--state-dir", state_dir).stdout.count(": running") == 7
+        assert _cli("status", "--state-dir", state_dir).stdout.count(": running") == 8
     finally:
         down = _cli("down", "--state-dir", state_dir)
     assert down.returncode == 0, down.stderr

@@ -9,7 +9,11 @@ import yaml
 
 from agent_telemetry.tooling.stack.binaries import engine_tool, read_versions
 
-IMAGES = {"prom/prometheus": "PROMETHEUS_VERSION", "prom/alertmanager": "ALERTMANAGER_VERSION"}
+IMAGES = {
+    "prom/prometheus": "PROMETHEUS_VERSION",
+    "prom/alertmanager": "ALERTMANAGER_VERSION",
+    "victoriametrics/victoria-logs": "VICTORIALOGS_VERSION",
+}
 
 
 def test_compose_runs_exactly_the_versions_native_runs_build(project_files):
@@ -20,7 +24,7 @@ def test_compose_runs_exactly_the_versions_native_runs_build(project_files):
         for name, service in services.items()
         if service["image"].split(":")[0] in {*IMAGES, "otel/opentelemetry-collector-contrib"}
     }
-    assert {"prometheus", "alertmanager", "otel-collector"} <= set(pinned)
+    assert {"prometheus", "alertmanager", "otel-collector", "victorialogs"} <= set(pinned)
     for name, image in pinned.items():
         repository, tag = image.split(":")
         want = versions[IMAGES.get(repository, "OTELCOL_VERSION")]
@@ -48,10 +52,18 @@ def test_native_tools_report_the_pinned_versions(project_files):
         assert f"{tool}, version {versions[key]} " in result.stdout + result.stderr
 
 
+def test_native_victorialogs_reports_the_pinned_version(project_files):
+    version = read_versions(project_files)["VICTORIALOGS_VERSION"]
+    path = engine_tool(project_files, "victoria-logs")
+    assert path is not None, f"victoria-logs {version} missing: run scripts/setup.sh"
+    result = subprocess.run([str(path), "-version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith(f"victoria-logs-v{version}")
+
+
 def test_a_second_build_builds_nothing_and_the_stack_finds_its_output(project_files):
     result = subprocess.run(
         [str(project_files.build_engines_script)], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stderr == ""  # no "building ..." progress: everything came from the cache
-    prometheus, alertmanager = (engine_tool(project_files, name) for name in ("prometheus", "alertmanager"))
-    assert result.stdout.split() == [str(prometheus.parent), str(alertmanager.parent)]
+    tools = ("prometheus", "alertmanager", "victoria-logs")
+    assert result.stdout.split() == [str(engine_tool(project_files, name).parent) for name in tools]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -78,11 +79,13 @@ def _attributes(key_values: Any) -> dict[str, Any]:
 
 
 class OtlpSink(_Sink):
-    """OTLP/HTTP protobuf: ``records`` has one record per span (/v1/traces), ``metrics`` one per data point."""
+    """OTLP/HTTP protobuf: ``records`` has one record per span (/v1/traces), ``metrics`` one per data point,
+    ``logs`` one per log record (/v1/logs: events)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.metrics: list[dict[str, Any]] = []
+        self.logs: list[dict[str, Any]] = []
 
     @property
     def endpoint(self) -> str:
@@ -103,6 +106,11 @@ class OtlpSink(_Sink):
             with self._lock:
                 self.metrics.extend(points)
             return []
+        if path == "/v1/logs":
+            logs = _log_records(ExportLogsServiceRequest.FromString(body))
+            with self._lock:
+                self.logs.extend(logs)
+            return []
         if path != "/v1/traces":
             return []
         spans = []
@@ -114,12 +122,32 @@ class OtlpSink(_Sink):
                         {
                             "name": span.name,
                             "trace_id": span.trace_id.hex(),
+                            "span_id": span.span_id.hex(),
                             "attributes": _attributes(span.attributes),
                             "resource": resource,
                             "scope": scope_spans.scope.name,
                         }
                     )
         return spans
+
+
+def _log_records(request: ExportLogsServiceRequest) -> list[dict[str, Any]]:
+    records = []
+    for resource_logs in request.resource_logs:
+        resource = _attributes(resource_logs.resource.attributes)
+        for scope_logs in resource_logs.scope_logs:
+            for record in scope_logs.log_records:
+                attributes = _attributes(record.attributes)
+                records.append(
+                    {
+                        "event_name": getattr(record, "event_name", "") or attributes.get("event.name", ""),
+                        "attributes": attributes,
+                        "trace_id": record.trace_id.hex(),
+                        "span_id": record.span_id.hex(),
+                        "resource": resource,
+                    }
+                )
+    return records
 
 
 def _metric_points(request: ExportMetricsServiceRequest) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from types import TracebackType
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import current_run
 from agent_telemetry.agents.tools import records_content
-from agent_telemetry.contract import Attr
+from agent_telemetry.contract import Attr, Event, EventAttr
 from agent_telemetry.core.telemetry import active_telemetry
 from agent_telemetry.redaction import redact_content
 
@@ -71,6 +71,17 @@ def record_action(
         ),
     )
     run = current_run()
+    if telemetry.events.enabled:
+        event = {
+            Attr.AGENT_NAME: telemetry.agent_name(),
+            EventAttr.ACTION_TYPE: kind,
+            EventAttr.ACTION_PHASE: "executed",
+            EventAttr.ACTION_OUTCOME: outcome,
+            EventAttr.DURATION: float(duration_s),
+        }
+        if run is not None:
+            event[EventAttr.RUN_ID] = run.run_id
+        telemetry.emit_event(Event.COMPUTER_USE_ACTION, event)
     if run is not None:
         fields = {"action": kind, "duration_s": float(duration_s), "outcome": outcome}
         if parameters is not None and records_content(run, telemetry):

@@ -26,7 +26,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from agent_telemetry import contract
 from agent_telemetry.config import Settings
 from agent_telemetry.context import _agent_name, _agent_version
-from agent_telemetry.contract import Attr, SpanAttr
+from agent_telemetry.contract import Attr, Event, EventAttr, SpanAttr
+from agent_telemetry.core.events import INFO, WARN
 from agent_telemetry.core.telemetry import Telemetry, active_telemetry
 from agent_telemetry.redaction import error_text
 from agent_telemetry.usage import Usage
@@ -133,6 +134,18 @@ class Run:
         telemetry.instruments[contract.BUDGET_STOPS].add(
             1, telemetry.labels.bound({Attr.AGENT_NAME: self.name, Attr.LIMIT: limit})
         )
+        telemetry.emit_event(
+            Event.BUDGET_STOP,
+            {
+                Attr.AGENT_NAME: self.name,
+                EventAttr.RUN_ID: self.run_id,
+                EventAttr.BUDGET_LIMIT: limit,
+                EventAttr.BUDGET_SPENT: spent,
+                EventAttr.BUDGET_MAX: budget,
+            },
+            span=self._span,
+            severity=WARN,
+        )
         raise BudgetExceededError(self.name, limit, spent, budget)
 
     def add_call(
@@ -213,9 +226,19 @@ class Run:
             except Exception as exc:
                 telemetry.internal_error("run.observer", exc)
         self._start = time.perf_counter()
+        known_version = self.version if self.version != contract.UNKNOWN_VERSION else None
+        if telemetry.events.enabled:
+            started: dict[str, Any] = {Attr.AGENT_NAME: self.name, EventAttr.RUN_ID: self.run_id}
+            if known_version is not None:
+                started[Attr.AGENT_VERSION] = known_version
+            if self.max_cost_usd is not None:
+                started[EventAttr.MAX_COST_USD] = float(self.max_cost_usd)
+            if self.max_steps is not None:
+                started[EventAttr.MAX_STEPS] = self.max_steps
+            telemetry.emit_event(Event.RUN_START, started, span=self._span)
         header = {
             "agent": self.name,
-            "version": self.version if self.version != contract.UNKNOWN_VERSION else None,
+            "version": known_version,
             "run_id": self.run_id,
             "budget": self._budget(),
         }
@@ -259,6 +282,20 @@ class Run:
                 span.set_attribute(Attr.ERROR_TYPE, type(error).__name__)
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
             span.end()
+            if telemetry.events.enabled:
+                ended: dict[str, Any] = {
+                    Attr.AGENT_NAME: self.name,
+                    EventAttr.RUN_ID: self.run_id,
+                    SpanAttr.RUN_STATUS: status,
+                    EventAttr.DURATION: elapsed,
+                    SpanAttr.RUN_STEPS: self.steps,
+                    EventAttr.RUN_TOKENS: self.tokens,
+                    SpanAttr.COST_USD: self.cost_usd,
+                }
+                if error is not None:
+                    ended[Attr.ERROR_TYPE] = type(error).__name__
+                severity = INFO if status == "success" else WARN
+                telemetry.emit_event(Event.RUN_END, ended, span=span, severity=severity)
             self.emit(
                 "run_end",
                 {

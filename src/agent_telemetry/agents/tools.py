@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from agent_telemetry import contract
 from agent_telemetry.agents.runs import Run, current_run
-from agent_telemetry.contract import Attr
+from agent_telemetry.contract import Attr, Event, EventAttr
 from agent_telemetry.core.telemetry import Telemetry, active_telemetry
 from agent_telemetry.redaction import redact_content
 
@@ -119,6 +119,17 @@ def record_tool_execution(
             span.set_status(Status(StatusCode.ERROR, error_type))
         span.end()
         run = current_run()
+        if telemetry.events.enabled:
+            event = {
+                Attr.AGENT_NAME: telemetry.agent_name(),
+                Attr.TOOL_NAME: name,
+                EventAttr.DURATION: duration_s,
+            }
+            if error_type is not None:
+                event[Attr.ERROR_TYPE] = error_type
+            if run is not None:
+                event[EventAttr.RUN_ID] = run.run_id
+            telemetry.emit_event(Event.TOOL_CALL, event, span=None if span is trace.INVALID_SPAN else span)
         if run is not None:
             fields = {"tool": name, "duration_s": duration_s, "error": error_type}
             if records_content(run, telemetry):

@@ -8,7 +8,9 @@ import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry import metrics, trace
+from opentelemetry import _logs, metrics, trace
+from opentelemetry._logs import SeverityNumber
+from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.trace import TracerProvider
@@ -18,11 +20,14 @@ from agent_telemetry.config import Settings
 from agent_telemetry.context import current_agent_name, current_agent_version
 from agent_telemetry.contract import ResourceAttr
 from agent_telemetry.core.aggregation import SeriesKeys, deferred_histogram, summed_counter
+from agent_telemetry.core.events import INFO, Events
 from agent_telemetry.core.labels import LabelLimits
 from agent_telemetry.redaction import redact, use_patterns
 from agent_telemetry.version import __version__
 
 if TYPE_CHECKING:
+    from opentelemetry.util.types import AttributeValue
+
     from agent_telemetry.pricing import PriceBook
 
 logger = logging.getLogger("agent_telemetry")
@@ -39,13 +44,13 @@ class Telemetry:
         price_book: PriceBook | None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
+        logger_provider: _logs.LoggerProvider | None = None,
     ) -> None:
         self.settings = settings
         self.price_book = price_book
-        use_patterns(
-            settings.redact_patterns
-        )  # process-wide, like set_redactor: all content is redacted alike
-        self.providers = (tracer_provider, meter_provider)
+        # Process-wide, like set_redactor: all content is redacted alike.
+        use_patterns(settings.redact_patterns)
+        self.providers = (tracer_provider, meter_provider, logger_provider)
         self.tracer = trace.get_tracer(
             "agent_telemetry", __version__, tracer_provider=tracer_provider, schema_url=_SCHEMA_URL
         )
@@ -82,6 +87,24 @@ class Telemetry:
         self.labels = self._label_limits(made, settings)
         self._reported_failures: set[str] = set()
         self._lock = threading.Lock()
+        self.events = Events(logger_provider, settings.events_enabled)
+
+    def emit_event(
+        self,
+        name: str,
+        attributes: Mapping[str, AttributeValue],
+        *,
+        span: trace.Span | None = None,
+        context: Context | None = None,
+        severity: SeverityNumber = INFO,
+    ) -> None:
+        """One event (contract.Event) with the ids of its span; when events are off, nothing. Never raises."""
+        if not self.events.enabled:
+            return
+        try:
+            self.events.emit(name, attributes, span=span, context=context, severity=severity)
+        except Exception as exc:
+            self.internal_error("events", exc)
 
     def agent_name(self) -> str:
         return current_agent_name() or self.default_agent_name

@@ -16,7 +16,7 @@ from agent_telemetry import contract, errors
 from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
 from agent_telemetry.agents.tools import records_content
-from agent_telemetry.contract import Attr, SpanAttr
+from agent_telemetry.contract import Attr, Event, EventAttr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, screenshot_facts, to_json_attribute
@@ -43,6 +43,12 @@ COST_USD = SpanAttr.COST_USD
 TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
 RESEND_COUNT = SpanAttr.RESEND_COUNT
 EXCEPTION_EVENT = SpanAttr.EXCEPTION_EVENT
+RUN_ID = EventAttr.RUN_ID
+STEP = EventAttr.STEP
+DURATION = EventAttr.DURATION
+USAGE_EVENT = Event.USAGE
+STEP_EVENT = Event.STEP
+INFERENCE_DETAILS_EVENT = Event.INFERENCE_DETAILS
 
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
@@ -71,6 +77,21 @@ def _series(telemetry: Telemetry, agent: str, provider: str, operation: str, mod
             )
         )
     return series
+
+
+def _add_usage_attributes(attributes: dict[str, AttributeValue], usage: Usage) -> None:
+    """A call's usage as the GenAI conventions' attributes (its span's and its events').
+
+    The conventions' input_tokens includes cached input; metrics keep the token types disjoint.
+    """
+    attributes[INPUT_TOKENS] = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+    attributes[OUTPUT_TOKENS] = usage.output_tokens
+    if usage.cache_read_tokens:
+        attributes[CACHE_READ_TOKENS] = usage.cache_read_tokens
+    if usage.cache_write_tokens:
+        attributes[CACHE_WRITE_TOKENS] = usage.cache_write_tokens
+    if usage.reasoning_tokens:
+        attributes[REASONING_TOKENS] = usage.reasoning_tokens
 
 
 class Call:
@@ -223,6 +244,15 @@ class Call:
         go to a recorded run's trajectory with content capture on."""
         kind = action_type(provider_action)
         self._agent_counter(contract.ACTIONS, {Attr.ACTION: kind})
+        if self._telemetry.events.enabled:
+            event = {
+                **self._agent_attributes(),
+                EventAttr.ACTION_TYPE: kind,
+                EventAttr.ACTION_PHASE: "requested",
+            }
+            if self._run is not None:
+                event[RUN_ID] = self._run.run_id
+            self._telemetry.emit_event(Event.COMPUTER_USE_ACTION, event, context=self._context_of_span())
         fields: dict[str, object] = {"action": kind}
         if parameters is not None and records_content(self._run, self._telemetry):
             fields["parameters"] = redact_content(parameters)
@@ -349,6 +379,43 @@ class Call:
             self._run.add_call(
                 is_step=self._operation_is_step(), usage=self._usage, cost_usd=cost, details=details
             )
+        if telemetry.events.enabled:
+            self._emit_events(elapsed, cost, error_type, span_attributes if recording else None)
+
+    def _emit_events(
+        self,
+        elapsed: float,
+        cost: float | None,
+        error_type: str | None,
+        span_attributes: dict[str, AttributeValue] | None,
+    ) -> None:
+        """The call's events, with its span's ids. In a run, one per call: a chat call is a step, with
+        its usage; another billed call is its usage alone. Outside a run none (its span and metrics
+        tell it all; a plain call pays no event). With content capture on, also the GenAI conventions'
+        inference details: the span's attributes, messages included."""
+        telemetry = self._telemetry
+        run = self._run
+        if self.capture_content and span_attributes is not None:
+            details = {**self._metric_attributes, **span_attributes}
+            telemetry.emit_event(INFERENCE_DETAILS_EVENT, details, context=self._context_of_span())
+        if run is None:
+            return
+        is_step = self._operation_is_step()
+        usage = self._usage if self.billing == BILLED else None
+        if not is_step and usage is None:
+            return
+        event: dict[str, AttributeValue] = {**self._metric_attributes, RUN_ID: run.run_id, DURATION: elapsed}
+        if self._response_model:
+            event[RESPONSE_MODEL] = self._response_model
+        if error_type is not None:
+            event[ERROR_TYPE] = error_type
+        if is_step:
+            event[STEP] = run.steps
+        if usage is not None:
+            _add_usage_attributes(event, usage)
+            if cost is not None:
+                event[COST_USD] = cost
+        telemetry.emit_event(STEP_EVENT if is_step else USAGE_EVENT, event, context=self._context_of_span())
 
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
@@ -360,19 +427,8 @@ class Call:
             span_attributes[RESPONSE_ID] = self._response_id
         if self._finish_reasons:
             span_attributes[FINISH_REASONS] = self._finish_reasons
-        usage = self._usage
-        if usage is not None:
-            # The span follows semconv: input_tokens includes cached input. Metrics keep types disjoint.
-            span_attributes[INPUT_TOKENS] = (
-                usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
-            )
-            span_attributes[OUTPUT_TOKENS] = usage.output_tokens
-            if usage.cache_read_tokens:
-                span_attributes[CACHE_READ_TOKENS] = usage.cache_read_tokens
-            if usage.cache_write_tokens:
-                span_attributes[CACHE_WRITE_TOKENS] = usage.cache_write_tokens
-            if usage.reasoning_tokens:
-                span_attributes[REASONING_TOKENS] = usage.reasoning_tokens
+        if self._usage is not None:
+            _add_usage_attributes(span_attributes, self._usage)
 
     def _record_usage_and_cost(self, series: SeriesKey) -> float | None:
         telemetry = self._telemetry

@@ -48,12 +48,13 @@ def build_telemetry(**kwargs: Any) -> Telemetry:
     settings = kwargs.get("settings") or Settings.from_env()
     tracer_provider = kwargs.get("tracer_provider")
     meter_provider = kwargs.get("meter_provider")
+    logger_provider = kwargs.get("logger_provider")
     price_book = kwargs.get("price_book")
     active = _telemetry.current()
     if (
         active is not None
         and active.settings == settings
-        and active.providers == (tracer_provider, meter_provider)
+        and active.providers == (tracer_provider, meter_provider, logger_provider)
         and (price_book is None or active.price_book is price_book)
     ):
         return active
@@ -62,7 +63,11 @@ def build_telemetry(**kwargs: Any) -> Telemetry:
 
         price_book = load_price_book_or_bundled(settings.prices_file)
     telemetry = Telemetry(
-        settings, price_book, tracer_provider=tracer_provider, meter_provider=meter_provider
+        settings,
+        price_book,
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        logger_provider=logger_provider,
     )
     _telemetry.set_active(telemetry)
     return telemetry

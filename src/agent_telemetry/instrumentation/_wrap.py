@@ -93,7 +93,11 @@ def read_complete_response(op: Operation, call: Call, response: Any) -> None:
     if call.content is not None and op.output_content is not None:
         call.content.output = op.output_content(response)
     if call.capture_content and op.output_content is not None:
-        call.span.set_attribute(OUTPUT_MESSAGES, to_json_attribute(op.output_content(response)))
+        output = to_json_attribute(op.output_content(response))
+        if call.request_attributes is not None:  # set on the span with the rest, and in its events
+            call.request_attributes[OUTPUT_MESSAGES] = output
+        else:
+            call.span.set_attribute(OUTPUT_MESSAGES, output)
 
 
 def raw_mode(kwargs: Mapping[str, Any]) -> str | None:

@@ -21,7 +21,11 @@ PROMETHEUS = DataSource("Prometheus", "prometheus", "prometheus", "http://promet
 # The trace store compose runs: Jaeger v2 takes OTLP and needs no config file of its own.
 JAEGER = DataSource("Jaeger", "jaeger", "jaeger", "http://jaeger:16686")
 ALERTMANAGER = DataSource("Alertmanager", "alertmanager", "alertmanager", "http://alertmanager:9093")
-ALL: tuple[DataSource, ...] = (PROMETHEUS, JAEGER, ALERTMANAGER)
+# The events' log store: VictoriaLogs, through its Grafana plugin (compose installs it).
+VICTORIALOGS = DataSource(
+    "VictoriaLogs", "victorialogs", "victoriametrics-logs-datasource", "http://victorialogs:9428"
+)
+ALL: tuple[DataSource, ...] = (PROMETHEUS, JAEGER, ALERTMANAGER, VICTORIALOGS)
 # docker-compose.ha.yml: PROMETHEUS is replica a; this is replica b, with the same series.
 PROMETHEUS_B = DataSource("Prometheus (replica b)", "prometheus-b", "prometheus", "http://prometheus-b:9090")
 
@@ -76,6 +80,27 @@ def provisioning() -> dict[str, Any]:
                 "editable": False,
                 # Prometheus's own Alertmanager: Grafana shows its alerts and silences, sends nothing.
                 "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
+            },
+            {
+                "name": VICTORIALOGS.name,
+                "uid": VICTORIALOGS.uid,
+                "type": VICTORIALOGS.type,
+                "access": "proxy",
+                "url": VICTORIALOGS.url,
+                "editable": False,
+                # Each event's trace_id field links to its trace in Jaeger.
+                "jsonData": {
+                    "derivedFields": [
+                        {
+                            "name": "trace_id",
+                            "matcherType": "label",
+                            "matcherRegex": "trace_id",
+                            "datasourceUid": JAEGER.uid,
+                            "url": "${__value.raw}",
+                            "urlDisplayLabel": "Open the trace",
+                        }
+                    ]
+                },
             },
         ],
     }

@@ -1,8 +1,9 @@
-"""Finding the collector, Prometheus and Alertmanager binaries, and saying how to get a missing one.
+"""Finding the collector, Prometheus, Alertmanager and VictoriaLogs binaries, and how to get a missing one.
 
-Prometheus and Alertmanager run at the versions named in versions.env (the same as docker-compose.yml's
-image tags), built by scripts/build-engines.sh into the cache; a binary on PATH is used only when it
-reports that version (a distribution's older package would not understand the committed configs).
+Prometheus, Alertmanager and VictoriaLogs run at the versions named in versions.env (the same as
+docker-compose.yml's image tags), built by scripts/build-engines.sh into the cache; a binary on PATH is
+used only when it reports that version (a distribution's older package would not understand the
+committed configs).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ ENGINE_TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "promtool": ("prometheus", ("promtool",)),
     "alertmanager": ("alertmanager", ("alertmanager", "prometheus-alertmanager")),
     "amtool": ("alertmanager", ("amtool",)),
+    "victoria-logs": ("victorialogs", ("victoria-logs",)),
 }
 
 
@@ -50,6 +52,7 @@ class Binaries:
     collector: Path
     prometheus: Path
     alertmanager: Path
+    victorialogs: Path
 
 
 def cache_dir() -> Path:
@@ -111,7 +114,9 @@ def _reports_version(binary: str, version: str) -> bool:
         )
     except OSError:
         return False
-    return f"version {version} " in result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    # Prometheus and Alertmanager say "version 3.16.0 "; VictoriaLogs "victoria-logs-v1.52.1..."
+    return f"version {version} " in output or f"-v{version}" in output
 
 
 def engine_tool(files: ProjectFiles, name: str) -> Path | None:
@@ -135,10 +140,11 @@ def build_engines(files: ProjectFiles) -> None:
 
 
 def find_binaries(files: ProjectFiles) -> Binaries:
-    """All three binaries, or MissingBinariesError listing each missing one with how to get it."""
+    """All four binaries, or MissingBinariesError listing each missing one with how to get it."""
     collector = cached_collector(files)
     prometheus = engine_tool(files, "prometheus")
     alertmanager = engine_tool(files, "alertmanager")
+    victorialogs = engine_tool(files, "victoria-logs")
     missing = []
     if collector is None:
         hint = f"{files.build_collector_script} (needs Go; or set {COLLECTOR_ENV}=/path/to/otelcol)"
@@ -149,6 +155,10 @@ def find_binaries(files: ProjectFiles) -> Binaries:
     if alertmanager is None:
         version = engine_version(files, "alertmanager")
         missing.append(MissingBinary(f"alertmanager {version}", f"{files.build_engines_script} (needs Go)"))
-    if collector is None or prometheus is None or alertmanager is None:
+    if victorialogs is None:
+        version = engine_version(files, "victorialogs")
+        hint = f"{files.build_engines_script} victorialogs (needs Go)"
+        missing.append(MissingBinary(f"victoria-logs {version}", hint))
+    if collector is None or prometheus is None or alertmanager is None or victorialogs is None:
         raise MissingBinariesError(missing)
-    return Binaries(collector, prometheus, alertmanager)
+    return Binaries(collector, prometheus, alertmanager, victorialogs)

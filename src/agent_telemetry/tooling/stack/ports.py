@@ -27,6 +27,7 @@ class Ports:
     alertmanager_cluster: int = 9094
     alertmanager_b_cluster: int = 9096
     alertmanager_c_cluster: int = 9098
+    victorialogs: int = 9428  # the events' log store (OTLP logs in, LogsQL out)
 
     @classmethod
     def free(cls) -> Ports:

@@ -1,4 +1,4 @@
-"""Run the collector, Prometheus and Alertmanager natively with the committed config files.
+"""Run the collector, Prometheus, Alertmanager and VictoriaLogs natively with the committed config files.
 
     with Stack.start(tmp_path, Ports.free(), webhook_url=...) as stack:
         stack.urls["prometheus"], stack.urls["otlp_http"], ...
@@ -55,6 +55,20 @@ ALERTMANAGER_CLUSTER: tuple[tuple[str, str, str], ...] = (
     ("alertmanager-c", "alertmanager_c", "alertmanager_c_cluster"),
 )
 REPLICA_ENV = "PROMETHEUS_REPLICA"  # what `replica` in prometheus-ha.yml's external_labels reads
+VICTORIALOGS_OTLP_PATH = "/insert/opentelemetry/v1/logs"  # where VictoriaLogs takes OTLP/HTTP logs
+
+
+def _victorialogs_launch(binaries: Binaries, state_dir: Path, ports: Ports) -> _Launch:
+    """The events' log store, as compose runs it: its data in the state dir, its API on loopback."""
+    return _Launch(
+        "victorialogs",
+        [
+            str(binaries.victorialogs),
+            f"-storageDataPath={state_dir / 'victorialogs-data'}",
+            f"-httpListenAddr={HOST}:{ports.victorialogs}",
+        ],
+        f"http://{HOST}:{ports.victorialogs}/health",
+    )
 
 
 def stack_urls(ports: Ports, ha: bool = False) -> dict[str, str]:
@@ -67,6 +81,7 @@ def stack_urls(ports: Ports, ha: bool = False) -> dict[str, str]:
         "collector_metrics": f"{base}:{ports.collector_metrics}/metrics",
         "collector_health": f"{base}:{ports.health_check}/",
         "remote_write": f"{base}:{ports.prometheus}/api/v1/write",
+        "victorialogs": f"{base}:{ports.victorialogs}",
     }
     if ha:
         urls["prometheus_b"] = f"{base}:{ports.prometheus_b}"
@@ -85,6 +100,7 @@ def _collector_env(ports: Ports, traces_endpoint: str | None, ha: bool = False) 
         "HEALTH_CHECK_ENDPOINT": f"{HOST}:{ports.health_check}",
         "COLLECTOR_METRICS_HOST": HOST,
         "COLLECTOR_METRICS_PORT": str(ports.collector_metrics),
+        "LOGS_OTLP_HTTP_ENDPOINT": f"{stack_urls(ports)['victorialogs']}{VICTORIALOGS_OTLP_PATH}",
     }
     if traces_endpoint:
         env["TRACES_OTLP_HTTP_ENDPOINT"] = traces_endpoint
@@ -199,6 +215,7 @@ def _launches(
                 f"http://{HOST}:{getattr(ports, port)}/-/ready",
             )
         )
+    launches.append(_victorialogs_launch(binaries, state_dir, ports))
     collector_argv = [str(binaries.collector), "--config", str(files.collector_config)]
     if ha:
         collector_argv += ["--config", str(files.collector_ha_config)]  # merged over config.yaml
@@ -253,7 +270,7 @@ class Stack:
         ha: bool = False,
         alertmanager_peer_timeout: str | None = None,
     ) -> Stack:
-        """Start all three and wait until each is ready; on any failure stop what was started.
+        """Start them all and wait until each is ready; on any failure stop what was started.
 
         ``alert_log`` (without ``webhook_url``): also run a receiver that writes every notification to
         <state dir>/alerts.log, and point Alertmanager's webhook receivers at it.
