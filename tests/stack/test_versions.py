@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+from pathlib import Path
 
 import yaml
 
 from agent_telemetry.tooling.stack.binaries import engine_tool, read_versions
 
-IMAGES = {"prom/prometheus": "PROMETHEUS_VERSION", "prom/alertmanager": "ALERTMANAGER_VERSION"}
+# Image -> (versions.env key, the tag's prefix before the version).
+IMAGES = {
+    "prom/prometheus": ("PROMETHEUS_VERSION", "v"),
+    "prom/alertmanager": ("ALERTMANAGER_VERSION", "v"),
+    "otel/opentelemetry-collector-contrib": ("OTELCOL_VERSION", ""),
+    "jaegertracing/jaeger": ("JAEGER_VERSION", ""),
+}
 
 
 def test_compose_runs_exactly_the_versions_native_runs_build(project_files):
@@ -18,13 +26,13 @@ def test_compose_runs_exactly_the_versions_native_runs_build(project_files):
     pinned = {
         name: service["image"]
         for name, service in services.items()
-        if service["image"].split(":")[0] in {*IMAGES, "otel/opentelemetry-collector-contrib"}
+        if service["image"].split(":")[0] in IMAGES
     }
-    assert {"prometheus", "alertmanager", "otel-collector"} <= set(pinned)
+    assert {"prometheus", "alertmanager", "otel-collector", "jaeger"} <= set(pinned)
     for name, image in pinned.items():
         repository, tag = image.split(":")
-        want = versions[IMAGES.get(repository, "OTELCOL_VERSION")]
-        assert tag == (want if repository.startswith("otel/") else f"v{want}"), name
+        key, prefix = IMAGES[repository]
+        assert tag == f"{prefix}{versions[key]}", name
 
 
 def test_the_collector_manifest_builds_the_pinned_collector_version(project_files):
@@ -48,10 +56,29 @@ def test_native_tools_report_the_pinned_versions(project_files):
         assert f"{tool}, version {versions[key]} " in result.stdout + result.stderr
 
 
+def test_native_jaeger_reports_the_pinned_release(project_files):
+    jaeger = engine_tool(project_files, "jaeger")
+    assert jaeger is not None, "jaeger missing: run scripts/setup.sh"
+    result = subprocess.run([str(jaeger), "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout == f"jaeger version v{read_versions(project_files)['JAEGER_VERSION']}\n"
+
+
+def test_the_jaeger_module_version_is_the_pinned_release(project_files):
+    """Jaeger's Go module keeps v1 numbers: its changelog pairs each with the v2 release it is."""
+    versions = read_versions(project_files)
+    module = f"github.com/jaegertracing/jaeger@v{versions['JAEGER_MODULE_VERSION']}"
+    download = subprocess.run(
+        ["go", "mod", "download", "-json", module], capture_output=True, text=True, check=True, timeout=300
+    )
+    changelog = (Path(json.loads(download.stdout)["Dir"]) / "CHANGELOG.md").read_text()
+    release = f"v{versions['JAEGER_MODULE_VERSION']} / v{versions['JAEGER_VERSION']} "
+    assert re.search(rf"^{re.escape(release)}\(\d{{4}}-\d{{2}}-\d{{2}}\)$", changelog, re.MULTILINE)
+
+
 def test_a_second_build_builds_nothing_and_the_stack_finds_its_output(project_files):
     result = subprocess.run(
         [str(project_files.build_engines_script)], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stderr == ""  # no "building ..." progress: everything came from the cache
-    prometheus, alertmanager = (engine_tool(project_files, name) for name in ("prometheus", "alertmanager"))
-    assert result.stdout.split() == [str(prometheus.parent), str(alertmanager.parent)]
+    engines = ("prometheus", "alertmanager", "jaeger")
+    assert result.stdout.split() == [str(engine_tool(project_files, name).parent) for name in engines]

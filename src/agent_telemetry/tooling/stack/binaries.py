@@ -1,14 +1,16 @@
-"""Finding the collector, Prometheus and Alertmanager binaries, and saying how to get a missing one.
+"""Finding the collector, Prometheus, Alertmanager and Jaeger binaries, and saying how to get a missing one.
 
-Prometheus and Alertmanager run at the versions named in versions.env (the same as docker-compose.yml's
-image tags), built by scripts/build-engines.sh into the cache; a binary on PATH is used only when it
-reports that version (a distribution's older package would not understand the committed configs).
+Prometheus, Alertmanager and Jaeger run at the versions named in versions.env (the same as
+docker-compose.yml's image tags), built by scripts/build-engines.sh into the cache; a binary on PATH is
+used only when it reports that version (a distribution's older package would not understand the
+committed configs).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ ENGINE_TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "promtool": ("prometheus", ("promtool",)),
     "alertmanager": ("alertmanager", ("alertmanager", "prometheus-alertmanager")),
     "amtool": ("alertmanager", ("amtool",)),
+    "jaeger": ("jaeger", ("jaeger",)),
 }
 
 
@@ -50,6 +53,7 @@ class Binaries:
     collector: Path
     prometheus: Path
     alertmanager: Path
+    jaeger: Path | None = None  # None when traces go elsewhere (``find_binaries(..., jaeger=False)``)
 
 
 def cache_dir() -> Path:
@@ -100,7 +104,7 @@ def read_versions(files: ProjectFiles) -> dict[str, str]:
 
 
 def engine_version(files: ProjectFiles, engine: str) -> str:
-    """The pinned version of "prometheus" or "alertmanager", e.g. "3.16.0"."""
+    """The pinned version of "prometheus", "alertmanager" or "jaeger", e.g. "3.16.0"."""
     return read_versions(files)[f"{engine.upper()}_VERSION"]
 
 
@@ -111,12 +115,13 @@ def _reports_version(binary: str, version: str) -> bool:
         )
     except OSError:
         return False
-    return f"version {version} " in result.stdout + result.stderr
+    # "prometheus, version 3.16.0 (...)"; "jaeger version v2.13.0"
+    return re.search(rf"version v?{re.escape(version)}\b", result.stdout + result.stderr) is not None
 
 
 def engine_tool(files: ProjectFiles, name: str) -> Path | None:
-    """prometheus, promtool, alertmanager or amtool at the pinned version: the build cache's (the key of
-    scripts/build-engines.sh: <version>-<Go version>), else one on PATH that reports that version."""
+    """prometheus, promtool, alertmanager, amtool or jaeger at the pinned version: the build cache's (the
+    key of scripts/build-engines.sh: <version>-<Go version>), else one on PATH that reports that version."""
     engine, names = ENGINE_TOOLS[name]
     version = engine_version(files, engine)
     if (go_version := _go_version()) is not None:
@@ -134,21 +139,23 @@ def build_engines(files: ProjectFiles) -> None:
     subprocess.run([str(files.build_engines_script)], stdout=subprocess.DEVNULL, check=True)
 
 
-def find_binaries(files: ProjectFiles) -> Binaries:
-    """All three binaries, or MissingBinariesError listing each missing one with how to get it."""
+def find_binaries(files: ProjectFiles, jaeger: bool = True) -> Binaries:
+    """Every binary the stack runs (Jaeger only if ``jaeger``), or MissingBinariesError listing each
+    missing one with how to get it."""
     collector = cached_collector(files)
-    prometheus = engine_tool(files, "prometheus")
-    alertmanager = engine_tool(files, "alertmanager")
     missing = []
     if collector is None:
         hint = f"{files.build_collector_script} (needs Go; or set {COLLECTOR_ENV}=/path/to/otelcol)"
         missing.append(MissingBinary(f"OpenTelemetry Collector ({COLLECTOR_NAME})", hint))
-    if prometheus is None:
-        version = engine_version(files, "prometheus")
-        missing.append(MissingBinary(f"prometheus {version}", f"{files.build_engines_script} (needs Go)"))
-    if alertmanager is None:
-        version = engine_version(files, "alertmanager")
-        missing.append(MissingBinary(f"alertmanager {version}", f"{files.build_engines_script} (needs Go)"))
-    if collector is None or prometheus is None or alertmanager is None:
+    engines = ("prometheus", "alertmanager", "jaeger") if jaeger else ("prometheus", "alertmanager")
+    found: dict[str, Path] = {}
+    for engine in engines:
+        if (path := engine_tool(files, engine)) is None:
+            version = engine_version(files, engine)
+            hint = f"{files.build_engines_script} {engine} (needs Go)"
+            missing.append(MissingBinary(f"{engine} {version}", hint))
+        else:
+            found[engine] = path
+    if collector is None or missing:
         raise MissingBinariesError(missing)
-    return Binaries(collector, prometheus, alertmanager)
+    return Binaries(collector, found["prometheus"], found["alertmanager"], found.get("jaeger"))
