@@ -42,3 +42,16 @@ def parent_id(span: dict[str, Any]) -> str | None:
     """The id of the span's parent in its trace (Jaeger's CHILD_OF reference), None for a root."""
     parents = [r["spanID"] for r in span["references"] if r["refType"] == "CHILD_OF"]
     return parents[0] if parents else None
+
+
+def otlp_spans(base_url: str, trace_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(instrumentation scope name, span) of each span of a stored trace, from Jaeger's OTLP-shaped API
+    (GET /api/v3/traces/{id}): parents as ``parentSpanId``, absent for a root."""
+    with urllib.request.urlopen(f"{base_url}/api/v3/traces/{trace_id}", timeout=5) as response:
+        resource_spans = json.load(response)["result"]["resourceSpans"]
+    return [
+        (scope_spans["scope"]["name"], span)
+        for resource in resource_spans
+        for scope_spans in resource["scopeSpans"]
+        for span in scope_spans["spans"]
+    ]

@@ -73,6 +73,15 @@ def test_the_run_is_the_root_the_call_its_child_and_the_http_request_the_calls_c
     assert jaeger.parent_id(spans[HTTP]) == spans[CALL]["spanID"]
 
 
+def test_jaegers_otlp_api_gives_the_same_links_and_each_spans_instrumentation(running_stack, spans, exemplar):
+    stored = jaeger.otlp_spans(running_stack.urls["jaeger"], exemplar["labels"]["trace_id"])
+    assert {span["name"]: (scope, span.get("parentSpanId")) for scope, span in stored} == {
+        RUN: ("agent_telemetry", None),
+        CALL: ("agent_telemetry", spans[RUN]["spanID"]),
+        HTTP: ("opentelemetry.instrumentation.httpx", spans[CALL]["spanID"]),
+    }
+
+
 def test_the_exemplar_names_the_call_span(spans, exemplar):
     assert exemplar["labels"]["span_id"] == spans[CALL]["spanID"]
 
