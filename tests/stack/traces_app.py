@@ -12,7 +12,7 @@ from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor, HTTPXC
 import agent_telemetry
 
 agent_telemetry.init()
-# openai 3 sends through httpx2, openai 2 through httpx: instrument whichever is installed.
+# The newest SDK releases send through httpx2, older ones through httpx: instrument whichever is installed.
 for library, instrumentor in (("httpx2", HTTPX2ClientInstrumentor), ("httpx", HTTPXClientInstrumentor)):
     if importlib.util.find_spec(library) is not None:
         instrumentor().instrument()
