@@ -10,7 +10,7 @@ import pytest
 import agent_telemetry
 from agent_telemetry import agent_run
 from agent_telemetry.instrumentation import _exclusion
-from agent_telemetry.tooling.fake_provider import Reply
+from agent_telemetry.tooling.fake_provider import Reply, ToolCall
 
 OPENAI_MODEL = "gpt-4o-mini"
 ANTHROPIC_MODEL = "claude-haiku-4-5"
@@ -121,6 +121,27 @@ def test_an_excluded_clients_calls_are_not_steps_of_the_run_nor_against_its_budg
             _chat(excluded)  # the run is at its budget: an instrumented client would be stopped
     assert run.steps == 1
     assert len(fake.requests) == 4
+
+
+def test_an_excluded_clients_tool_runner_calls_are_not_recorded_but_its_tools_are(recorded, fake):
+    @anthropic.beta_tool
+    def lookup_order(order_id: int) -> str:
+        """Look up an order by its number."""
+        return f"order {order_id}: shipped"
+
+    fake.enqueue(
+        Reply(tool_calls=[ToolCall("lookup_order", {"order_id": 7})]),
+        Reply(text="Done."),
+        provider="anthropic",
+    )
+    with agent_telemetry.exclude(_anthropic(fake)) as excluded:
+        runner = excluded.beta.messages.tool_runner(
+            model=ANTHROPIC_MODEL, max_tokens=64, messages=MESSAGES, tools=[lookup_order]
+        )
+        runner.until_done()
+    assert len(fake.requests) == 2
+    assert [span.name for span in recorded.spans()] == ["execute_tool lookup_order"]
+    assert recorded.points("agent.requests") == []
 
 
 def test_a_copy_of_an_excluded_client_is_instrumented(recorded, fake):
