@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Build Prometheus (prometheus, promtool), Alertmanager (alertmanager, amtool) and VictoriaLogs
-# (victoria-logs, vlogscli) at the versions in versions.env, from the Go module proxy, into a cache keyed by the version and the Go version:
+# Build Prometheus (prometheus, promtool), Alertmanager (alertmanager, amtool), VictoriaLogs
+# (victoria-logs, vlogscli) and Jaeger v2 (jaeger) at the versions in versions.env, from the Go module
+# proxy, into a cache keyed by the version and the Go version:
 #   ${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}/<engine>/<version>-<go version>/
-# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager|victorialogs]...
-# (default: all three).
+# Returns at once when the binaries exist.
+# Usage: build-engines.sh [prometheus|alertmanager|victorialogs|jaeger]... (default: all four).
 # Progress goes to stderr; stdout gets one line per engine: the directory holding its binaries.
 set -euo pipefail
 
@@ -66,8 +67,21 @@ build_victorialogs() {
     "github.com/VictoriaMetrics/VictoriaLogs/app/vlogscli@v$VICTORIALOGS_VERSION"
 }
 
+# Jaeger v2: its Go module keeps the v1 numbering (v2.13.0 is module v1.76.0, says its CHANGELOG.md);
+# cmd/jaeger is the v2 binary. cmd/query/app/ui embeds actual/*, the npm-built UI the module does not
+# hold: one non-UI file satisfies the embed, and Jaeger then serves its own placeholder page, the API
+# (/api/traces, /api/v3) is complete.
+build_jaeger() {
+  local out=$1 work=$2
+  module_copy "github.com/jaegertracing/jaeger@v$JAEGER_MODULE_VERSION" "$work"
+  echo 'Jaeger UI not built here; the query API is complete.' >"$work/src/cmd/query/app/ui/actual/README"
+  (cd "$work/src" && GOWORK=off go build -o "$out/" \
+    -ldflags "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v$JAEGER_VERSION" \
+    ./cmd/jaeger)
+}
+
 build() {
-  local engine=$1 version=$2 estimate=$3 first=$4 second=$5
+  local engine=$1 version=$2 estimate=$3 first=$4 second=${5:-$4}
   local cache_root="$cache_base/$engine" out_dir="$cache_base/$engine/$version-$go_version"
   if [[ -x $out_dir/$first && -x $out_dir/$second ]]; then
     echo "$out_dir"
@@ -100,12 +114,13 @@ build() {
 }
 
 engines=("$@")
-[[ ${#engines[@]} -gt 0 ]] || engines=(prometheus alertmanager victorialogs)
+[[ ${#engines[@]} -gt 0 ]] || engines=(prometheus alertmanager victorialogs jaeger)
 for engine in "${engines[@]}"; do
   case $engine in
     prometheus) build prometheus "$PROMETHEUS_VERSION" "~15-25 min on 2 cores" prometheus promtool ;;
     alertmanager) build alertmanager "$ALERTMANAGER_VERSION" "~5 min" alertmanager amtool ;;
     victorialogs) build victorialogs "$VICTORIALOGS_VERSION" "~5 min" victoria-logs vlogscli ;;
-    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager or victorialogs)" >&2; exit 2 ;;
+    jaeger) build jaeger "$JAEGER_VERSION" "~10 min on 2 cores" jaeger ;;
+    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager, victorialogs or jaeger)" >&2; exit 2 ;;
   esac
 done

@@ -3,7 +3,7 @@
 # it, printing where to look. Ctrl-C stops the demo and the stack.
 #
 # The stack runs with Docker Compose where a Docker engine answers (collector, Prometheus,
-# Alertmanager, Grafana, Jaeger), natively otherwise (collector, Prometheus, Alertmanager, and an
+# Alertmanager, Grafana, Jaeger), natively otherwise (collector, Prometheus, Alertmanager, Jaeger, and an
 # alert log standing in for Slack/PagerDuty). AGENT_TELEMETRY_STACK=native|compose forces one.
 # Native only: AGENT_TELEMETRY_RULES_PROFILE=test loads the test profile's rules (windows of 1-2
 # minutes: each scenario's alert fires within a minute or so instead of 6-50 minutes);
@@ -56,6 +56,7 @@ else
   echo "  Prometheus      $(url prometheus)/alerts  (rules, and which alerts are pending or firing)"
   echo "  Alertmanager    $(url alertmanager)"
   echo "  Alerts received tail -f $(url alert_log)  (every notification Alertmanager sends)"
+  echo "  Traces (Jaeger) $(url jaeger)/api/traces/<trace id>  (the query API; no UI in the native build)"
   echo "  Grafana         not part of the native stack: with Docker, AGENT_TELEMETRY_STACK=compose scripts/run.sh"
   echo "  Stack logs      $state/*.log"
 fi

@@ -2,7 +2,7 @@
 # Set up everything the tests and the stack need on a fresh machine; cheap when already done.
 #   - .venv with agent-telemetry (editable) and its dev dependencies
 #   - the OpenTelemetry Collector, built once with ocb into a cache (scripts/build-collector.sh)
-#   - Prometheus and Alertmanager at the versions in versions.env (the same as docker-compose.yml's
+#   - Prometheus, Alertmanager and Jaeger at the versions in versions.env (the same as docker-compose.yml's
 #     images), built once from the Go module proxy into a cache (scripts/build-engines.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -8,6 +8,8 @@ or in code::
     agent_telemetry.init(service_name="support-bot")
     ...
     agent_telemetry.shutdown()  # flushes
+
+``agent_telemetry.exclude(client)`` leaves one SDK client's calls uninstrumented.
 """
 
 from agent_telemetry._setup import init, shutdown
@@ -18,6 +20,7 @@ from agent_telemetry.agents.runs import add_run_observer as _add_run_observer
 from agent_telemetry.agents.tools import tool, tool_call
 from agent_telemetry.config import ConfigError, Settings
 from agent_telemetry.context import agent_name
+from agent_telemetry.instrumentation._exclusion import exclude
 from agent_telemetry.instrumentation.anthropic import AnthropicInstrumentor
 from agent_telemetry.instrumentation.openai import OpenAIInstrumentor
 from agent_telemetry.redaction import set_redactor
@@ -43,6 +46,7 @@ __all__ = [
     "agent_run",
     "computer_action",
     "current_run",
+    "exclude",
     "init",
     "record_action",
     "record_quality",

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "stack": (
         "agent_telemetry.tooling.stack.cli",
-        "run the collector, Prometheus and Alertmanager natively (no Docker; needs a checkout)",
+        "run the collector, Prometheus, Alertmanager and Jaeger natively (no Docker; needs a checkout)",
     ),
     "rules": ("agent_telemetry.tooling.rules.cli", "Prometheus alerting and recording rules."),
     "fake-provider": (

@@ -1,8 +1,9 @@
-"""A running native stack (collector + Prometheus + Alertmanager) on free ports, shared by a session.
+"""A running native stack (collector + Prometheus + Alertmanager + Jaeger) on free ports, shared by a session.
 
 ``running_stack`` is session-scoped and meant to move to the top-level conftest for every e2e test:
-its traces go to ``trace_sink`` and Alertmanager's webhook receivers post to ``alert_webhook``;
-Prometheus scrapes and evaluates rules every second.
+its traces go to its own Jaeger (``urls["jaeger"]``, read with tests/stack/jaeger.py) and
+Alertmanager's webhook receivers post to ``alert_webhook``; Prometheus scrapes and evaluates rules
+every second.
 """
 
 from __future__ import annotations
@@ -44,14 +45,12 @@ def running_stack(
     tmp_path_factory: pytest.TempPathFactory,
     project_files: ProjectFiles,
     collector_binary: Path,
-    trace_sink: OtlpSink,
     alert_webhook: WebhookSink,
 ) -> Iterator[Stack]:
     with Stack.start(
         tmp_path_factory.mktemp("stack"),
         Ports.free(),
         webhook_url=f"{alert_webhook.url}/alerts",
-        traces_endpoint=trace_sink.url,
         evaluation_interval="1s",
         scrape_interval="1s",
         files=project_files,

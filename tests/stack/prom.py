@@ -52,3 +52,16 @@ def wait_for_rule_evaluation(base_url: str, after: float, timeout: float = 60.0)
             return
         assert time.monotonic() < deadline, f"rule groups not evaluated within {timeout:g}s of {after}"
         time.sleep(0.2)
+
+
+def exemplars(base_url: str, promql: str, timeout: float = 20.0) -> list[dict[str, Any]]:
+    """The exemplars of the last hour of the series ``promql`` selects, once there are any (they land
+    with the samples); an empty list after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = time.time()
+        series = api(base_url, "query_exemplars", query=promql, start=str(now - 3600), end=str(now))
+        found = [exemplar for s in series for exemplar in s["exemplars"]]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)

@@ -188,6 +188,7 @@ def expected_mounts(service: dict[str, Any]) -> dict[str, Path]:
         "prom/prometheus:": "--config.file",
         "prom/alertmanager:": "--config.file",
         "otel/opentelemetry-collector": "--config",
+        "jaegertracing/jaeger:": "--config",
     }
     option = next((o for prefix, o in options.items() if image.startswith(prefix)), None)
     if option is None:

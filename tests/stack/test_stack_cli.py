@@ -41,13 +41,16 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
         assert http_ok(f"{urls['prometheus']}/-/ready")
         assert http_ok(f"{urls['alertmanager']}/-/ready")
         assert http_ok(urls["collector_health"])
+        assert http_ok(f"{urls['jaeger']}/api/services")  # the query API Grafana reads
         assert urls["alert_log"] == str(tmp_path / "state" / "alerts.log")
 
         state = json.loads((tmp_path / "state" / "stack.json").read_text())
         pids = {s["name"]: s["pid"] for s in state["services"]}
-        assert set(pids) == {"alert-log", "otel-collector", "prometheus", "alertmanager", "victorialogs"}
+        assert set(pids) == {
+            "alert-log", "otel-collector", "prometheus", "alertmanager", "victorialogs", "jaeger"
+        }  # fmt: skip
         assert http_ok(f"{urls['victorialogs']}/health")
-        for name in ("otel-collector", "prometheus", "alertmanager", "victorialogs"):
+        for name in ("otel-collector", "prometheus", "alertmanager", "victorialogs", "jaeger"):
             assert (tmp_path / "state" / f"{name}.log").stat().st_size > 0
 
         status = _cli("status", "--state-dir", state_dir)
@@ -61,7 +64,7 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
         down = _cli("down", "--state-dir", state_dir)
     assert down.returncode == 0, down.stderr
     assert "stack stopped" in down.stdout
-    assert "killed" not in down.stdout  # all four stop on SIGTERM
+    assert "killed" not in down.stdout  # all five stop on SIGTERM
     assert not [name for name, pid in pids.items() if is_running(pid)]
     assert not http_ok(f"{urls['prometheus']}/-/ready")
     assert not (tmp_path / "state" / "stack.json").exists()
@@ -69,7 +72,7 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
 
 
 def test_missing_binaries_are_named_with_how_to_get_them(tmp_path, project_files):
-    # A PATH with Go but neither Prometheus nor Alertmanager, and an empty collector cache.
+    # A PATH with Go but no Prometheus, Alertmanager or Jaeger, and an empty collector cache.
     go = shutil.which("go")
     go_dir = str(Path(go).parent) if go else str(tmp_path / "no-go")
     env = {k: v for k, v in os.environ.items() if k != "AGENT_TELEMETRY_OTELCOL"}
@@ -79,8 +82,8 @@ def test_missing_binaries_are_named_with_how_to_get_them(tmp_path, project_files
     assert "missing: OpenTelemetry Collector (otelcol-agent-telemetry)" in result.stderr
     assert "scripts/build-collector.sh" in result.stderr
     # The pinned releases (versions.env): a distribution's older Prometheus on PATH would not do.
-    hint = f"get it with: {project_files.build_engines_script} (needs Go)"
-    for engine in ("prometheus", "alertmanager"):
+    for engine in ("prometheus", "alertmanager", "jaeger"):
+        hint = f"get it with: {project_files.build_engines_script} {engine} (needs Go)"
         assert f"missing: {engine} {engine_version(project_files, engine)}\n  {hint}" in result.stderr
     assert not (tmp_path / "state" / "stack.json").exists()
 
@@ -120,6 +123,7 @@ def test_up_ha_runs_two_prometheus_replicas_and_a_cluster_of_three_alertmanagers
             "alertmanager-b",
             "alertmanager-c",
             "victorialogs",
+            "jaeger",
         }
         for replica, label in (("prometheus", "a"), ("prometheus_b", "b")):
             config = yaml.safe_load((tmp_path / "state" / f"{replica.replace('_', '-')}.yml").read_text())

@@ -1,4 +1,4 @@
-"""SDK -> OTLP -> collector -> Prometheus remote write / trace exporter, on a real native stack."""
+"""SDK -> OTLP -> collector -> Prometheus remote write / Jaeger, on a real native stack."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-from tests.stack import prom
+from tests.stack import jaeger, prom
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first run builds the collector
 
@@ -114,7 +114,7 @@ def test_otlp_grpc_receiver(running_stack):
     assert list(result.values()) == ["5"]
 
 
-def test_spans_reach_the_trace_exporter(running_stack, trace_sink):
+def test_spans_reach_jaeger(running_stack):
     resource, service, _ = _resource()
     provider = TracerProvider(resource=resource)
     exporter = OTLPSpanExporter(endpoint=f"{running_stack.urls['otlp_http']}/v1/traces")
@@ -124,10 +124,14 @@ def test_spans_reach_the_trace_exporter(running_stack, trace_sink):
         trace_id = format(span.get_span_context().trace_id, "032x")
     provider.shutdown()
 
-    [received] = trace_sink.wait_for(lambda s: s["resource"].get("service.name") == service)
-    assert received["name"] == "chat gpt-4o-mini"
-    assert received["trace_id"] == trace_id
-    assert received["attributes"] == {"gen_ai.request.model": "gpt-4o-mini"}
+    [received] = jaeger.trace_spans(running_stack.urls["jaeger"], trace_id)
+    assert received["operationName"] == "chat gpt-4o-mini"
+    assert received["process"]["serviceName"] == service
+    assert jaeger.tags(received) == {
+        "gen_ai.request.model": "gpt-4o-mini",
+        "otel.scope.name": "agent_telemetry",
+        "span.kind": "internal",
+    }
 
 
 def test_prometheus_scrapes_itself_the_collector_and_alertmanager(running_stack):

@@ -18,6 +18,7 @@ from agent_telemetry.agents.runs import current_run
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
+from agent_telemetry.instrumentation._exclusion import is_excluded
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream, Observer
 from agent_telemetry.instrumentation._trajectory import CallContent
 
@@ -143,7 +144,10 @@ def _begin(
     """(the call, the keyword arguments to send, whether to hide injected stream items).
 
     A run over its budget raises here, on purpose; any other failure is ours and leaves the call alone.
+    A call of an excluded client (``agent_telemetry.exclude``) is left alone, budget included.
     """
+    if is_excluded(instance):
+        return None, kwargs, False
     check_budget(op)
     try:
         prepared, hide = op.prepare(telemetry, kwargs) if op.prepare is not None else (kwargs, False)

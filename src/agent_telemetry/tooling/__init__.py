@@ -15,6 +15,6 @@ each command says in one line which one it misses (``tooling/extras.py``):
 - ``dev``: both, plus the test tools.
 
 ``rules generate`` and ``fake-provider`` need nothing more. ``stack`` needs a checkout (the committed
-collector, Prometheus and Alertmanager configs; the collector's build script) and says so in one line
+collector, Prometheus, Alertmanager and Jaeger configs; the collector's build script) and says so in one line
 when run elsewhere; ``rules generate`` and ``dashboards generate`` write into a checkout by default.
 """

@@ -9,6 +9,7 @@ import wrapt
 
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._call import Call
+from agent_telemetry.instrumentation._exclusion import is_excluded
 from agent_telemetry.instrumentation._streams import AsyncObservedStream, ObservedStream
 from agent_telemetry.instrumentation._wrap import Operation, check_budget, start_call
 
@@ -95,6 +96,8 @@ def stream_wrapper(telemetry: Telemetry, op: Operation) -> Callable[..., Any]:
         wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         manager = wrapped(*args, **kwargs)
+        if is_excluded(instance):
+            return manager
         try:
             return ObservedStreamManager(manager, telemetry, op, instance, kwargs)
         except Exception as exc:

@@ -18,7 +18,7 @@ class DataSource:
 
 
 PROMETHEUS = DataSource("Prometheus", "prometheus", "prometheus", "http://prometheus:9090")
-# The trace store compose runs: Jaeger v2 takes OTLP and needs no config file of its own.
+# The trace store: Jaeger v2 with jaeger/config.yaml (compose, and natively in `stack up`); its query API.
 JAEGER = DataSource("Jaeger", "jaeger", "jaeger", "http://jaeger:16686")
 ALERTMANAGER = DataSource("Alertmanager", "alertmanager", "alertmanager", "http://alertmanager:9093")
 # The events' log store: VictoriaLogs, through its Grafana plugin (compose installs it).

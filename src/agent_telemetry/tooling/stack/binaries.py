@@ -1,6 +1,7 @@
-"""Finding the collector, Prometheus, Alertmanager and VictoriaLogs binaries, and how to get a missing one.
+"""Finding the collector, Prometheus, Alertmanager, VictoriaLogs and Jaeger binaries, and saying how to get
+a missing one.
 
-Prometheus, Alertmanager and VictoriaLogs run at the versions named in versions.env (the same as
+Prometheus, Alertmanager, VictoriaLogs and Jaeger run at the versions named in versions.env (the same as
 docker-compose.yml's image tags), built by scripts/build-engines.sh into the cache; a binary on PATH is
 used only when it reports that version (a distribution's older package would not understand the
 committed configs).
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ ENGINE_TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "alertmanager": ("alertmanager", ("alertmanager", "prometheus-alertmanager")),
     "amtool": ("alertmanager", ("amtool",)),
     "victoria-logs": ("victorialogs", ("victoria-logs",)),
+    "jaeger": ("jaeger", ("jaeger",)),
 }
 
 
@@ -53,6 +56,7 @@ class Binaries:
     prometheus: Path
     alertmanager: Path
     victorialogs: Path
+    jaeger: Path | None = None  # None when traces go elsewhere (``find_binaries(..., jaeger=False)``)
 
 
 def cache_dir() -> Path:
@@ -103,7 +107,7 @@ def read_versions(files: ProjectFiles) -> dict[str, str]:
 
 
 def engine_version(files: ProjectFiles, engine: str) -> str:
-    """The pinned version of "prometheus" or "alertmanager", e.g. "3.16.0"."""
+    """The pinned version of an engine (prometheus, alertmanager, victorialogs, jaeger), e.g. "3.16.0"."""
     return read_versions(files)[f"{engine.upper()}_VERSION"]
 
 
@@ -114,14 +118,14 @@ def _reports_version(binary: str, version: str) -> bool:
         )
     except OSError:
         return False
-    output = result.stdout + result.stderr
-    # Prometheus and Alertmanager say "version 3.16.0 "; VictoriaLogs "victoria-logs-v1.52.1..."
-    return f"version {version} " in output or f"-v{version}" in output
+    # "prometheus, version 3.16.0 (...)"; "jaeger version v2.13.0"; "victoria-logs-v1.52.1-..."
+    pattern = rf"(version v?|-v){re.escape(version)}\b"
+    return re.search(pattern, result.stdout + result.stderr) is not None
 
 
 def engine_tool(files: ProjectFiles, name: str) -> Path | None:
-    """prometheus, promtool, alertmanager or amtool at the pinned version: the build cache's (the key of
-    scripts/build-engines.sh: <version>-<Go version>), else one on PATH that reports that version."""
+    """An engine tool (ENGINE_TOOLS) at the pinned version: the build cache's (the
+    key of scripts/build-engines.sh: <version>-<Go version>), else one on PATH that reports that version."""
     engine, names = ENGINE_TOOLS[name]
     version = engine_version(files, engine)
     if (go_version := _go_version()) is not None:
@@ -139,26 +143,26 @@ def build_engines(files: ProjectFiles) -> None:
     subprocess.run([str(files.build_engines_script)], stdout=subprocess.DEVNULL, check=True)
 
 
-def find_binaries(files: ProjectFiles) -> Binaries:
-    """All four binaries, or MissingBinariesError listing each missing one with how to get it."""
+def find_binaries(files: ProjectFiles, jaeger: bool = True) -> Binaries:
+    """Every binary the stack runs (Jaeger only if ``jaeger``), or MissingBinariesError listing each
+    missing one with how to get it."""
     collector = cached_collector(files)
-    prometheus = engine_tool(files, "prometheus")
-    alertmanager = engine_tool(files, "alertmanager")
-    victorialogs = engine_tool(files, "victoria-logs")
     missing = []
     if collector is None:
         hint = f"{files.build_collector_script} (needs Go; or set {COLLECTOR_ENV}=/path/to/otelcol)"
         missing.append(MissingBinary(f"OpenTelemetry Collector ({COLLECTOR_NAME})", hint))
-    if prometheus is None:
-        version = engine_version(files, "prometheus")
-        missing.append(MissingBinary(f"prometheus {version}", f"{files.build_engines_script} (needs Go)"))
-    if alertmanager is None:
-        version = engine_version(files, "alertmanager")
-        missing.append(MissingBinary(f"alertmanager {version}", f"{files.build_engines_script} (needs Go)"))
-    if victorialogs is None:
-        version = engine_version(files, "victorialogs")
-        hint = f"{files.build_engines_script} victorialogs (needs Go)"
-        missing.append(MissingBinary(f"victoria-logs {version}", hint))
-    if collector is None or prometheus is None or alertmanager is None or victorialogs is None:
+    tools = ("prometheus", "alertmanager", "victoria-logs", *(("jaeger",) if jaeger else ()))
+    found: dict[str, Path] = {}
+    for tool in tools:
+        engine = ENGINE_TOOLS[tool][0]
+        if (path := engine_tool(files, tool)) is None:
+            version = engine_version(files, engine)
+            hint = f"{files.build_engines_script} {engine} (needs Go)"
+            missing.append(MissingBinary(f"{tool} {version}", hint))
+        else:
+            found[tool] = path
+    if collector is None or missing:
         raise MissingBinariesError(missing)
-    return Binaries(collector, prometheus, alertmanager, victorialogs)
+    return Binaries(
+        collector, found["prometheus"], found["alertmanager"], found["victoria-logs"], found.get("jaeger")
+    )

@@ -1,4 +1,4 @@
-"""``agent-telemetry stack up|down|status``: the collector, Prometheus and Alertmanager, natively.
+"""``agent-telemetry stack up|down|status``: the collector, Prometheus, Alertmanager and Jaeger, natively.
 
 ``agent-telemetry stack check``: the receiver files (Slack URL, PagerDuty key) a compose user must create.
 """
@@ -28,6 +28,10 @@ _PORT_OPTIONS: tuple[tuple[str, str], ...] = (
     ("--collector-metrics-port", "collector_metrics"),
     ("--health-check-port", "health_check"),
     ("--alert-log-port", "alert_log"),
+    ("--jaeger-otlp-http-port", "jaeger_otlp_http"),
+    ("--jaeger-query-port", "jaeger_query"),
+    ("--jaeger-query-grpc-port", "jaeger_query_grpc"),
+    ("--jaeger-health-port", "jaeger_health"),
     ("--prometheus-b-port", "prometheus_b"),
     ("--alertmanager-b-port", "alertmanager_b"),
     ("--alertmanager-c-port", "alertmanager_c"),
@@ -40,9 +44,9 @@ _PORT_OPTIONS: tuple[tuple[str, str], ...] = (
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "stack",
-        help="run the collector, Prometheus and Alertmanager natively (no Docker)",
-        description="Run the OpenTelemetry Collector, Prometheus and Alertmanager as local background "
-        "processes with the repository's config files, listening on 127.0.0.1.",
+        help="run the collector, Prometheus, Alertmanager and Jaeger natively (no Docker)",
+        description="Run the OpenTelemetry Collector, Prometheus, Alertmanager and Jaeger (the trace "
+        "store) as local background processes with the repository's config files, listening on 127.0.0.1.",
     )
     commands = parser.add_subparsers(dest="stack_command", metavar="COMMAND", required=True)
 
@@ -59,7 +63,11 @@ def register(subparsers: Any) -> None:
         help="URL Alertmanager's webhook receivers post to ({path} is replaced by the committed path); "
         "default: a receiver of the stack's own that writes <state dir>/alerts.log",
     )
-    up.add_argument("--traces-endpoint", help="OTLP/HTTP base URL the collector sends traces to")
+    up.add_argument(
+        "--traces-endpoint",
+        help="OTLP/HTTP base URL the collector sends traces to instead of the stack's Jaeger "
+        "(which then does not run)",
+    )
     up.add_argument("--evaluation-interval", help="override Prometheus's global evaluation_interval, e.g. 1s")
     up.add_argument("--scrape-interval", help="override Prometheus's global scrape_interval, e.g. 1s")
     up.add_argument(

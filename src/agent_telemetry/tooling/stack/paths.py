@@ -29,6 +29,11 @@ class ProjectFiles:
         return self.root / "otel-collector" / "ha.yaml"
 
     @property
+    def jaeger_config(self) -> Path:
+        """Jaeger v2's config (the trace store), run as it is natively and in compose."""
+        return self.root / "jaeger" / "config.yaml"
+
+    @property
     def collector_manifest(self) -> Path:
         return self.root / "otel-collector" / "builder-config.yaml"
 
@@ -42,7 +47,7 @@ class ProjectFiles:
 
     @property
     def versions_file(self) -> Path:
-        """versions.env: the Prometheus, Alertmanager and collector versions, native and in compose."""
+        """versions.env: the engines' and the collector's versions, native and in compose."""
         return self.root / "versions.env"
 
     @property

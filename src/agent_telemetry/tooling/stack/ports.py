@@ -19,6 +19,12 @@ class Ports:
     collector_metrics: int = 8888
     health_check: int = 13133
     alert_log: int = 9099  # the native stand-in webhook receiver (stack up without --webhook-url)
+    # Jaeger (jaeger/config.yaml): 4320 is where the collector sends traces by default; the others are
+    # Jaeger's own (compose's health port 13133 is the collector's here).
+    jaeger_otlp_http: int = 4320
+    jaeger_query: int = 16686
+    jaeger_query_grpc: int = 16685
+    jaeger_health: int = 13134
     # Used only by `stack up --ha`: the second Prometheus replica, two more Alertmanagers, and the
     # gossip port of each Alertmanager in the cluster.
     prometheus_b: int = 9091

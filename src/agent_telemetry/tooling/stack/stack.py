@@ -1,10 +1,12 @@
-"""Run the collector, Prometheus, Alertmanager and VictoriaLogs natively with the committed config files.
+"""Run the collector, Prometheus, Alertmanager, VictoriaLogs and Jaeger natively with the committed configs.
 
     with Stack.start(tmp_path, Ports.free(), webhook_url=...) as stack:
-        stack.urls["prometheus"], stack.urls["otlp_http"], ...
+        stack.urls["prometheus"], stack.urls["otlp_http"], stack.urls["jaeger"], ...
 
-The collector runs otel-collector/config.yaml as committed (addresses come from its env vars);
-Prometheus and Alertmanager run copies rendered into the state dir (see ``native_configs``).
+The collector and Jaeger run otel-collector/config.yaml and jaeger/config.yaml as committed
+(addresses come from their env vars); Prometheus and Alertmanager run copies rendered into the state
+dir (see ``native_configs``). The collector sends its traces to Jaeger, unless ``traces_endpoint``
+names another OTLP/HTTP receiver (then Jaeger does not run).
 
 ``Stack.start(..., ha=True)`` (``stack up --ha``): two Prometheus replicas from prometheus/prometheus-ha.yml,
 a gossip cluster of three Alertmanagers on loopback, and the collector with otel-collector/ha.yaml merged
@@ -89,6 +91,31 @@ def stack_urls(ports: Ports, ha: bool = False) -> dict[str, str]:
         urls["alertmanager_c"] = f"{base}:{ports.alertmanager_c}"
         urls["remote_write_b"] = f"{base}:{ports.prometheus_b}/api/v1/write"
     return urls
+
+
+def jaeger_urls(ports: Ports) -> dict[str, str]:
+    """Jaeger's query API (what Grafana's Jaeger data source reads) and its OTLP/HTTP receiver."""
+    return {
+        "jaeger": f"http://{HOST}:{ports.jaeger_query}",
+        "jaeger_otlp_http": f"http://{HOST}:{ports.jaeger_otlp_http}",
+    }
+
+
+def jaeger_env(ports: Ports) -> dict[str, str]:
+    """The variables jaeger/config.yaml reads its addresses from."""
+    return {
+        "JAEGER_OTLP_HTTP_ENDPOINT": f"{HOST}:{ports.jaeger_otlp_http}",
+        "JAEGER_QUERY_HTTP_ENDPOINT": f"{HOST}:{ports.jaeger_query}",
+        "JAEGER_QUERY_GRPC_ENDPOINT": f"{HOST}:{ports.jaeger_query_grpc}",
+        "JAEGER_HEALTH_CHECK_ENDPOINT": f"{HOST}:{ports.jaeger_health}",
+    }
+
+
+def _jaeger_launch(jaeger: Path, files: ProjectFiles, ports: Ports) -> _Launch:
+    """Jaeger v2 with jaeger/config.yaml: in-memory storage, OTLP/HTTP in, the query API out."""
+    # healthcheckv2's /status answers 200 once every component (receiver, storage, query) has started.
+    ready = f"http://{HOST}:{ports.jaeger_health}/status"
+    return _Launch("jaeger", [str(jaeger), "--config", str(files.jaeger_config)], ready, jaeger_env(ports))
 
 
 def _collector_env(ports: Ports, traces_endpoint: str | None, ha: bool = False) -> dict[str, str]:
@@ -216,6 +243,9 @@ def _launches(
             )
         )
     launches.append(_victorialogs_launch(binaries, state_dir, ports))
+    if traces_endpoint is None and binaries.jaeger is not None:  # the stack's own Jaeger stores them
+        launches.append(_jaeger_launch(binaries.jaeger, files, ports))
+        traces_endpoint = jaeger_urls(ports)["jaeger_otlp_http"]
     collector_argv = [str(binaries.collector), "--config", str(files.collector_config)]
     if ha:
         collector_argv += ["--config", str(files.collector_ha_config)]  # merged over config.yaml
@@ -270,7 +300,11 @@ class Stack:
         ha: bool = False,
         alertmanager_peer_timeout: str | None = None,
     ) -> Stack:
-        """Start them all and wait until each is ready; on any failure stop what was started.
+        """Start every server and wait until each is ready; on any failure stop what was started.
+
+        ``traces_endpoint``: an OTLP/HTTP base URL the collector sends traces to instead of the stack's
+        Jaeger, which then does not run. With Jaeger, ``urls`` gains jaeger (its query API) and
+        jaeger_otlp_http.
 
         ``alert_log`` (without ``webhook_url``): also run a receiver that writes every notification to
         <state dir>/alerts.log, and point Alertmanager's webhook receivers at it.
@@ -287,13 +321,16 @@ class Stack:
         """
         state_dir = Path(state_dir).resolve()
         files = files or find_project_root()
-        binaries = find_binaries(files)  # raises MissingBinariesError naming what to install
+        # Raises MissingBinariesError naming what to install.
+        binaries = find_binaries(files, jaeger=traces_endpoint is None)
         ports = ports or Ports()
         private_dir(state_dir)
         if (running := cls.load(state_dir)) and any(running.status().values()):
             raise StackError(f"a stack is already running from {state_dir}; run `stack down` first")
         extra: list[_Launch] = []
         urls = stack_urls(ports, ha)
+        if traces_endpoint is None:
+            urls |= jaeger_urls(ports)
         if alert_log and webhook_url is None:
             extra.append(_alert_log_launch(state_dir, ports))
             webhook_url = f"http://{HOST}:{ports.alert_log}{{path}}"  # keeps /alerts, /heartbeat
