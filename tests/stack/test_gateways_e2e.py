@@ -11,6 +11,7 @@ The DNS resolver gives one port for every gateway, so each gateway has its own l
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -199,6 +200,9 @@ class AgentProcess:
 def tiers(
     tmp_path: Path, project_files: ProjectFiles, collector_binary: Path, running_stack: Stack
 ) -> Iterator[Tiers]:
+    assert os.geteuid() == 0, (
+        "the agent collector's /etc/hosts needs a mount namespace: run as root, as CI does"
+    )
     tiers = Tiers(project_files, collector_binary, running_stack.urls["remote_write"], tmp_path)
     try:
         for gateway in tiers.gateways:
