@@ -24,6 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from agent_telemetry.tooling.stack import ProjectFiles, Stack, process
@@ -32,6 +37,7 @@ from agent_telemetry.tooling.stack.readiness import wait_ready
 from tests.stack import prom
 from tests.stack.sdk_processes import DELTA, PROCESSES, run_processes
 from tests.support.processes import environ_without_telemetry
+from tests.support.sinks import OtlpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -60,6 +66,7 @@ class Gateway:
     address: str
     otlp_grpc: int
     ports: dict[str, int]
+    traces: OtlpSink  # this gateway's trace store
     pid: int | None = None
 
     @property
@@ -81,18 +88,21 @@ class Gateway:
 class Tiers:
     """The agent collector and two gateways, started and stopped by the test."""
 
-    def __init__(self, files: ProjectFiles, collector: Path, remote_write: str, state_dir: Path) -> None:
-        self.files, self.collector, self.remote_write, self.state_dir = (
-            files,
-            collector,
-            remote_write,
-            state_dir,
-        )
+    def __init__(
+        self,
+        files: ProjectFiles,
+        collector: Path,
+        remote_write: str,
+        state_dir: Path,
+        trace_sinks: list[OtlpSink],
+    ) -> None:
+        self.files, self.collector, self.remote_write = files, collector, remote_write
+        self.state_dir = state_dir
         self.hosts_file = state_dir / "hosts"
         otlp_grpc = _free_port(*GATEWAY_ADDRESSES)
         self.gateways = [
-            Gateway(address, otlp_grpc, {n: _free_port(address) for n in ("http", "health", "metrics")})
-            for address in GATEWAY_ADDRESSES
+            Gateway(address, otlp_grpc, {n: _free_port(address) for n in ("http", "health", "metrics")}, sink)
+            for address, sink in zip(GATEWAY_ADDRESSES, trace_sinks, strict=True)
         ]
         self.agent_ports = {n: _free_port(HOST) for n in ("grpc", "http", "health", "metrics")}
         self.agent_pid: int | None = None
@@ -111,6 +121,7 @@ class Tiers:
             "OTLP_GRPC_ENDPOINT": f"{gateway.address}:{gateway.otlp_grpc}",
             "OTLP_HTTP_ENDPOINT": f"{gateway.address}:{gateway.ports['http']}",
             "PROMETHEUS_REMOTE_WRITE_URL": self.remote_write,
+            "TRACES_OTLP_HTTP_ENDPOINT": gateway.traces.url,
             "HEALTH_CHECK_ENDPOINT": f"{gateway.address}:{gateway.ports['health']}",
             "COLLECTOR_METRICS_HOST": gateway.address,
             "COLLECTOR_METRICS_PORT": str(gateway.ports["metrics"]),
@@ -203,14 +214,21 @@ def tiers(
     assert os.geteuid() == 0, (
         "the agent collector's /etc/hosts needs a mount namespace: run as root, as CI does"
     )
-    tiers = Tiers(project_files, collector_binary, running_stack.urls["remote_write"], tmp_path)
-    try:
-        for gateway in tiers.gateways:
-            tiers.start_gateway(gateway)
-        tiers.start_agent_collector()
-        yield tiers
-    finally:
-        tiers.stop()
+    with OtlpSink() as traces_a, OtlpSink() as traces_b:
+        tiers = Tiers(
+            project_files,
+            collector_binary,
+            running_stack.urls["remote_write"],
+            tmp_path,
+            [traces_a, traces_b],
+        )
+        try:
+            for gateway in tiers.gateways:
+                tiers.start_gateway(gateway)
+            tiers.start_agent_collector()
+            yield tiers
+        finally:
+            tiers.stop()
 
 
 def _wait_for_totals(url: str, service: str, want: list[float]) -> None:
@@ -284,3 +302,48 @@ def test_short_lived_processes_through_the_tiers_are_summed_into_one_series_exac
     routed = [gateway.accepted_points() > 0 for gateway in tiers.gateways]
     assert sorted(routed) == [False, True]  # one service's merged streams meet on one gateway
     assert len(prom.api(url, "series", **{"match[]": f'{{job="{service}", __name__=~"agent_.*"}}'})) == 19
+
+
+TRACES = 40
+SPANS_PER_TRACE = 3
+
+
+class _NumberedTraces(RandomIdGenerator):
+    """Trace ids 1, 2, 3...: the same traces every run."""
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def generate_trace_id(self) -> int:
+        self._next += 1
+        return self._next
+
+
+def test_all_spans_of_a_trace_reach_one_gateway(tiers: Tiers):
+    service = f"tiers-traces-{uuid.uuid4().hex[:8]}"
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service}), id_generator=_NumberedTraces()
+    )
+    # One export per span: a trace's spans arrive at the agent collector in separate requests.
+    exporter = OTLPSpanExporter(endpoint=f"{HOST}:{tiers.agent_ports['grpc']}", insecure=True)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("agent_telemetry")
+    for _ in range(TRACES):
+        with tracer.start_as_current_span("invoke_agent"):
+            for step in ("chat gpt-4o-mini", "execute_tool lookup_order"):
+                with tracer.start_as_current_span(step):
+                    pass
+    provider.shutdown()
+
+    def ours(span: dict) -> bool:
+        return span["resource"].get("service.name") == service
+
+    deadline = time.monotonic() + WAIT_S
+    while sum(len([s for s in g.traces.spans if ours(s)]) for g in tiers.gateways) < TRACES * SPANS_PER_TRACE:
+        assert time.monotonic() < deadline, "not every span reached a gateway"
+        time.sleep(0.5)
+    traces_per_gateway = [{s["trace_id"] for s in g.traces.spans if ours(s)} for g in tiers.gateways]
+    a, b = traces_per_gateway
+    assert not a & b  # no trace split across gateways
+    assert len(a | b) == TRACES
+    assert a and b  # and the traces are spread over both
