@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,7 +243,7 @@ def _wait_for_totals(url: str, service: str, want: list[float]) -> None:
         time.sleep(0.5)
 
 
-def _wait_until(condition, what: str) -> None:
+def _wait_until(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_S
     while not condition():
         assert time.monotonic() < deadline, what
@@ -292,7 +292,7 @@ def test_a_killed_gateway_hands_its_processes_to_the_other_and_takes_them_back_w
 
 
 def test_short_lived_processes_through_the_tiers_are_summed_into_one_series_exactly(
-    tiers: Tiers, running_stack
+    tiers: Tiers, running_stack: Stack
 ):
     service = f"tiers-short-lived-{uuid.uuid4().hex[:8]}"
     url = running_stack.urls["prometheus"]
