@@ -127,13 +127,12 @@ class Tiers:
             "COLLECTOR_METRICS_PORT": str(gateway.ports["metrics"]),
             "SHORT_LIVED_INTERVAL": "1s",
         }
-        config = self.files.collector_config  # as compose runs them: with the short-lived overlay
-        argv = [
+        argv = [  # as compose runs them: with the short-lived overlay
             str(self.collector),
             "--config",
-            str(config),
+            str(self.files.collector_config),
             "--config",
-            str(config.parent / "short-lived.yaml"),
+            str(self.files.collector_short_lived_config),
         ]
         gateway.pid = process.start(argv, self.state_dir / f"gateway-{gateway.address}.log", env)
         wait_ready(gateway.health_url, lambda: process.is_running(gateway.pid), WAIT_S, "gateway")
@@ -167,7 +166,7 @@ class Tiers:
             str(self.hosts_file),
             str(self.collector),
             "--config",
-            str(self.files.collector_config.parent / "agent.yaml"),
+            str(self.files.collector_agent_config),
         ]
         self.agent_pid = process.start(argv, self.state_dir / "agent-collector.log", env)
         health = f"http://{HOST}:{self.agent_ports['health']}/"

@@ -46,13 +46,12 @@ def short_lived_collector(
         "COLLECTOR_METRICS_PORT": str(ports.collector_metrics),
         "SHORT_LIVED_INTERVAL": "1s",
     }
-    config = project_files.collector_config
     argv = [
         str(collector_binary),
         "--config",
-        str(config),
+        str(project_files.collector_config),
         "--config",
-        str(config.parent / "short-lived.yaml"),
+        str(project_files.collector_short_lived_config),
     ]
     log = tmp_path_factory.mktemp("short-lived") / "collector.log"
     pid = process.start(argv, log, env)
