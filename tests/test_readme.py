@@ -205,6 +205,9 @@ NOT_RUN_HERE: dict[str, str] = {
     "agent-telemetry stack up --ha": "run through Stack.start(ha=True) in tests/alerts/test_ha_e2e.py",
     "docker compose -f docker-compose.yml -f docker-compose.ha.yml up -d": "no Docker engine; the HA files "
     "it mounts are checked in tests/stack/test_ha_files.py and run natively in tests/alerts/test_ha_e2e.py",
+    "docker compose -f docker-compose.yml -f docker-compose.gateways.yml up -d": "no Docker engine; the tier "
+    "files it mounts are checked in tests/stack/test_gateway_files.py and run natively in "
+    "tests/stack/test_gateways_e2e.py",
     "agent-telemetry runs": "needs recordings: run in tests/sessions",
     "agent-telemetry replay FILE": "needs a recording: run in tests/sessions",
     "agent-telemetry compare --agent research-agent --versions v1,v2 --window 30m --fail-on "

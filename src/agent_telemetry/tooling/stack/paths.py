@@ -34,6 +34,16 @@ class ProjectFiles:
         return self.root / "jaeger" / "config.yaml"
 
     @property
+    def collector_agent_config(self) -> Path:
+        """The agent collector in front of a gateway tier (docs/scaling.md)."""
+        return self.root / "otel-collector" / "agent.yaml"
+
+    @property
+    def collector_short_lived_config(self) -> Path:
+        """The overlay that sums short-lived processes' deltas (each gateway runs it; docs/scaling.md)."""
+        return self.root / "otel-collector" / "short-lived.yaml"
+
+    @property
     def collector_manifest(self) -> Path:
         return self.root / "otel-collector" / "builder-config.yaml"
 
