@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Build Prometheus (prometheus, promtool) and Alertmanager (alertmanager, amtool) at the versions in
+# Build Prometheus (prometheus, promtool), Alertmanager (alertmanager, amtool) and Thanos (thanos) at the versions in
 # versions.env, from the Go module proxy, into a cache keyed by the version and the Go version:
 #   ${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}/<engine>/<version>-<go version>/
-# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager]... (default both).
+# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager|thanos]...
+# (default: prometheus and alertmanager; thanos is built for the scale-out profile).
 # Progress goes to stderr; stdout gets one line per engine: the directory holding its binaries.
 set -euo pipefail
 
@@ -55,10 +56,21 @@ build_alertmanager() {
     ./cmd/alertmanager ./cmd/amtool)
 }
 
+# Thanos: one binary for every component (receive, query, query-frontend, rule). `go install` is refused
+# (replace directives); its React UI is committed in the module (pkg/ui/static), so the build is complete.
+# The build tags are the release's (.promu.yml): its gRPC code reads labels through unsafe pointers laid out
+# as `slicelabels`; without the tag (Prometheus's default is stringlabels) receive panics on its first query.
+build_thanos() {
+  local out=$1 work=$2
+  module_copy "github.com/thanos-io/thanos@v$THANOS_VERSION" "$work"
+  (cd "$work/src" && GOWORK=off go build -tags netgo,slicelabels -o "$out/" \
+    -ldflags "-X github.com/prometheus/common/version.Version=$THANOS_VERSION" ./cmd/thanos)
+}
+
 build() {
-  local engine=$1 version=$2 estimate=$3 first=$4 second=$5
+  local engine=$1 version=$2 estimate=$3 first=$4 second=${5:-}
   local cache_root="$cache_base/$engine" out_dir="$cache_base/$engine/$version-$go_version"
-  if [[ -x $out_dir/$first && -x $out_dir/$second ]]; then
+  if [[ -x $out_dir/$first && -x $out_dir/${second:-$first} ]]; then
     echo "$out_dir"
     return
   fi
@@ -66,7 +78,7 @@ build() {
   # One build at a time per engine (2-core machines; concurrent test runs would otherwise build twice).
   exec 9>"$cache_root/.lock"
   flock 9
-  if [[ ! -x $out_dir/$first || ! -x $out_dir/$second ]]; then
+  if [[ ! -x $out_dir/$first || ! -x $out_dir/${second:-$first} ]]; then
     local start
     work=$(mktemp -d "$cache_root/.build.XXXXXX")
     echo "build-engines: building $engine $version ($go_version): $estimate the first time, cached afterwards" >&2
@@ -94,6 +106,7 @@ for engine in "${engines[@]}"; do
   case $engine in
     prometheus) build prometheus "$PROMETHEUS_VERSION" "~15-25 min on 2 cores" prometheus promtool ;;
     alertmanager) build alertmanager "$ALERTMANAGER_VERSION" "~5 min" alertmanager amtool ;;
-    *) echo "build-engines: unknown engine '$engine' (prometheus or alertmanager)" >&2; exit 2 ;;
+    thanos) build thanos "$THANOS_VERSION" "~20-30 min on 2 cores" thanos ;;
+    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager or thanos)" >&2; exit 2 ;;
   esac
 done

@@ -9,7 +9,11 @@ import yaml
 
 from agent_telemetry.tooling.stack.binaries import engine_tool, read_versions
 
-IMAGES = {"prom/prometheus": "PROMETHEUS_VERSION", "prom/alertmanager": "ALERTMANAGER_VERSION"}
+IMAGES = {
+    "prom/prometheus": "PROMETHEUS_VERSION",
+    "prom/alertmanager": "ALERTMANAGER_VERSION",
+    "quay.io/thanos/thanos": "THANOS_VERSION",  # the scale-out profile
+}
 
 
 def test_compose_runs_exactly_the_versions_native_runs_build(project_files):
@@ -20,7 +24,7 @@ def test_compose_runs_exactly_the_versions_native_runs_build(project_files):
         for name, service in services.items()
         if service["image"].split(":")[0] in {*IMAGES, "otel/opentelemetry-collector-contrib"}
     }
-    assert {"prometheus", "alertmanager", "otel-collector"} <= set(pinned)
+    assert {"prometheus", "alertmanager", "otel-collector", "thanos-query"} <= set(pinned)
     for name, image in pinned.items():
         repository, tag = image.split(":")
         want = versions[IMAGES.get(repository, "OTELCOL_VERSION")]
@@ -41,6 +45,7 @@ def test_native_tools_report_the_pinned_versions(project_files):
         ("promtool", "PROMETHEUS_VERSION"),
         ("alertmanager", "ALERTMANAGER_VERSION"),
         ("amtool", "ALERTMANAGER_VERSION"),
+        ("thanos", "THANOS_VERSION"),
     ):
         path = engine_tool(project_files, tool)
         assert path is not None, f"{tool} {versions[key]} missing: run scripts/setup.sh"
