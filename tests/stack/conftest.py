@@ -44,6 +44,21 @@ def alert_webhook() -> Iterator[WebhookSink]:
         yield sink
 
 
+def _session_stack(
+    state_dir: Path, project_files: ProjectFiles, trace_sink: OtlpSink, alert_webhook: WebhookSink, **options
+) -> Stack:
+    return Stack.start(
+        state_dir,
+        Ports.free(),
+        webhook_url=f"{alert_webhook.url}/alerts",
+        traces_endpoint=trace_sink.url,
+        evaluation_interval="1s",
+        scrape_interval="1s",
+        files=project_files,
+        **options,
+    )
+
+
 @pytest.fixture(scope="session")
 def running_stack(
     tmp_path_factory: pytest.TempPathFactory,
@@ -52,15 +67,7 @@ def running_stack(
     trace_sink: OtlpSink,
     alert_webhook: WebhookSink,
 ) -> Iterator[Stack]:
-    with Stack.start(
-        tmp_path_factory.mktemp("stack"),
-        Ports.free(),
-        webhook_url=f"{alert_webhook.url}/alerts",
-        traces_endpoint=trace_sink.url,
-        evaluation_interval="1s",
-        scrape_interval="1s",
-        files=project_files,
-    ) as stack:
+    with _session_stack(tmp_path_factory.mktemp("stack"), project_files, trace_sink, alert_webhook) as stack:
         yield stack
 
 
@@ -72,17 +79,9 @@ def scale_out_stack(
     trace_sink: OtlpSink,
     alert_webhook: WebhookSink,
 ) -> Iterator[Stack]:
-    with Stack.start(
-        tmp_path_factory.mktemp("scale-out-stack"),
-        Ports.free(),
-        webhook_url=f"{alert_webhook.url}/alerts",
-        traces_endpoint=trace_sink.url,
-        evaluation_interval="1s",
-        scrape_interval="1s",
-        files=project_files,
-        scale_out=True,
-        scale_out_ports=ScaleOutPorts.free(),
-    ) as stack:
+    state_dir = tmp_path_factory.mktemp("scale-out-stack")
+    options = {"scale_out": True, "scale_out_ports": ScaleOutPorts.free()}
+    with _session_stack(state_dir, project_files, trace_sink, alert_webhook, **options) as stack:
         yield stack
 
 

@@ -13,10 +13,7 @@ render copies in which each compose ``service:port`` becomes ``127.0.0.1:<this r
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import re
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +23,7 @@ import yaml
 
 from agent_telemetry.tooling.stack.native_configs import RenderError, write_yaml
 from agent_telemetry.tooling.stack.paths import ProjectFiles
-from agent_telemetry.tooling.stack.ports import HOST, Ports
+from agent_telemetry.tooling.stack.ports import HOST, Ports, free_ports
 from agent_telemetry.tooling.stack.private import write_private_text
 
 INGESTORS: tuple[str, ...] = ("thanos-receive-0", "thanos-receive-1", "thanos-receive-2")
@@ -71,14 +68,7 @@ class ScaleOutPorts:
 
     @classmethod
     def free(cls) -> ScaleOutPorts:
-        """One free port per field, all held open until every one is chosen (as ``Ports.free``)."""
-        with contextlib.ExitStack() as stack:
-            ports = []
-            for _ in dataclasses.fields(cls):
-                sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-                sock.bind((HOST, 0))
-                ports.append(sock.getsockname()[1])
-        return cls(*ports)
+        return free_ports(cls)
 
     def of(self, component: str, kind: str) -> int:
         """``of("thanos-receive-1", "grpc")`` -> receive_1_grpc."""
