@@ -153,7 +153,7 @@ HA_DATASOURCES_TARGET = "/etc/grafana/provisioning/datasources"
 # The scale-out profile's Grafana: the same place, the data source pointing at the Thanos querier.
 SCALE_OUT_DATASOURCES = REPO / "grafana" / "provisioning-scale-out" / "datasources"
 # Thanos: the options naming files (--rule-file: a glob; its directory is mounted).
-THANOS_FILE_OPTIONS = ("--receive.hashrings-file", "--remote-write.config-file")
+THANOS_FILE_OPTIONS = ("--receive.hashrings-file",)
 
 
 def native_files() -> set[Path]:
@@ -169,7 +169,7 @@ def native_files() -> set[Path]:
         HA_DATASOURCES,  # the HA override's data sources (both Prometheus replicas)
         SCALE_OUT_DATASOURCES,  # the scale-out profile's (the Thanos querier)
     }
-    thanos = {files.thanos_hashring, files.thanos_rule_remote_write}  # stack up --scale-out
+    thanos = {files.thanos_hashring}  # stack up --scale-out
     return configs | named_dirs | {REPO / "secrets"} | grafana | thanos
 
 

@@ -114,14 +114,10 @@ def test_compose_replicates_as_native_runs_do(project_files, tmp_path):
         assert label in services[name]["command"] and label in native[name], name
 
 
-def test_the_rendered_hashring_and_ruler_remote_write_point_at_this_run(project_files, tmp_path):
+def test_the_rendered_hashring_points_at_this_runs_ingestors(project_files, tmp_path):
     scale_out.launches(project_files, tmp_path / "t", tmp_path / "p", tmp_path, PORTS, SCALE, [], None, None)
     (ring,) = json.loads((tmp_path / "hashring.json").read_text())
     assert ring["endpoints"] == [f"127.0.0.1:{SCALE.of(name, 'grpc')}" for name in INGESTORS]
-    remote_write = yaml.safe_load((tmp_path / "rule-remote-write.yml").read_text())["remote_write"]
-    assert [r["url"] for r in remote_write] == [
-        f"http://127.0.0.1:{SCALE.router_remote_write}/api/v1/receive"
-    ]
 
 
 def test_ha_and_scale_out_are_refused_together_with_what_to_do(project_files, tmp_path):

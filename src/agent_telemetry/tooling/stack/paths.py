@@ -64,11 +64,6 @@ class ProjectFiles:
         return self.root / "prometheus" / "thanos" / "hashring.json"
 
     @property
-    def thanos_rule_remote_write(self) -> Path:
-        """Where the stateless Thanos ruler writes its recorded series: the receive router."""
-        return self.root / "prometheus" / "thanos" / "rule-remote-write.yml"
-
-    @property
     def alertmanager_config(self) -> Path:
         return self.root / "prometheus" / "alertmanager" / "alertmanager.yml"
 

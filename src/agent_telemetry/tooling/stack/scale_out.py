@@ -4,11 +4,11 @@
     prometheus (agent mode: scrapes only) --remote write--^         (ingestors, each with its own TSDB)
     thanos query (Prometheus HTTP API; deduplicates the copies by `receive_replica`) <--gRPC-- ingestors
     thanos rule (prometheus/rules/*.yml, queries thanos query) --alerts--> alertmanager
-                                                              \\--recorded series--> router
+        its recorded series: in its own TSDB, read by thanos query over gRPC like an ingestor's
 
 The committed files are the ones docker-compose.yml's `scale-out` profile mounts: prometheus/thanos/
-hashring.json, prometheus/thanos/rule-remote-write.yml and prometheus/prometheus-scale-out.yml. Native runs
-render copies in which each compose ``service:port`` becomes ``127.0.0.1:<this run's port>``.
+hashring.json and prometheus/prometheus-scale-out.yml. Native runs render copies in which each compose
+``service:port`` becomes ``127.0.0.1:<this run's port>``.
 """
 
 from __future__ import annotations
@@ -131,10 +131,9 @@ def _native(text: str, targets: dict[str, int]) -> str:
     return _ADDRESS.sub(replace, text)
 
 
-def _render(source: Path, dest: Path, targets: dict[str, int]) -> Path:
-    header = f"# Rendered by agent-telemetry stack from {source}; do not edit.\n"
-    body = _native(source.read_text(), targets)
-    write_private_text(dest, body if source.suffix == ".json" else header + body)
+def _render_json(source: Path, dest: Path, targets: dict[str, int]) -> Path:
+    """A copy of a JSON file (no comments possible: no header) with this run's addresses."""
+    write_private_text(dest, _native(source.read_text(), targets))
     return dest
 
 
@@ -186,7 +185,7 @@ def launches(
                 _http(scale.of(name, "http"), "/-/ready"),
             )
         )
-    hashring = _render(files.thanos_hashring, state_dir / "hashring.json", targets)
+    hashring = _render_json(files.thanos_hashring, state_dir / "hashring.json", targets)
     found.append(
         Launch(
             ROUTER,
@@ -216,7 +215,6 @@ def launches(
             _http(scale.query_http, "/-/ready"),
         )
     )
-    remote_write = _render(files.thanos_rule_remote_write, state_dir / "rule-remote-write.yml", targets)
     found.append(
         Launch(
             RULE,
@@ -230,8 +228,12 @@ def launches(
                 f"--eval-interval={evaluation_interval or '15s'}",  # prometheus.yml's evaluation_interval
                 f"--query={HOST}:{scale.query_http}",
                 f"--alertmanagers.url=http://{HOST}:{ports.alertmanager}",
-                f"--remote-write.config-file={remote_write}",  # stateless: results go to the ingestors
                 f"--alert.label-drop={TENANT_LABEL}",
+                # Stateful: recorded series are in its TSDB at once, so an alert rule reading a recording
+                # rule's output sees it as on single Prometheus (stateless, writing them through the
+                # router, made detection ~10x slower here). They can be recomputed from the raw samples,
+                # which are the replicated ones.
+                "--tsdb.retention=15d",  # as the ingestors': dashboards read recorded series over 7 days
             ],
             _http(scale.rule_http, "/-/ready"),
         )

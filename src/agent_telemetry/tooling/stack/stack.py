@@ -145,6 +145,19 @@ def _alertmanager_argv(
     return [*argv, f"--cluster.peer-timeout={peer_timeout}"] if peer_timeout else argv
 
 
+def _alertmanager_yml(
+    files: ProjectFiles,
+    state_dir: Path,
+    webhook_url: str | None,
+    route_timings: Mapping[str, str] | None,
+) -> Path:
+    return native_configs.write_yaml(
+        native_configs.alertmanager_config(files.alertmanager_config, webhook_url, route_timings),
+        state_dir / "alertmanager.yml",
+        files.alertmanager_config if files.alertmanager_config.is_file() else None,
+    )
+
+
 def _launches(
     files: ProjectFiles,
     binaries: Binaries,
@@ -160,13 +173,7 @@ def _launches(
     alertmanager_peer_timeout: str | None = None,
 ) -> list[_Launch]:
     rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
-    alertmanager_yml = native_configs.write_yaml(
-        native_configs.alertmanager_config(
-            files.alertmanager_config, webhook_url, alertmanager_route_timings
-        ),
-        state_dir / "alertmanager.yml",
-        files.alertmanager_config if files.alertmanager_config.is_file() else None,
-    )
+    alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
     urls = stack_urls(ports, ha)
     launches = [
         _Launch(
@@ -234,13 +241,7 @@ def _scale_out_launches(
     alertmanager_route_timings: Mapping[str, str] | None,
 ) -> list[_Launch]:
     """Alertmanager as in the default stack, Thanos for storage and rules, the collector writing to it."""
-    alertmanager_yml = native_configs.write_yaml(
-        native_configs.alertmanager_config(
-            files.alertmanager_config, webhook_url, alertmanager_route_timings
-        ),
-        state_dir / "alertmanager.yml",
-        files.alertmanager_config if files.alertmanager_config.is_file() else None,
-    )
+    alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
     name, web, _ = ALERTMANAGER_CLUSTER[0]
     launches = [
         _Launch(
