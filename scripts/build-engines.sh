@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build Prometheus (prometheus, promtool), Alertmanager (alertmanager, amtool), VictoriaLogs
-# (victoria-logs, vlogscli) and Jaeger v2 (jaeger) at the versions in versions.env, from the Go module
-# proxy, into a cache keyed by the version and the Go version:
+# (victoria-logs, vlogscli), Jaeger v2 (jaeger) and Thanos (thanos) at the versions in versions.env, from
+# the Go module proxy, into a cache keyed by the version and the Go version:
 #   ${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}/<engine>/<version>-<go version>/
 # Returns at once when the binaries exist.
-# Usage: build-engines.sh [prometheus|alertmanager|victorialogs|jaeger]... (default: all four).
+# Usage: build-engines.sh [prometheus|alertmanager|victorialogs|jaeger|thanos]... (default: all but thanos,
+# which only the scale-out profile runs).
 # Progress goes to stderr; stdout gets one line per engine: the directory holding its binaries.
 set -euo pipefail
 
@@ -80,10 +81,21 @@ build_jaeger() {
     ./cmd/jaeger)
 }
 
+# Thanos: one binary for every component (receive, query, query-frontend, rule). `go install` is refused
+# (replace directives); its React UI is committed in the module (pkg/ui/static), so the build is complete.
+# The build tags are the release's (.promu.yml): its gRPC code reads labels through unsafe pointers laid out
+# as `slicelabels`; without the tag (Prometheus's default is stringlabels) receive panics on its first query.
+build_thanos() {
+  local out=$1 work=$2
+  module_copy "github.com/thanos-io/thanos@v$THANOS_VERSION" "$work"
+  (cd "$work/src" && GOWORK=off go build -tags netgo,slicelabels -o "$out/" \
+    -ldflags "-X github.com/prometheus/common/version.Version=$THANOS_VERSION" ./cmd/thanos)
+}
+
 build() {
   local engine=$1 version=$2 estimate=$3 first=$4 second=${5:-$4}
   local cache_root="$cache_base/$engine" out_dir="$cache_base/$engine/$version-$go_version"
-  if [[ -x $out_dir/$first && -x $out_dir/$second ]]; then
+  if [[ -x $out_dir/$first && -x $out_dir/${second:-$first} ]]; then
     echo "$out_dir"
     return
   fi
@@ -91,7 +103,7 @@ build() {
   # One build at a time per engine (2-core machines; concurrent test runs would otherwise build twice).
   exec 9>"$cache_root/.lock"
   flock 9
-  if [[ ! -x $out_dir/$first || ! -x $out_dir/$second ]]; then
+  if [[ ! -x $out_dir/$first || ! -x $out_dir/${second:-$first} ]]; then
     local start
     work=$(mktemp -d "$cache_root/.build.XXXXXX")
     echo "build-engines: building $engine $version ($go_version): $estimate the first time, cached afterwards" >&2
@@ -121,6 +133,7 @@ for engine in "${engines[@]}"; do
     alertmanager) build alertmanager "$ALERTMANAGER_VERSION" "~5 min" alertmanager amtool ;;
     victorialogs) build victorialogs "$VICTORIALOGS_VERSION" "~5 min" victoria-logs vlogscli ;;
     jaeger) build jaeger "$JAEGER_VERSION" "~10 min on 2 cores" jaeger ;;
-    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager, victorialogs or jaeger)" >&2; exit 2 ;;
+    thanos) build thanos "$THANOS_VERSION" "~20-30 min on 2 cores" thanos ;;
+    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager, victorialogs, jaeger or thanos)" >&2; exit 2 ;;
   esac
 done

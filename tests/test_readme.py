@@ -183,6 +183,7 @@ RUNNABLE: dict[str, Callable[[], None]] = {
     ),
     "scripts/setup.sh": succeeds("scripts/setup.sh"),
     "scripts/build-collector.sh": succeeds("scripts/build-collector.sh"),
+    "scripts/build-engines.sh thanos": succeeds("scripts/build-engines.sh thanos"),
     "python example (the ```python block)": code_example,
 }
 NOT_RUN_HERE: dict[str, str] = {
@@ -208,6 +209,10 @@ NOT_RUN_HERE: dict[str, str] = {
     "docker compose -f docker-compose.yml -f docker-compose.gateways.yml up -d": "no Docker engine; the tier "
     "files it mounts are checked in tests/stack/test_gateway_files.py and run natively in "
     "tests/stack/test_gateways_e2e.py",
+    "agent-telemetry stack up --scale-out": "run through Stack.start(scale_out=True) in "
+    "tests/stack/test_scale_out_e2e.py, test_contract_e2e.py and test_dashboards_live.py",
+    "docker compose --profile scale-out up -d": "no Docker engine; the profile's files are checked in "
+    "tests/stack/test_scale_out_files.py and test_compose_cli.py, and run natively by `stack up --scale-out`",
     "agent-telemetry runs": "needs recordings: run in tests/sessions",
     "agent-telemetry replay FILE": "needs a recording: run in tests/sessions",
     "agent-telemetry compare --agent research-agent --versions v1,v2 --window 30m --fail-on "

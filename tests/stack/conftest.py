@@ -4,16 +4,21 @@
 its traces go to its own Jaeger (``urls["jaeger"]``, read with tests/stack/jaeger.py) and
 Alertmanager's webhook receivers post to ``alert_webhook``; Prometheus scrapes and evaluates rules
 every second.
+
+``scale_out_stack`` is the same on the scale-out profile (``stack up --scale-out``: Thanos; its traces go
+to ``trace_sink``); its ``urls["prometheus"]`` is the Thanos querier. ``profile_stack`` is either, by name,
+for tests that run on both: ``@pytest.fixture(params=PROFILES)`` then ``profile_stack(request.param)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack, build_collector, find_project_root
+from agent_telemetry.tooling.stack.scale_out import ScaleOutPorts
 from tests.support.sinks import OtlpSink, WebhookSink
 
 
@@ -40,6 +45,20 @@ def alert_webhook() -> Iterator[WebhookSink]:
         yield sink
 
 
+def _session_stack(
+    state_dir: Path, project_files: ProjectFiles, alert_webhook: WebhookSink, **options
+) -> Stack:
+    return Stack.start(
+        state_dir,
+        Ports.free(),
+        webhook_url=f"{alert_webhook.url}/alerts",
+        evaluation_interval="1s",
+        scrape_interval="1s",
+        files=project_files,
+        **options,
+    )
+
+
 @pytest.fixture(scope="session")
 def running_stack(
     tmp_path_factory: pytest.TempPathFactory,
@@ -47,12 +66,30 @@ def running_stack(
     collector_binary: Path,
     alert_webhook: WebhookSink,
 ) -> Iterator[Stack]:
-    with Stack.start(
-        tmp_path_factory.mktemp("stack"),
-        Ports.free(),
-        webhook_url=f"{alert_webhook.url}/alerts",
-        evaluation_interval="1s",
-        scrape_interval="1s",
-        files=project_files,
-    ) as stack:
+    with _session_stack(tmp_path_factory.mktemp("stack"), project_files, alert_webhook) as stack:
         yield stack
+
+
+@pytest.fixture(scope="session")
+def scale_out_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    project_files: ProjectFiles,
+    collector_binary: Path,
+    trace_sink: OtlpSink,
+    alert_webhook: WebhookSink,
+) -> Iterator[Stack]:
+    state_dir = tmp_path_factory.mktemp("scale-out-stack")
+    options = {"scale_out": True, "scale_out_ports": ScaleOutPorts.free(), "traces_endpoint": trace_sink.url}
+    with _session_stack(state_dir, project_files, alert_webhook, **options) as stack:
+        yield stack
+
+
+# The storage profiles end-to-end tests run on: single Prometheus, and Thanos (stack up --scale-out).
+PROFILES = ("single", "scale-out")
+_PROFILE_FIXTURES = {"single": "running_stack", "scale-out": "scale_out_stack"}
+
+
+@pytest.fixture(scope="session")
+def profile_stack(request: pytest.FixtureRequest) -> Callable[[str], Stack]:
+    """``profile_stack("scale-out")``: that profile's shared session stack, started on first use."""
+    return lambda profile: request.getfixturevalue(_PROFILE_FIXTURES[profile])

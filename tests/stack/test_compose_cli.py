@@ -150,6 +150,10 @@ def _named_globs(config: Path) -> list[str]:
 
 HA_DATASOURCES = REPO / "grafana" / "provisioning-ha" / "datasources"
 HA_DATASOURCES_TARGET = "/etc/grafana/provisioning/datasources"
+# The scale-out profile's Grafana: the same place, the data source pointing at the Thanos querier.
+SCALE_OUT_DATASOURCES = REPO / "grafana" / "provisioning-scale-out" / "datasources"
+# Thanos: the options naming files (--rule-file: a glob; its directory is mounted).
+THANOS_FILE_OPTIONS = ("--receive.hashrings-file",)
 
 
 def native_files() -> set[Path]:
@@ -163,8 +167,10 @@ def native_files() -> set[Path]:
         REPO / "grafana" / "provisioning",
         REPO / "grafana" / "dashboards",
         HA_DATASOURCES,  # the HA override's data sources (both Prometheus replicas)
+        SCALE_OUT_DATASOURCES,  # the scale-out profile's (the Thanos querier)
     }
-    return configs | named_dirs | {REPO / "secrets"} | grafana
+    thanos = {files.thanos_hashring}  # stack up --scale-out
+    return configs | named_dirs | {REPO / "secrets"} | grafana | thanos
 
 
 def expected_mounts(service: dict[str, Any]) -> dict[str, Path]:
@@ -180,8 +186,19 @@ def expected_mounts(service: dict[str, Any]) -> dict[str, Path]:
             "/etc/grafana/provisioning": REPO / "grafana" / "provisioning",
             dashboards: REPO / "grafana" / "dashboards",
         }
-        if HA_DATASOURCES_TARGET in binds:  # docker-compose.ha.yml swaps in the HA data sources
-            expected[HA_DATASOURCES_TARGET] = HA_DATASOURCES
+        if HA_DATASOURCES_TARGET in binds:  # the HA override and the scale-out profile swap data sources
+            assert binds[HA_DATASOURCES_TARGET] in {HA_DATASOURCES, SCALE_OUT_DATASOURCES}
+            expected[HA_DATASOURCES_TARGET] = binds[HA_DATASOURCES_TARGET]
+        return expected
+    if image.startswith("quay.io/thanos/thanos:"):
+        expected = {}
+        for target in [v for option in THANOS_FILE_OPTIONS for v in flag_values(command, option)]:
+            expected[target] = binds.get(target)
+        for glob in flag_values(command, "--rule-file"):
+            expected[posixpath.dirname(glob)] = binds.get(posixpath.dirname(glob))
+        assert set(expected.values()) <= native_files(), (
+            f"{image}: mounts a file the native stack does not run"
+        )
         return expected
     # The option each engine's image takes its config files from.
     options = {

@@ -22,6 +22,7 @@ from agent_telemetry.tooling.fake_provider import (
 )
 from tests.conftest import PRICES_YAML
 from tests.stack import prom
+from tests.stack.conftest import PROFILES
 from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -30,9 +31,11 @@ SERVICE = "contract-app"
 NOT_PRODUCED = {contract.INTERNAL_ERRORS}  # appears only when agent-telemetry itself fails
 
 
-@pytest.fixture(scope="module")
-def contract_run(running_stack, tmp_path_factory) -> str:
-    """Runs the contract app once against the stack; returns the Prometheus URL."""
+@pytest.fixture(scope="module", params=PROFILES)
+def contract_run(request, profile_stack, tmp_path_factory) -> str:
+    """Runs the contract app once against the profile's stack; returns its Prometheus API URL (on the
+    scale-out profile, the Thanos querier's: each sample stored three times, counted once)."""
+    stack = profile_stack(request.param)
     prices = tmp_path_factory.mktemp("prices") / "prices.yaml"
     prices.write_text(PRICES_YAML)
     with FakeProviderServer() as fake:
@@ -61,7 +64,7 @@ def contract_run(running_stack, tmp_path_factory) -> str:
             "FAKE_OPENAI_URL": fake.openai_base_url,
             "FAKE_ANTHROPIC_URL": fake.anthropic_base_url,
             "OTEL_SERVICE_NAME": SERVICE,
-            "OTEL_EXPORTER_OTLP_ENDPOINT": running_stack.urls["otlp_http"],
+            "OTEL_EXPORTER_OTLP_ENDPOINT": stack.urls["otlp_http"],
             "OTEL_METRIC_EXPORT_INTERVAL": "600000",  # one cumulative export, at shutdown: exact values
             "AGENT_TELEMETRY_PRICES": str(prices),
             "AGENT_TELEMETRY_MAX_MODEL_LABELS": "4",  # the app's 5th model is folded into _other
@@ -85,7 +88,7 @@ def contract_run(running_stack, tmp_path_factory) -> str:
             "agent-telemetry: no price known for openai model 'overflow-model'; its cost is not recorded. "
             "Add it to a price file (AGENT_TELEMETRY_PRICES) to price it.",
         ]
-    url = running_stack.urls["prometheus"]
+    url = stack.urls["prometheus"]
     prom.wait_for(url, f'agent_runs_total{{job="{SERVICE}"}}', count=3)
     return url
 

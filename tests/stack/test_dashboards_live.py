@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack
+from agent_telemetry.tooling.stack.scale_out import ScaleOutPorts
 from tests.dashboards.panel_queries import (
     MAY_BE_EMPTY_WITHOUT_FAILURES,
     assert_every_panel_returns_data,
     assert_every_variable_resolves,
 )
 from tests.stack import prom
+from tests.stack.conftest import PROFILES
 from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -50,11 +52,17 @@ EMPTY_WITH_DEMO_TRAFFIC: dict[str, str] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=PROFILES)
 def demo_stack(
-    tmp_path_factory: pytest.TempPathFactory, project_files: ProjectFiles, collector_binary: Path, trace_sink
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    project_files: ProjectFiles,
+    collector_binary: Path,
+    trace_sink,
 ) -> Iterator[Stack]:
-    """No other test's telemetry in it: every panel that shows data shows the demo's."""
+    """No other test's telemetry in it: every panel that shows data shows the demo's. On the scale-out
+    profile the panels query the Thanos querier, as Grafana's data source for that profile does."""
+    scale_out = request.param == "scale-out"
     with Stack.start(
         tmp_path_factory.mktemp("dashboards-stack"),
         Ports.free(),
@@ -63,6 +71,8 @@ def demo_stack(
         scrape_interval="1s",
         files=project_files,
         alert_log=True,
+        scale_out=scale_out,
+        scale_out_ports=ScaleOutPorts.free() if scale_out else None,
     ) as stack:
         yield stack
 

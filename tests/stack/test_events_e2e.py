@@ -15,6 +15,7 @@ import pytest
 from agent_telemetry.event_store import events_query, query
 from agent_telemetry.tooling.fake_provider import FakeProviderServer, Reply, TokenUsage
 from tests.dashboards.panel_queries import REPO
+from tests.stack.jaeger import trace_spans
 from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first run builds the collector
@@ -83,16 +84,14 @@ def test_run_events_carry_the_run_spans_trace_and_span_ids(events, run_ids):
         assert (event["trace_id"], event["span_id"]) == (trace_id, span_id)
 
 
-def test_each_step_carries_the_ids_of_its_own_call_span(events, run_ids, trace_sink):
+def test_each_step_carries_the_ids_of_its_own_call_span(events, run_ids, running_stack):
     trace_id, _ = run_ids
-    deadline = time.monotonic() + 30
-    while True:
-        calls = [s for s in trace_sink.spans if s["trace_id"] == trace_id and s["name"] == "chat gpt-4o-mini"]
-        if len(calls) == 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.25)
+    # The run, its two calls and its tool: all four spans of the trace, as Jaeger stored them.
+    spans = trace_spans(running_stack.urls["jaeger"], trace_id, count=4)
+    calls = [span["spanID"] for span in spans if span["operationName"] == "chat gpt-4o-mini"]
     steps = by_name(events, "agent.step")
-    assert sorted(step["span_id"] for step in steps) == sorted(span["span_id"] for span in calls)
+    assert len(calls) == 2
+    assert sorted(step["span_id"] for step in steps) == sorted(calls)
     assert {step["trace_id"] for step in steps} == {trace_id}
 
 

@@ -18,6 +18,7 @@ IMAGES = {
     "otel/opentelemetry-collector-contrib": ("OTELCOL_VERSION", ""),
     "victoriametrics/victoria-logs": ("VICTORIALOGS_VERSION", "v"),
     "jaegertracing/jaeger": ("JAEGER_VERSION", ""),
+    "quay.io/thanos/thanos": ("THANOS_VERSION", "v"),  # the scale-out profile
 }
 
 
@@ -29,7 +30,9 @@ def test_compose_runs_exactly_the_versions_native_runs_build(project_files):
         for name, service in services.items()
         if service["image"].split(":")[0] in IMAGES
     }
-    assert {"prometheus", "alertmanager", "otel-collector", "victorialogs", "jaeger"} <= set(pinned)
+    assert {"prometheus", "alertmanager", "otel-collector", "victorialogs", "jaeger", "thanos-query"} <= set(
+        pinned
+    )
     for name, image in pinned.items():
         repository, tag = image.split(":")
         key, prefix = IMAGES[repository]
@@ -50,6 +53,7 @@ def test_native_tools_report_the_pinned_versions(project_files):
         ("promtool", "PROMETHEUS_VERSION"),
         ("alertmanager", "ALERTMANAGER_VERSION"),
         ("amtool", "ALERTMANAGER_VERSION"),
+        ("thanos", "THANOS_VERSION"),
     ):
         path = engine_tool(project_files, tool)
         assert path is not None, f"{tool} {versions[key]} missing: run scripts/setup.sh"

@@ -28,6 +28,8 @@ VICTORIALOGS = DataSource(
 ALL: tuple[DataSource, ...] = (PROMETHEUS, JAEGER, ALERTMANAGER, VICTORIALOGS)
 # docker-compose.ha.yml: PROMETHEUS is replica a; this is replica b, with the same series.
 PROMETHEUS_B = DataSource("Prometheus (replica b)", "prometheus-b", "prometheus", "http://prometheus-b:9090")
+# docker-compose.yml's scale-out profile: the Thanos querier's Prometheus API, under PROMETHEUS's UID.
+THANOS_QUERY_URL = "http://thanos-query:10902"
 
 # Panels query the Prometheus picked in the dashboard's `datasource` variable (default: PROMETHEUS).
 DATASOURCE_VARIABLE = "datasource"
@@ -123,4 +125,13 @@ def provisioning_ha() -> dict[str, Any]:
         "isDefault": False,
     }
     document["datasources"].insert(1, replica_b)
+    return document
+
+
+def provisioning_scale_out() -> dict[str, Any]:
+    """grafana/provisioning-scale-out/datasources/datasources.yaml (compose profile scale-out): the same
+    data sources, with the Prometheus one (same name and UID, so every dashboard works unchanged) pointing
+    at the Thanos querier, which deduplicates the ingestors' copies of each series."""
+    document = provisioning()
+    document["datasources"][0]["url"] = THANOS_QUERY_URL
     return document

@@ -79,5 +79,8 @@ def render(thresholds: Thresholds) -> dict[Path, str]:
     }
     files[Path("provisioning/datasources/datasources.yaml")] = _yaml(datasources.provisioning())
     files[Path("provisioning-ha/datasources/datasources.yaml")] = _yaml(datasources.provisioning_ha())
+    files[Path("provisioning-scale-out/datasources/datasources.yaml")] = _yaml(
+        datasources.provisioning_scale_out()
+    )
     files[Path("provisioning/dashboards/dashboards.yaml")] = _yaml(dashboard_provider())
     return files

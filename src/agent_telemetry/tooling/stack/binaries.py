@@ -32,6 +32,7 @@ ENGINE_TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "amtool": ("alertmanager", ("amtool",)),
     "victoria-logs": ("victorialogs", ("victoria-logs",)),
     "jaeger": ("jaeger", ("jaeger",)),
+    "thanos": ("thanos", ("thanos",)),  # stack up --scale-out
 }
 
 
@@ -141,6 +142,16 @@ def engine_tool(files: ProjectFiles, name: str) -> Path | None:
 def build_engines(files: ProjectFiles) -> None:
     """Run scripts/build-engines.sh: instant when cached, ~12 min for a cold Prometheus build."""
     subprocess.run([str(files.build_engines_script)], stdout=subprocess.DEVNULL, check=True)
+
+
+def find_thanos(files: ProjectFiles) -> Path:
+    """Thanos at the pinned version (stack up --scale-out), or MissingBinariesError saying how to build it."""
+    thanos = engine_tool(files, "thanos")
+    if thanos is None:
+        version = engine_version(files, "thanos")
+        hint = f"{files.build_engines_script} thanos (needs Go; ~20-30 min the first time)"
+        raise MissingBinariesError([MissingBinary(f"thanos {version}", hint)])
+    return thanos
 
 
 def find_binaries(files: ProjectFiles, jaeger: bool = True) -> Binaries:

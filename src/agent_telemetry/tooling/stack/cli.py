@@ -17,6 +17,7 @@ from agent_telemetry.tooling.stack.native_configs import RenderError
 from agent_telemetry.tooling.stack.paths import ProjectRootNotFoundError, find_project_root
 from agent_telemetry.tooling.stack.ports import Ports
 from agent_telemetry.tooling.stack.receiver_files import ComposeFileError, ReceiverFile, receiver_files
+from agent_telemetry.tooling.stack.scale_out import ScaleOutPorts
 from agent_telemetry.tooling.stack.stack import DEFAULT_STATE_DIR, Stack, StackError
 
 # (option, Ports field) for each port `stack up` can move.
@@ -82,6 +83,14 @@ def register(subparsers: Any) -> None:
         help="high availability: two Prometheus replicas (both get every sample) alerting to a gossip "
         "cluster of three Alertmanagers (prometheus/prometheus-ha.yml, otel-collector/ha.yaml)",
     )
+    up.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="horizontally scalable storage on Thanos: a receive router replicating every sample to three "
+        "ingestors (replication factor 3), the querier (Prometheus API, printed as `prometheus`), the ruler "
+        "(prometheus/rules) and Prometheus in agent mode for scrapes (docs/scaling.md); Thanos is built by "
+        "scripts/build-engines.sh thanos",
+    )
     up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for readiness (default: 60)")
     up.set_defaults(handler=run_up)
 
@@ -143,6 +152,8 @@ def run_up(args: argparse.Namespace) -> int:
             rules_dir=args.rules_dir,
             alert_log=True,  # used only without --webhook-url
             ha=args.ha,
+            scale_out=args.scale_out,
+            scale_out_ports=ScaleOutPorts.free() if args.scale_out and args.free_ports else None,
         )
     except MissingBinariesError as exc:
         print(f"stack up: cannot start, binaries are missing:\n{exc}", file=sys.stderr)

@@ -69,6 +69,16 @@ class ProjectFiles:
         return self.root / "prometheus" / "prometheus-ha.yml"
 
     @property
+    def prometheus_scale_out_config(self) -> Path:
+        """Prometheus in agent mode for the scale-out profile: scrapes, remote-writes to Thanos receive."""
+        return self.root / "prometheus" / "prometheus-scale-out.yml"
+
+    @property
+    def thanos_hashring(self) -> Path:
+        """The receive router's hashring (scale-out profile): the three ingestors."""
+        return self.root / "prometheus" / "thanos" / "hashring.json"
+
+    @property
     def alertmanager_config(self) -> Path:
         return self.root / "prometheus" / "alertmanager" / "alertmanager.yml"
 

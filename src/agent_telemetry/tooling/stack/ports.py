@@ -6,8 +6,22 @@ import contextlib
 import dataclasses
 import socket
 from dataclasses import dataclass
+from typing import TypeVar
 
 HOST = "127.0.0.1"  # native runs never listen beyond this machine
+P = TypeVar("P")
+
+
+def free_ports(cls: type[P]) -> P:
+    """A ``cls`` (a dataclass of int port fields) with one free port per field. All sockets stay open until
+    every port is chosen, so none repeats."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in dataclasses.fields(cls):
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((HOST, 0))
+            ports.append(sock.getsockname()[1])
+    return cls(*ports)
 
 
 @dataclass(frozen=True)
@@ -37,14 +51,7 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        """One free port per field. All sockets stay open until every port is chosen, so none repeats."""
-        with contextlib.ExitStack() as stack:
-            ports = []
-            for _ in dataclasses.fields(cls):
-                sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-                sock.bind((HOST, 0))
-                ports.append(sock.getsockname()[1])
-        return cls(*ports)
+        return free_ports(cls)
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)

@@ -11,6 +11,10 @@ names another OTLP/HTTP receiver (then Jaeger does not run).
 ``Stack.start(..., ha=True)`` (``stack up --ha``): two Prometheus replicas from prometheus/prometheus-ha.yml,
 a gossip cluster of three Alertmanagers on loopback, and the collector with otel-collector/ha.yaml merged
 over its config so that it writes to both replicas (docs/runbooks/ha/README.md).
+
+``Stack.start(..., scale_out=True)`` (``stack up --scale-out``): Thanos in the place of Prometheus, with
+three replicated ingestors (see ``scale_out`` and docs/scaling.md); ``urls["prometheus"]`` is then the
+Thanos querier's Prometheus-compatible API.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from pathlib import Path
 from types import TracebackType
 
 from agent_telemetry.tooling.stack import native_configs, process
-from agent_telemetry.tooling.stack.binaries import Binaries, find_binaries
+from agent_telemetry.tooling.stack.binaries import Binaries, find_binaries, find_thanos
 from agent_telemetry.tooling.stack.paths import ProjectFiles, find_project_root
 from agent_telemetry.tooling.stack.ports import HOST, Ports
 from agent_telemetry.tooling.stack.private import private_dir
 from agent_telemetry.tooling.stack.readiness import NotReadyError, wait_ready
+from agent_telemetry.tooling.stack.scale_out import ScaleOutPorts
+from agent_telemetry.tooling.stack.scale_out import launches as thanos_launches
+from agent_telemetry.tooling.stack.scale_out import urls as scale_out_urls
 from agent_telemetry.tooling.stack.state import ServiceState, StackState
 
 DEFAULT_STATE_DIR = Path(".stack")
@@ -181,6 +188,19 @@ def _alertmanager_argv(
     return [*argv, f"--cluster.peer-timeout={peer_timeout}"] if peer_timeout else argv
 
 
+def _alertmanager_yml(
+    files: ProjectFiles,
+    state_dir: Path,
+    webhook_url: str | None,
+    route_timings: Mapping[str, str] | None,
+) -> Path:
+    return native_configs.write_yaml(
+        native_configs.alertmanager_config(files.alertmanager_config, webhook_url, route_timings),
+        state_dir / "alertmanager.yml",
+        files.alertmanager_config if files.alertmanager_config.is_file() else None,
+    )
+
+
 def _launches(
     files: ProjectFiles,
     binaries: Binaries,
@@ -196,13 +216,7 @@ def _launches(
     alertmanager_peer_timeout: str | None = None,
 ) -> list[_Launch]:
     rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
-    alertmanager_yml = native_configs.write_yaml(
-        native_configs.alertmanager_config(
-            files.alertmanager_config, webhook_url, alertmanager_route_timings
-        ),
-        state_dir / "alertmanager.yml",
-        files.alertmanager_config if files.alertmanager_config.is_file() else None,
-    )
+    alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
     urls = stack_urls(ports, ha)
     launches = [
         _Launch(
@@ -260,6 +274,54 @@ def _launches(
     return launches
 
 
+def _scale_out_launches(
+    files: ProjectFiles,
+    binaries: Binaries,
+    state_dir: Path,
+    ports: Ports,
+    scale_ports: ScaleOutPorts,
+    webhook_url: str | None,
+    traces_endpoint: str | None,
+    evaluation_interval: str | None,
+    scrape_interval: str | None,
+    rules_dir: Path | None,
+    alertmanager_route_timings: Mapping[str, str] | None,
+) -> list[_Launch]:
+    """Alertmanager as in the default stack, Thanos for storage and rules, the collector writing to it."""
+    alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
+    name, web, _ = ALERTMANAGER_CLUSTER[0]
+    launches = [
+        _Launch(
+            name,
+            _alertmanager_argv(binaries, alertmanager_yml, state_dir, ports, name, web, None),
+            f"http://{HOST}:{ports.alertmanager}/-/ready",
+        )
+    ]
+    rules = rules_dir.resolve() if rules_dir is not None else files.prometheus_config.parent / "rules"
+    thanos = thanos_launches(
+        files,
+        find_thanos(files),
+        binaries.prometheus,
+        state_dir,
+        ports,
+        scale_ports,
+        [str(rules / "*.yml")],
+        evaluation_interval,
+        scrape_interval,
+    )
+    launches += [_Launch(t.name, t.argv, t.ready_url) for t in thanos]
+    # Events and traces have their stores as in the default stack: only the metric store scales out here.
+    launches.append(_victorialogs_launch(binaries, state_dir, ports))
+    if traces_endpoint is None and binaries.jaeger is not None:
+        launches.append(_jaeger_launch(binaries.jaeger, files, ports))
+        traces_endpoint = jaeger_urls(ports)["jaeger_otlp_http"]
+    env = _collector_env(ports, traces_endpoint)
+    env["PROMETHEUS_REMOTE_WRITE_URL"] = scale_out_urls(ports, scale_ports)["remote_write"]
+    collector_argv = [str(binaries.collector), "--config", str(files.collector_config)]
+    launches.append(_Launch("otel-collector", collector_argv, stack_urls(ports)["collector_health"], env))
+    return launches
+
+
 class Stack:
     """A running native stack; also the handle that `stack down`/`status` rebuild from the state file."""
 
@@ -299,6 +361,8 @@ class Stack:
         alert_log: bool = False,
         ha: bool = False,
         alertmanager_peer_timeout: str | None = None,
+        scale_out: bool = False,
+        scale_out_ports: ScaleOutPorts | None = None,
     ) -> Stack:
         """Start every server and wait until each is ready; on any failure stop what was started.
 
@@ -318,7 +382,12 @@ class Stack:
         Alertmanagers; ``urls`` gains prometheus_b, alertmanager_b and alertmanager_c.
         ``alertmanager_peer_timeout`` (tests): how long each cluster member waits per position before it
         sends, for the one before it to gossip that it did (Alertmanager's default: 15s).
+
+        ``scale_out``: Thanos in the place of Prometheus (``scale_out.launches``), on ``scale_out_ports``
+        (default: ``ScaleOutPorts()``); ``urls["prometheus"]`` is the Thanos querier.
         """
+        if ha and scale_out:
+            raise StackError("--ha and --scale-out are two topologies: pick one")
         state_dir = Path(state_dir).resolve()
         files = files or find_project_root()
         # Raises MissingBinariesError naming what to install.
@@ -335,20 +404,37 @@ class Stack:
             extra.append(_alert_log_launch(state_dir, ports))
             webhook_url = f"http://{HOST}:{ports.alert_log}{{path}}"  # keeps /alerts, /heartbeat
             urls["alert_log"] = str(state_dir / ALERT_LOG_FILE)
-        launches = extra + _launches(
-            files,
-            binaries,
-            state_dir,
-            ports,
-            webhook_url,
-            traces_endpoint,
-            evaluation_interval,
-            scrape_interval,
-            rules_dir,
-            alertmanager_route_timings,
-            ha,
-            alertmanager_peer_timeout,
-        )
+        if scale_out:
+            scale_out_ports = scale_out_ports or ScaleOutPorts()
+            urls.update(scale_out_urls(ports, scale_out_ports))
+            launches = extra + _scale_out_launches(
+                files,
+                binaries,
+                state_dir,
+                ports,
+                scale_out_ports,
+                webhook_url,
+                traces_endpoint,
+                evaluation_interval,
+                scrape_interval,
+                rules_dir,
+                alertmanager_route_timings,
+            )
+        else:
+            launches = extra + _launches(
+                files,
+                binaries,
+                state_dir,
+                ports,
+                webhook_url,
+                traces_endpoint,
+                evaluation_interval,
+                scrape_interval,
+                rules_dir,
+                alertmanager_route_timings,
+                ha,
+                alertmanager_peer_timeout,
+            )
         services: list[ServiceState] = []
         stack = cls(state_dir, StackState(ports, urls, services))
         try:
