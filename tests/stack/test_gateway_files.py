@@ -14,7 +14,7 @@ def _collector_file(project_files, name: str) -> dict:
     return yaml.safe_load((project_files.collector_config.parent / name).read_text())
 
 
-def test_the_agent_collector_routes_metrics_by_process_and_traces_by_trace_id(project_files):
+def test_the_agent_collector_routes_metrics_by_process_and_traces_and_events_by_trace_id(project_files):
     agent = _collector_file(project_files, "agent.yaml")
     pipelines = agent["service"]["pipelines"]
     routing = {
@@ -22,7 +22,7 @@ def test_the_agent_collector_routes_metrics_by_process_and_traces_by_trace_id(pr
         for signal, pipeline in pipelines.items()
         for name in pipeline["exporters"]
     }
-    assert routing == {"metrics": "resource", "traces": "traceID"}
+    assert routing == {"metrics": "resource", "traces": "traceID", "logs": "traceID"}
 
 
 def test_the_agent_collector_finds_the_gateways_by_dns_and_reroutes_what_a_dead_one_refused(project_files):

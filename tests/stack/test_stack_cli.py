@@ -55,7 +55,7 @@ def test_up_status_down_leaves_no_process(tmp_path, collector_binary):
 
         status = _cli("status", "--state-dir", state_dir)
         assert status.returncode == 0
-        assert status.stdout.count(": running") == 5
+        assert status.stdout.count(": running") == 6
 
         again = _cli("up", "--state-dir", state_dir, "--free-ports")
         assert again.returncode == 1
@@ -134,7 +134,7 @@ def test_up_ha_runs_two_prometheus_replicas_and_a_cluster_of_three_alertmanagers
         while (peers := [_cluster_peers(urls[am]) for am in AM_URLS]) != [3, 3, 3]:
             assert time.monotonic() < deadline, peers
             time.sleep(0.2)
-        assert _cli("status", "--state-dir", state_dir).stdout.count(": running") == 8
+        assert _cli("status", "--state-dir", state_dir).stdout.count(": running") == 9
     finally:
         down = _cli("down", "--state-dir", state_dir)
     assert down.returncode == 0, down.stderr
