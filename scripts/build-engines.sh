@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build Prometheus (prometheus, promtool) and Alertmanager (alertmanager, amtool) at the versions in
-# versions.env, from the Go module proxy, into a cache keyed by the version and the Go version:
+# versions.env, and on request helm and kubeconform (the Helm chart's tests), from the Go module proxy, into a cache keyed by the version and the Go version:
 #   ${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}/<engine>/<version>-<go version>/
-# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager]... (default both).
+# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager|helm|kubeconform]... (default: prometheus alertmanager).
 # Progress goes to stderr; stdout gets one line per engine: the directory holding its binaries.
 set -euo pipefail
 
@@ -55,6 +55,25 @@ build_alertmanager() {
     ./cmd/alertmanager ./cmd/amtool)
 }
 
+# helm and kubeconform: plain `go install` works (no replace directives, nothing generated). Helm's
+# Makefile sets its version and the Kubernetes version it assumes without a cluster (`helm template`,
+# `helm lint`: 1.20 otherwise) from its k8s.io/client-go release (v0.37 -> 1.37); the same here.
+build_helm() {
+  local gomod client_go k8s_minor
+  gomod=$(go mod download -json "helm.sh/helm/v3@v$HELM_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  client_go=$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod")
+  k8s_minor=${client_go:?no k8s.io/client-go in the helm module go.mod}
+  local flags="-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
+  for package in pkg/lint/rules pkg/chartutil; do
+    flags+=" -X helm.sh/helm/v3/$package.k8sVersionMajor=1 -X helm.sh/helm/v3/$package.k8sVersionMinor=$k8s_minor"
+  done
+  GOBIN=$1 go install -ldflags "$flags" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+}
+
+build_kubeconform() {
+  GOBIN=$1 go install "github.com/yannh/kubeconform/cmd/kubeconform@v$KUBECONFORM_VERSION"
+}
+
 build() {
   local engine=$1 version=$2 estimate=$3 first=$4 second=$5
   local cache_root="$cache_base/$engine" out_dir="$cache_base/$engine/$version-$go_version"
@@ -94,6 +113,8 @@ for engine in "${engines[@]}"; do
   case $engine in
     prometheus) build prometheus "$PROMETHEUS_VERSION" "~15-25 min on 2 cores" prometheus promtool ;;
     alertmanager) build alertmanager "$ALERTMANAGER_VERSION" "~5 min" alertmanager amtool ;;
-    *) echo "build-engines: unknown engine '$engine' (prometheus or alertmanager)" >&2; exit 2 ;;
+    helm) build helm "$HELM_VERSION" "~5-12 min" helm helm ;;
+    kubeconform) build kubeconform "$KUBECONFORM_VERSION" "~1 min" kubeconform kubeconform ;;
+    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager, helm or kubeconform)" >&2; exit 2 ;;
   esac
 done

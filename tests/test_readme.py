@@ -206,6 +206,15 @@ NOT_RUN_HERE: dict[str, str] = {
     "it mounts are checked in tests/stack/test_ha_files.py and run natively in tests/alerts/test_ha_e2e.py",
     "agent-telemetry runs": "needs recordings: run in tests/sessions",
     "agent-telemetry replay FILE": "needs a recording: run in tests/sessions",
+    "git clone https://github.com/agent-telemetry/agent-telemetry && cd agent-telemetry": "the suite runs in "
+    "that clone",
+    "helm upgrade kube-prometheus-stack prometheus-community/kube-prometheus-stack -n monitoring --reuse-values "
+    "-f deploy/helm/kube-prometheus-stack-values.yaml": "needs a Kubernetes cluster and the prometheus-community "
+    "chart repository; the values file's keys are the ones deploy/helm/agent-telemetry/README.md explains",
+    "helm install agent-telemetry deploy/helm/agent-telemetry -n monitoring --set-file "
+    "alertmanagerConfig.secretData.slack_api_url=secrets/slack_api_url --set-file "
+    "alertmanagerConfig.secretData.pagerduty_routing_key=secrets/pagerduty_routing_key": "needs a Kubernetes "
+    "cluster; the chart is linted, rendered (with these values too) and schema-validated in tests/helm",
 }
 
 
