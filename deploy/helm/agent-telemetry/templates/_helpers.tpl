@@ -52,7 +52,7 @@ AlertmanagerConfig matchers ({name, matchType, value}).
 {{ get $keys $key }}: {{ toJson $value }}
 {{- else if eq $key "matchers" }}
 matchers:
-{{- include "agent-telemetry.matchers" $value | nindent 2 }}
+{{- include "agent-telemetry.matchers" $value | trim | nindent 2 }}
 {{- else if eq $key "routes" }}
 routes:
 {{- range $value }}
