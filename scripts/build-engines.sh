@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build Prometheus (prometheus, promtool) and Alertmanager (alertmanager, amtool) at the versions in
-# versions.env, and on request helm and kubeconform (the Helm chart's tests), from the Go module proxy, into a cache keyed by the version and the Go version:
+# versions.env, and on request helm, kubeconform and controller-gen (the Helm chart's tests), from the
+# Go module proxy, into a cache keyed by the version and the Go version:
 #   ${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}/<engine>/<version>-<go version>/
-# Returns at once when the binaries exist. Usage: build-engines.sh [prometheus|alertmanager|helm|kubeconform]... (default: prometheus alertmanager).
+# Returns at once when the binaries exist.
+# Usage: build-engines.sh [prometheus|alertmanager|helm|kubeconform|controller_gen]... (default: the first two).
 # Progress goes to stderr; stdout gets one line per engine: the directory holding its binaries.
 set -euo pipefail
 
@@ -74,6 +76,11 @@ build_kubeconform() {
   GOBIN=$1 go install "github.com/yannh/kubeconform/cmd/kubeconform@v$KUBECONFORM_VERSION"
 }
 
+# controller-gen makes the prometheus-operator CRDs the chart's objects are validated against.
+build_controller_gen() {
+  GOBIN=$1 go install "sigs.k8s.io/controller-tools/cmd/controller-gen@v$CONTROLLER_GEN_VERSION"
+}
+
 build() {
   local engine=$1 version=$2 estimate=$3 first=$4 second=$5
   local cache_root="$cache_base/$engine" out_dir="$cache_base/$engine/$version-$go_version"
@@ -115,6 +122,8 @@ for engine in "${engines[@]}"; do
     alertmanager) build alertmanager "$ALERTMANAGER_VERSION" "~5 min" alertmanager amtool ;;
     helm) build helm "$HELM_VERSION" "~5-12 min" helm helm ;;
     kubeconform) build kubeconform "$KUBECONFORM_VERSION" "~1 min" kubeconform kubeconform ;;
-    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager, helm or kubeconform)" >&2; exit 2 ;;
+    controller_gen) build controller_gen "$CONTROLLER_GEN_VERSION" "~1-2 min" controller-gen controller-gen ;;
+    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager, helm, kubeconform or controller_gen)" >&2
+       exit 2 ;;
   esac
 done

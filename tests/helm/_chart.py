@@ -1,14 +1,17 @@
 """The Helm chart under test, the helm / kubeconform / promtool binaries, and the schemas to validate with.
 
 Kubernetes schemas come from the `kubernetes-validate` PyPI package (a dev dependency: JSON schemas per
-Kubernetes release); the prometheus-operator CRD schemas from the operator's Go module (its CRD manifests,
-converted to JSON schema here): no network beyond the package registries.
+Kubernetes release); the prometheus-operator CRD schemas from the operator's API types (its Go module, through
+controller-gen, as upstream makes its CRD manifests): no network beyond the package registries.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,17 +26,17 @@ ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "agent-telemetry"
 # The newest Kubernetes release kubernetes-validate ships schemas for; -strict: unknown fields are errors.
 KUBERNETES_SCHEMAS = files("kubernetes_validate") / "kubernetes-json-schema" / "v1.37.0-local-strict"
-OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
+OPERATOR_API_MODULE = "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring"
 # kubeconform's schema file name: <kind>-<first part of the group>-<version>.json, e.g.
 # prometheusrule-monitoring-v1.json (its {{ .ResourceKind }}{{ .KindSuffix }}).
 SCHEMA_NAME = "{{ .ResourceKind }}{{ .KindSuffix }}.json"
 
 
 def tool(name: str) -> str:
-    """helm, kubeconform or promtool at the version in versions.env (scripts/build-engines.sh builds it)."""
+    """helm, kubeconform, controller-gen or promtool at the version in versions.env (build-engines.sh)."""
     path = engine_tool(ProjectFiles(ROOT), name)
     if path is None:
-        engine = "prometheus" if name == "promtool" else name
+        engine = {"promtool": "prometheus", "controller-gen": "controller_gen"}.get(name, name)
         pytest.fail(
             f"{name} at the version in versions.env is missing: run scripts/build-engines.sh {engine}"
         )
@@ -85,19 +88,29 @@ def _kubernetes_schemas(out: Path) -> None:
 
 
 def _operator_crd_schemas(out: Path) -> None:
-    """The operator's CRDs (at PROMETHEUS_OPERATOR_VERSION, from the Go module proxy) as kubeconform
-    JSON schemas, strict like kubeconform's openapi2jsonschema: no field outside the schema."""
+    """The operator's CRDs at PROMETHEUS_OPERATOR_VERSION, made as upstream makes them (controller-gen
+    over its API types, a module the Go proxy serves), as kubeconform JSON schemas: strict like
+    kubeconform's openapi2jsonschema, no field outside the schema."""
     version = read_versions(ProjectFiles(ROOT))["PROMETHEUS_OPERATOR_VERSION"]
-    download = run("go", "mod", "download", "-json", f"{OPERATOR_MODULE}@v{version}")
+    download = run("go", "mod", "download", "-json", f"{OPERATOR_API_MODULE}@v{version}")
     assert download.returncode == 0, download.stdout + download.stderr
-    crds = Path(json.loads(download.stdout)["Dir"]) / "example" / "prometheus-operator-crd"
-    for manifest in sorted(crds.glob("*.yaml")):
-        crd = yaml.load(manifest.read_text(), Loader=_CrdLoader)
-        group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
-        for served in crd["spec"]["versions"]:
-            schema = _strict(served["schema"]["openAPIV3Schema"])
-            name = f"{kind.lower()}-{group.split('.')[0]}-{served['name']}.json"
-            (out / name).write_text(json.dumps(schema))
+    with tempfile.TemporaryDirectory() as scratch:
+        module, crds = Path(scratch) / "module", Path(scratch) / "crds"
+        shutil.copytree(json.loads(download.stdout)["Dir"], module)  # read-only in the module cache
+        generate = subprocess.run(
+            [tool("controller-gen"), "crd:crdVersions=v1", "paths=./v1/.", "paths=./v1alpha1/.",
+             f"output:crd:dir={crds}"],
+            cwd=module, env={**os.environ, "GOWORK": "off", "GOFLAGS": "-mod=mod"},
+            capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+        assert generate.returncode == 0, generate.stderr
+        for manifest in sorted(crds.glob("*.yaml")):
+            crd = yaml.load(manifest.read_text(), Loader=_CrdLoader)
+            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+            for served in crd["spec"]["versions"]:
+                schema = _strict(served["schema"]["openAPIV3Schema"])
+                name = f"{kind.lower()}-{group.split('.')[0]}-{served['name']}.json"
+                (out / name).write_text(json.dumps(schema))
 
 
 def _strict(schema: Any) -> Any:

@@ -1,5 +1,5 @@
 """The Helm chart, checked with the real helm, kubeconform and promtool (scripts/build-engines.sh helm
-kubeconform prometheus): it lints, renders, every object validates against the Kubernetes and
+kubeconform controller_gen prometheus): it lints, renders, every object validates against the Kubernetes and
 prometheus-operator schemas, and what it installs is exactly the committed rules, dashboards and routing."""
 
 from __future__ import annotations

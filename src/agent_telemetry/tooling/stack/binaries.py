@@ -30,6 +30,7 @@ ENGINE_TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
     # The Helm chart's tests (deploy/helm): never run by the stack, built on request by build-engines.sh.
     "helm": ("helm", ("helm",)),
     "kubeconform": ("kubeconform", ("kubeconform",)),
+    "controller-gen": ("controller_gen", ("controller-gen",)),
 }
 
 
@@ -118,9 +119,9 @@ def _reports_version(binary: str, version: str) -> bool:
 
 
 def engine_tool(files: ProjectFiles, name: str) -> Path | None:
-    """prometheus, promtool, alertmanager, amtool, helm or kubeconform at the pinned version: the build
-    cache's (the key of scripts/build-engines.sh: <version>-<Go version>), else one on PATH that reports
-    that version."""
+    """prometheus, promtool, alertmanager, amtool, helm, kubeconform or controller-gen at the pinned
+    version: the build cache's (the key of scripts/build-engines.sh: <version>-<Go version>), else one on
+    PATH that reports that version."""
     engine, names = ENGINE_TOOLS[name]
     version = engine_version(files, engine)
     if (go_version := _go_version()) is not None:
