@@ -197,3 +197,23 @@ def test_helm_package_carries_the_linked_files_as_regular_files(tmp_path):
             if member.isfile() and member.name.startswith("agent-telemetry/files/rules/")
         }
     assert packaged == {f"rules/{path.name}": path.read_text() for path in RULE_FILES}
+
+
+def test_the_collector_is_scraped_under_the_job_name_the_rules_and_dashboards_query(rendered):
+    scrape_configs = yaml.safe_load((ROOT / "prometheus" / "prometheus.yml").read_text())["scrape_configs"]
+    [collector_job] = [
+        job["job_name"]
+        for job in scrape_configs
+        if any(
+            target.endswith(":8888")
+            for config in job.get("static_configs", [])
+            for target in config["targets"]
+        )
+    ]
+    [monitor] = of_kind(rendered, "ServiceMonitor")
+    [endpoint] = monitor["spec"]["endpoints"]
+    assert endpoint["port"] == "metrics"
+    assert endpoint["relabelings"] == [{"targetLabel": "job", "replacement": collector_job}]
+    assert (
+        f'job="{collector_job}"' in (ROOT / "prometheus" / "rules" / "agent-telemetry.alerts.yml").read_text()
+    )
