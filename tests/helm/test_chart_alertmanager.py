@@ -4,12 +4,13 @@ the same routes, inhibit rules and receivers; secrets from a Secret named like t
 from __future__ import annotations
 
 import re
+import shutil
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.helm._chart import ROOT, objects, of_kind, template
+from tests.helm._chart import CHART, ROOT, objects, of_kind, run, template, tool
 
 pytestmark = pytest.mark.e2e
 
@@ -115,3 +116,18 @@ def test_webhook_urls_are_set_per_receiver():
     spec = _spec("--set", "alertmanagerConfig.webhookUrls.heartbeat=https://snitch.example/abc")
     urls = {r["name"]: r["webhookConfigs"][0]["url"] for r in spec["receivers"] if "webhookConfigs" in r}
     assert urls == {"webhook": "http://127.0.0.1:9099/alerts", "heartbeat": "https://snitch.example/abc"}
+
+
+def test_a_receiver_kind_the_chart_cannot_translate_fails_the_render_naming_it(tmp_path):
+    chart = tmp_path / "agent-telemetry"
+    shutil.copytree(CHART, chart)  # links followed: the copy's alertmanager.yml can be edited
+    config = chart / "files" / "alertmanager" / "alertmanager.yml"
+    edited = yaml.safe_load(config.read_text())
+    edited["receivers"].append({"name": "mail", "email_configs": [{"to": "oncall@example.com"}]})
+    config.write_text(yaml.safe_dump(edited))
+    result = run(tool("helm"), "template", "agent-telemetry", chart)
+    assert result.returncode == 1
+    assert (
+        "alertmanager.yml: receiver mail: email_configs has no AlertmanagerConfig translation in the chart"
+        in result.stderr
+    )
