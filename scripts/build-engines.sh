@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build Prometheus (prometheus, promtool), Alertmanager (alertmanager, amtool), VictoriaLogs
-# (victoria-logs, vlogscli), Jaeger v2 (jaeger) and Thanos (thanos) at the versions in versions.env, from
-# the Go module proxy, into a cache keyed by the version and the Go version:
+# (victoria-logs, vlogscli), Jaeger v2 (jaeger), and on request Thanos (thanos: the scale-out profile) and
+# helm, kubeconform and controller-gen (the Helm chart's tests), at the versions in versions.env, from the
+# Go module proxy, into a cache keyed by the version and the Go version:
 #   ${AGENT_TELEMETRY_CACHE:-$HOME/.cache/agent-telemetry}/<engine>/<version>-<go version>/
 # Returns at once when the binaries exist.
-# Usage: build-engines.sh [prometheus|alertmanager|victorialogs|jaeger|thanos]... (default: all but thanos,
-# which only the scale-out profile runs).
+# Usage: build-engines.sh [prometheus|alertmanager|victorialogs|jaeger|thanos|helm|kubeconform|controller_gen]...
+# (default: the first four, which `agent-telemetry stack up` runs).
 # Progress goes to stderr; stdout gets one line per engine: the directory holding its binaries.
 set -euo pipefail
 
@@ -92,6 +93,30 @@ build_thanos() {
     -ldflags "-X github.com/prometheus/common/version.Version=$THANOS_VERSION" ./cmd/thanos)
 }
 
+# helm and kubeconform: plain `go install` works (no replace directives, nothing generated). Helm's
+# Makefile sets its version and the Kubernetes version it assumes without a cluster (`helm template`,
+# `helm lint`: 1.20 otherwise) from its k8s.io/client-go release (v0.37 -> 1.37); the same here.
+build_helm() {
+  local gomod client_go k8s_minor
+  gomod=$(go mod download -json "helm.sh/helm/v3@v$HELM_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  client_go=$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod")
+  k8s_minor=${client_go:?no k8s.io/client-go in the helm module go.mod}
+  local flags="-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
+  for package in pkg/lint/rules pkg/chartutil; do
+    flags+=" -X helm.sh/helm/v3/$package.k8sVersionMajor=1 -X helm.sh/helm/v3/$package.k8sVersionMinor=$k8s_minor"
+  done
+  GOBIN=$1 go install -ldflags "$flags" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+}
+
+build_kubeconform() {
+  GOBIN=$1 go install "github.com/yannh/kubeconform/cmd/kubeconform@v$KUBECONFORM_VERSION"
+}
+
+# controller-gen makes the prometheus-operator CRDs the chart's objects are validated against.
+build_controller_gen() {
+  GOBIN=$1 go install "sigs.k8s.io/controller-tools/cmd/controller-gen@v$CONTROLLER_GEN_VERSION"
+}
+
 build() {
   local engine=$1 version=$2 estimate=$3 first=$4 second=${5:-$4}
   local cache_root="$cache_base/$engine" out_dir="$cache_base/$engine/$version-$go_version"
@@ -134,6 +159,11 @@ for engine in "${engines[@]}"; do
     victorialogs) build victorialogs "$VICTORIALOGS_VERSION" "~5 min" victoria-logs vlogscli ;;
     jaeger) build jaeger "$JAEGER_VERSION" "~10 min on 2 cores" jaeger ;;
     thanos) build thanos "$THANOS_VERSION" "~20-30 min on 2 cores" thanos ;;
-    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager, victorialogs, jaeger or thanos)" >&2; exit 2 ;;
+    helm) build helm "$HELM_VERSION" "~3 min on 2 cores (12 on a busy machine)" helm helm ;;
+    kubeconform) build kubeconform "$KUBECONFORM_VERSION" "~20 s" kubeconform kubeconform ;;
+    controller_gen) build controller_gen "$CONTROLLER_GEN_VERSION" "~1 min" controller-gen controller-gen ;;
+    *) echo "build-engines: unknown engine '$engine' (prometheus, alertmanager, victorialogs, jaeger, thanos, helm," \
+         "kubeconform or controller_gen)" >&2
+       exit 2 ;;
   esac
 done

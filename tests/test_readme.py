@@ -218,8 +218,19 @@ NOT_RUN_HERE: dict[str, str] = {
     "agent-telemetry compare --agent research-agent --versions v1,v2 --window 30m --fail-on "
     "'cost_per_run:+10%,success_rate:-2pp'": "needs both versions' data in Prometheus: the bad deploy runs "
     "through the stack into this very command in tests/stack/test_compare_e2e.py",
+    "agent-telemetry events --agent NAME --since 10m": "needs events in the log store: a real call's events are "
+    "read back through this command in tests/stack/test_events_e2e.py",
     "agent-telemetry compare --recordings DIR_A DIR_B": "needs recordings: run in tests/compare/test_recordings.py",
     "agent-telemetry compare runs FILE_A FILE_B": "needs recordings: run in tests/compare/test_recordings.py",
+    "git clone https://github.com/agent-telemetry/agent-telemetry && cd agent-telemetry": "the suite runs in "
+    "that clone",
+    "helm upgrade kube-prometheus-stack prometheus-community/kube-prometheus-stack -n monitoring --reuse-values "
+    "-f deploy/helm/kube-prometheus-stack-values.yaml": "needs a Kubernetes cluster and the prometheus-community "
+    "chart repository; the values file's keys are the ones deploy/helm/agent-telemetry/README.md explains",
+    "helm install agent-telemetry deploy/helm/agent-telemetry -n monitoring --set-file "
+    "alertmanagerConfig.secretData.slack_api_url=secrets/slack_api_url --set-file "
+    "alertmanagerConfig.secretData.pagerduty_routing_key=secrets/pagerduty_routing_key": "needs a Kubernetes "
+    "cluster; the chart is linted, rendered (with these values too) and schema-validated in tests/helm",
 }
 
 

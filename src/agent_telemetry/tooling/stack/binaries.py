@@ -33,6 +33,10 @@ ENGINE_TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "victoria-logs": ("victorialogs", ("victoria-logs",)),
     "jaeger": ("jaeger", ("jaeger",)),
     "thanos": ("thanos", ("thanos",)),  # stack up --scale-out
+    # The Helm chart's tests (deploy/helm): never run by the stack, built on request by build-engines.sh.
+    "helm": ("helm", ("helm",)),
+    "kubeconform": ("kubeconform", ("kubeconform",)),
+    "controller-gen": ("controller_gen", ("controller-gen",)),
 }
 
 
