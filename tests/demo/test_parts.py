@@ -90,6 +90,8 @@ def test_each_fault_hits_one_agent_and_leaves_the_others_healthy():
         Scenario.TOOL_FAILURES: SUPPORT,
         Scenario.QUALITY_DROP: RESEARCH,
         Scenario.RETRY_STORM: SUPPORT,
+        Scenario.RUN_FAILURES: SUPPORT,
+        Scenario.SLOW_RUNS: RESEARCH,
     }
     for scenario in Scenario:
         for agent in AGENTS:

@@ -24,6 +24,8 @@ class Scenario(str, Enum):
     TOOL_FAILURES = "tool-failures"
     QUALITY_DROP = "quality-drop"
     RETRY_STORM = "retry-storm"
+    RUN_FAILURES = "run-failures"
+    SLOW_RUNS = "slow-runs"
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,16 @@ class Effects:
     tool_failure_share: float = 0.0  # share of executions of the agent's flaky tool that raise
     quality_drop: bool = False  # the LLM judge scores the agent's answers lower
     runaway: bool = False  # expensive model and a loop that does not stop: the cost spike
+    run_failure_share: float = 0.0  # share of runs whose result fails the agent's own check: status failure
+    run_stall_s: float = 0.0  # each run first waits this long (times the time scale) on a slow backend
 
 
 HEALTHY = Effects()
 SDK_RETRIES = 2  # the SDKs' default max_retries, which the retry-storm turns on
 # 11 s: above the 10 s P95 threshold, and above the 10 s bucket boundary it is measured against.
 SLOW_CALL_S = 11.0
+# 130 s: above the 120 s P95 run completion time threshold, which reads a bucket boundary at 120 s.
+SLOW_RUN_S = 130.0
 
 # Which agent each fault scenario hits, and how. The shares are well above the alert ratios in
 # prometheus/thresholds.yaml (rate limits 10%, tool errors 10%, P95 needs > 5% slow calls), so the
@@ -55,6 +61,9 @@ _FAULTS: dict[Scenario, tuple[str, Effects]] = {
     Scenario.TOOL_FAILURES: (SUPPORT, Effects(tool_failure_share=0.45)),
     Scenario.QUALITY_DROP: (RESEARCH, Effects(quality_drop=True)),
     Scenario.RETRY_STORM: (SUPPORT, Effects(retried_rate_limit_share=0.4)),
+    # Half the tickets end unresolved: the run success rate (90% threshold) falls to about 50%.
+    Scenario.RUN_FAILURES: (SUPPORT, Effects(run_failure_share=0.5)),
+    Scenario.SLOW_RUNS: (RESEARCH, Effects(run_stall_s=SLOW_RUN_S)),
 }
 
 

@@ -191,6 +191,56 @@ def quality_alerts(t: Thresholds) -> list[AlertRule]:
     ]
 
 
+AGENT_VERSION_LABEL = AGENT_LABEL + "{{ with $labels." + names.VERSION + " }} version {{ . }}{{ end }}"
+
+
+def run_alerts(t: Thresholds) -> list[AlertRule]:
+    """The playbook's task-level thresholds, per agent and version."""
+    on = f"{A}, {names.VERSION}"
+    s, d, c = t.run_success, t.run_duration, t.run_cost
+    p = f"P{num(d.quantile * 100)}"
+    duration = "{{ $value | humanizeDuration }}"
+    usd = '{{ $value | printf "%.2f" }} USD'
+    return [
+        _alert(
+            t,
+            "AgentRunSuccessRateLow",
+            f"{names.runs_success_ratio(s.window)} < {num(s.ratio)}\n"
+            + _at_least(names.runs_finished_rate(s.window), s.window, s.min_runs, on=on),
+            s.for_,
+            "warning",
+            f"Agent {AGENT_VERSION_LABEL}: only {PERCENT} of runs succeed.",
+            f"Only {PERCENT} of the runs of agent {AGENT_VERSION_LABEL} that finished over the last "
+            f"{s.window} succeeded (threshold {num(s.ratio * 100)}%; cancelled runs are not counted).",
+            PERCENT,
+        ),
+        _alert(
+            t,
+            "AgentRunDurationHigh",
+            f"{names.run_duration_quantile(d.quantile, d.window)} > {num(d.threshold_seconds)}\n"
+            + _at_least(names.run_duration_count_rate(d.window), d.window, d.min_runs, on=on),
+            d.for_,
+            "warning",
+            f"Agent {AGENT_VERSION_LABEL}: {p} run completion time is {duration}.",
+            f"The {p} completion time of the runs of agent {AGENT_VERSION_LABEL} over the last {d.window} "
+            f"is {duration}, above {num(d.threshold_seconds)} s.",
+            duration,
+        ),
+        _alert(
+            t,
+            "AgentRunCostHigh",
+            f"{names.run_cost_mean(c.window)} > {num(c.usd)}\n"
+            + _at_least(names.run_cost_count_rate(c.window), c.window, c.min_runs, on=on),
+            c.for_,
+            "warning",
+            f"Agent {AGENT_VERSION_LABEL}: a run costs {usd} on average.",
+            f"The runs of agent {AGENT_VERSION_LABEL} over the last {c.window} cost {usd} each on average, "
+            f"above {num(c.usd)} USD.",
+            usd,
+        ),
+    ]
+
+
 def _burn_alert(
     t: Thresholds,
     alert: str,
@@ -323,6 +373,7 @@ def alert_groups(t: Thresholds) -> tuple[RuleGroup, ...]:
         ),
         RuleGroup("agent-telemetry.cost.alerts", (*budget_alerts(t), *cost_spike_alerts(t))),
         RuleGroup("agent-telemetry.agents.alerts", (*tool_alerts(t), *quality_alerts(t))),
+        RuleGroup("agent-telemetry.runs.alerts", tuple(run_alerts(t))),
         RuleGroup("agent-telemetry.slo.alerts", tuple(slo_alerts(t))),
         RuleGroup("agent-telemetry.pipeline.alerts", tuple(pipeline_alerts(t))),
         RuleGroup("agent-telemetry.meta.alerts", tuple(meta_alerts(t))),

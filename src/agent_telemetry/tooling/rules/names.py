@@ -11,7 +11,10 @@ from agent_telemetry import contract
 AGENT = contract.AGENT
 TOOL = contract.TOOL
 EVALUATOR = contract.EVALUATOR
+# The agent version label (fixed across the team; contract.AGENT_VERSION's label once that lands).
+VERSION = "gen_ai_agent_version"
 AGENT_TOOL = f"{AGENT}_{TOOL}"
+AGENT_VERSION = f"{AGENT}_{VERSION}"
 AGENT_EVALUATOR = f"{AGENT}_{EVALUATOR}"
 
 
@@ -27,6 +30,9 @@ COST = _stem(contract.COST)
 TOOL_CALLS = _stem(contract.TOOL_CALLS)
 TOOL_ERRORS = _stem(contract.TOOL_ERRORS)
 QUALITY = _stem(contract.QUALITY)
+RUNS = _stem(contract.RUNS)
+RUN_DURATION = _stem(contract.RUN_DURATION)
+RUN_COST = _stem(contract.RUN_COST)
 
 
 def requests_rate(window: str) -> str:
@@ -58,9 +64,12 @@ def duration_bucket_rate(window: str) -> str:
     return f"{AGENT}_le:{DURATION}_bucket:rate{window}"
 
 
+def _percentile(quantile: float) -> str:
+    return "p" + f"{quantile * 100:g}".replace(".", "_")
+
+
 def duration_quantile(quantile: float, window: str) -> str:
-    percentile = f"{quantile * 100:g}".replace(".", "_")
-    return f"{AGENT}:{DURATION}:p{percentile}_rate{window}"
+    return f"{AGENT}:{DURATION}:{_percentile(quantile)}_rate{window}"
 
 
 def duration_count_rate(window: str) -> str:
@@ -127,6 +136,39 @@ def quality_baseline_count(baseline: str) -> str:
 
 def quality_baseline_mean(baseline: str) -> str:
     return f"{AGENT_EVALUATOR}:{QUALITY}:baseline_mean{baseline}"
+
+
+def runs_finished_rate(window: str) -> str:
+    """Runs that ended, but for the cancelled ones, per agent and version."""
+    return f"{AGENT_VERSION}:{RUNS}_finished:rate{window}"
+
+
+def runs_success_rate(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUNS}_success:rate{window}"
+
+
+def runs_success_ratio(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUNS}_success:ratio_rate{window}"
+
+
+def run_duration_bucket_rate(window: str) -> str:
+    return f"{AGENT_VERSION}_le:{RUN_DURATION}_bucket:rate{window}"
+
+
+def run_duration_count_rate(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUN_DURATION}_count:rate{window}"
+
+
+def run_duration_quantile(quantile: float, window: str) -> str:
+    return f"{AGENT_VERSION}:{RUN_DURATION}:{_percentile(quantile)}_rate{window}"
+
+
+def run_cost_count_rate(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUN_COST}_count:rate{window}"
+
+
+def run_cost_mean(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUN_COST}:mean{window}"
 
 
 def reporting_series() -> str:

@@ -176,6 +176,50 @@ def agents_group(t: Thresholds) -> RuleGroup:
     return RuleGroup("agent-telemetry.agents.rules", rules)
 
 
+def runs_group(t: Thresholds) -> RuleGroup:
+    """Task-level series per agent and version: a new release is told apart from the one it replaces."""
+    by_version = f"{A}, {names.VERSION}"
+    runs = contract.RUNS.prometheus_name
+    # A cancelled run was stopped by the application: neither a success nor a failure of the agent.
+    finished = matchers(f'{contract.STATUS}!="cancelled"')
+    succeeded = matchers(f'{contract.STATUS}="success"')
+    sw = t.run_success.window
+    rules = [
+        RecordingRule(names.runs_finished_rate(sw), _sum_rate(runs, finished, sw, by=by_version)),
+        RecordingRule(names.runs_success_rate(sw), _sum_rate(runs, succeeded, sw, by=by_version)),
+        RecordingRule(
+            names.runs_success_ratio(sw),
+            ratio_or_zero(names.runs_success_rate(sw), names.runs_finished_rate(sw)),
+        ),
+    ]
+    d = t.run_duration
+    histogram = contract.RUN_DURATION.prometheus_name
+    rules += [
+        RecordingRule(
+            names.run_duration_bucket_rate(d.window),
+            _sum_rate(f"{histogram}_bucket", "", d.window, by=f"{by_version}, le"),
+        ),
+        RecordingRule(
+            names.run_duration_count_rate(d.window),
+            _sum_rate(f"{histogram}_count", "", d.window, by=by_version),
+        ),
+        RecordingRule(
+            names.run_duration_quantile(d.quantile, d.window),
+            f"histogram_quantile({num(d.quantile)}, {names.run_duration_bucket_rate(d.window)})",
+        ),
+    ]
+    cw = t.run_cost.window
+    cost = contract.RUN_COST.prometheus_name
+    rules += [
+        RecordingRule(names.run_cost_count_rate(cw), _sum_rate(f"{cost}_count", "", cw, by=by_version)),
+        RecordingRule(
+            names.run_cost_mean(cw),
+            f"{_sum_rate(f'{cost}_sum', '', cw, by=by_version)}\n/\n{names.run_cost_count_rate(cw)}\n",
+        ),
+    ]
+    return RuleGroup("agent-telemetry.runs.rules", tuple(rules))
+
+
 def pipeline_group(t: Thresholds) -> RuleGroup:
     w, job = t.collector.dropping_window, t.collector.job
     parts = [
@@ -193,4 +237,11 @@ def pipeline_group(t: Thresholds) -> RuleGroup:
 
 
 def recording_groups(t: Thresholds) -> tuple[RuleGroup, ...]:
-    return (calls_group(t), latency_group(t), cost_group(t), agents_group(t), pipeline_group(t))
+    return (
+        calls_group(t),
+        latency_group(t),
+        cost_group(t),
+        agents_group(t),
+        runs_group(t),
+        pipeline_group(t),
+    )
