@@ -276,6 +276,20 @@ def test_slow_runs_stall_every_research_run(run_fleet):
     assert THRESHOLDS.run_duration.threshold_seconds < SLOW_RUN_S  # AgentRunDurationHigh
 
 
+def test_expensive_runs_cost_over_the_run_cost_threshold_each(run_fleet):
+    def finished(recorded) -> tuple[int, float, list[int], list[float]]:
+        return histogram(recorded, "agent.run.cost.usd", RESEARCH, status="success")
+
+    _, recorded = run_fleet(
+        Scenario.EXPENSIVE_RUNS, 1.0, until=lambda r: finished(r)[0] >= 3, agents=(RESEARCH,)
+    )
+    count, total, buckets, bounds = finished(recorded)
+    cheaper = sum(n for n, upper in zip(buckets, bounds, strict=False) if upper <= THRESHOLDS.run_cost.usd)
+    assert count >= 3
+    assert cheaper == 0  # every run over 1 USD: AgentRunCostHigh
+    assert total / count < 3.0  # under the research agent's run budget: no run stopped by it
+
+
 class _Sink:
     def __init__(self) -> None:
         self.updates: list[Status] = []

@@ -92,6 +92,7 @@ def test_each_fault_hits_one_agent_and_leaves_the_others_healthy():
         Scenario.RETRY_STORM: SUPPORT,
         Scenario.RUN_FAILURES: SUPPORT,
         Scenario.SLOW_RUNS: RESEARCH,
+        Scenario.EXPENSIVE_RUNS: RESEARCH,
     }
     for scenario in Scenario:
         for agent in AGENTS:

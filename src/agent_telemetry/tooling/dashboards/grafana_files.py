@@ -11,7 +11,15 @@ import yaml
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from agent_telemetry.tooling.dashboards import computer_use, cost, datasources, overview, pipeline, runs
+from agent_telemetry.tooling.dashboards import (
+    compare,
+    computer_use,
+    cost,
+    datasources,
+    overview,
+    pipeline,
+    runs,
+)
 from agent_telemetry.tooling.rules.config import Thresholds
 
 # Where docker-compose.yml mounts grafana/dashboards inside the Grafana container.
@@ -25,6 +33,7 @@ BUILDERS: tuple[Callable[[Thresholds], Dashboard], ...] = (
     runs.build,
     computer_use.build,
     pipeline.build,
+    compare.build,
 )
 
 HEADER = (

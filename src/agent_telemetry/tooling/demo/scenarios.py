@@ -26,6 +26,7 @@ class Scenario(str, Enum):
     RETRY_STORM = "retry-storm"
     RUN_FAILURES = "run-failures"
     SLOW_RUNS = "slow-runs"
+    EXPENSIVE_RUNS = "expensive-runs"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Effects:
     runaway: bool = False  # expensive model and a loop that does not stop: the cost spike
     run_failure_share: float = 0.0  # share of runs whose result fails the agent's own check: status failure
     run_stall_s: float = 0.0  # each run first waits this long (times the time scale) on a slow backend
+    expensive_runs: bool = False  # premium models and whole documents in context: over 1 USD a run
 
 
 HEALTHY = Effects()
@@ -64,6 +66,7 @@ _FAULTS: dict[Scenario, tuple[str, Effects]] = {
     # Half the tickets end unresolved: the run success rate (90% threshold) falls to about 50%.
     Scenario.RUN_FAILURES: (SUPPORT, Effects(run_failure_share=0.5)),
     Scenario.SLOW_RUNS: (RESEARCH, Effects(run_stall_s=SLOW_RUN_S)),
+    Scenario.EXPENSIVE_RUNS: (RESEARCH, Effects(expensive_runs=True)),
 }
 
 

@@ -241,6 +241,91 @@ def run_alerts(t: Thresholds) -> list[AlertRule]:
     ]
 
 
+def _above_baseline(current: str, avg: str, stddev: str, z_score: float, min_ratio: float) -> str:
+    """``current`` more than ``z_score`` standard deviations and ``min_ratio`` times above its mean."""
+    return (
+        f"{current}\n> on ({A})\n{avg} + {num(z_score)} * {stddev}\n"
+        f"and on ({A})\n{current} > on ({A}) {num(min_ratio)} * {avg}\n"
+    )
+
+
+def anomaly_alerts(t: Thresholds) -> list[AlertRule]:
+    r, lat, tok = t.request_rate_anomaly, t.latency_anomaly, t.tokens_anomaly
+    now, then = names.requests_rate(r.window), names.requests_rate_offset(r.window, r.offset)
+    change = f"{now}\n/ on ({A})\n{then}\n"
+    times = '{{ $value | printf "%.2f" }}x'
+    p95 = names.duration_quantile(lat.quantile, lat.window)
+    p = f"P{num(lat.quantile * 100)}"
+    duration = "{{ $value | humanizeDuration }}"
+    per_request = names.tokens_per_request(tok.window)
+    tokens = '{{ $value | printf "%.0f" }} tokens'
+    return [
+        _alert(
+            t,
+            "AgentRequestRateSpike",
+            f"{change}> {num(r.spike_ratio)}\n" + _at_least(now, r.window, r.min_requests),
+            r.for_,
+            "warning",
+            f"Agent {AGENT_LABEL} makes {times} as many provider calls as {r.offset} ago.",
+            f"Agent {AGENT_LABEL} made {times} as many provider calls over the last {r.window} as over the "
+            f"same {r.window} {r.offset} ago (threshold {num(r.spike_ratio)}x): a loop, a retry storm, or "
+            "traffic nobody planned for.",
+            times,
+        ),
+        _alert(
+            t,
+            "AgentRequestRateDrop",
+            f"{change}< {num(r.drop_ratio)}\n" + _at_least(then, r.window, r.min_requests),
+            r.for_,
+            "warning",
+            f"Agent {AGENT_LABEL} makes only {times} of its provider calls of {r.offset} ago.",
+            f"Agent {AGENT_LABEL} made {times} the provider calls over the last {r.window} that it made over "
+            f"the same {r.window} {r.offset} ago (threshold {num(r.drop_ratio)}x): its users or its "
+            "upstream stopped sending work, or it is stuck.",
+            times,
+        ),
+        _alert(
+            t,
+            "AgentLatencyAnomaly",
+            _above_baseline(
+                p95,
+                names.baseline_avg(p95, lat.baseline),
+                names.baseline_stddev(p95, lat.baseline),
+                lat.z_score,
+                lat.min_ratio,
+            )
+            + f"and on ({A})\n{p95} >= {num(lat.min_seconds)}\n"
+            + _at_least(names.duration_count_rate(lat.window), lat.window, lat.min_requests),
+            lat.for_,
+            "warning",
+            f"Agent {AGENT_LABEL}: {p} provider call latency is {duration}, far above its usual.",
+            f"The {p} latency of the provider calls of agent {AGENT_LABEL} over the last {lat.window} is "
+            f"{duration}: more than {num(lat.z_score)} standard deviations and {num(lat.min_ratio)}x above "
+            f"its mean over the previous {lat.baseline}.",
+            duration,
+        ),
+        _alert(
+            t,
+            "AgentTokensPerCallAnomaly",
+            _above_baseline(
+                per_request,
+                names.baseline_avg(per_request, tok.baseline),
+                names.baseline_stddev(per_request, tok.baseline),
+                tok.z_score,
+                tok.min_ratio,
+            )
+            + _at_least(names.requests_rate(tok.window), tok.window, tok.min_requests),
+            tok.for_,
+            "warning",
+            f"Agent {AGENT_LABEL} uses {tokens} per provider call, far above its usual.",
+            f"The provider calls of agent {AGENT_LABEL} used {tokens} each on average over the last "
+            f"{tok.window} (every token type): more than {num(tok.z_score)} standard deviations and "
+            f"{num(tok.min_ratio)}x above the mean over the previous {tok.baseline}.",
+            tokens,
+        ),
+    ]
+
+
 def _burn_alert(
     t: Thresholds,
     alert: str,
@@ -374,6 +459,7 @@ def alert_groups(t: Thresholds) -> tuple[RuleGroup, ...]:
         RuleGroup("agent-telemetry.cost.alerts", (*budget_alerts(t), *cost_spike_alerts(t))),
         RuleGroup("agent-telemetry.agents.alerts", (*tool_alerts(t), *quality_alerts(t))),
         RuleGroup("agent-telemetry.runs.alerts", tuple(run_alerts(t))),
+        RuleGroup("agent-telemetry.anomaly.alerts", tuple(anomaly_alerts(t))),
         RuleGroup("agent-telemetry.slo.alerts", tuple(slo_alerts(t))),
         RuleGroup("agent-telemetry.pipeline.alerts", tuple(pipeline_alerts(t))),
         RuleGroup("agent-telemetry.meta.alerts", tuple(meta_alerts(t))),

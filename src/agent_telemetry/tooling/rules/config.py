@@ -134,6 +134,35 @@ class RunCost(_Model):
     for_: Duration = Field(alias="for")
 
 
+class RequestRateAnomaly(_Model):
+    window: Duration
+    offset: Duration
+    spike_ratio: Annotated[float, Field(gt=1)]
+    drop_ratio: Annotated[float, Field(gt=0, lt=1)]
+    min_requests: Count
+    for_: Duration = Field(alias="for")
+
+
+class LatencyAnomaly(_Model):
+    window: Duration
+    baseline: Duration
+    quantile: Annotated[float, Field(gt=0, lt=1)]
+    z_score: Positive
+    min_ratio: Annotated[float, Field(gt=1)]
+    min_seconds: Positive
+    min_requests: Count
+    for_: Duration = Field(alias="for")
+
+
+class TokensAnomaly(_Model):
+    window: Duration
+    baseline: Duration
+    z_score: Positive
+    min_ratio: Annotated[float, Field(gt=1)]
+    min_requests: Count
+    for_: Duration = Field(alias="for")
+
+
 class BurnRateWindow(_Model):
     severity: str = Field(pattern="^(critical|warning)$")
     long: Duration
@@ -211,6 +240,9 @@ class Thresholds(_Model):
     run_success: RunSuccess
     run_duration: RunDuration
     run_cost: RunCost
+    request_rate_anomaly: RequestRateAnomaly
+    latency_anomaly: LatencyAnomaly
+    tokens_anomaly: TokensAnomaly
     slo: SLO
     telemetry_absent: TelemetryAbsent
     labels_folded: LabelsFolded

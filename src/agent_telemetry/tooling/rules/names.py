@@ -11,10 +11,12 @@ from agent_telemetry import contract
 AGENT = contract.AGENT
 TOOL = contract.TOOL
 EVALUATOR = contract.EVALUATOR
-# The agent version label (fixed across the team; contract.AGENT_VERSION's label once that lands).
+# The agent version and per-run feature labels (fixed across the team; contract's labels once they land).
 VERSION = "gen_ai_agent_version"
+FEATURE = "agent_feature"
 AGENT_TOOL = f"{AGENT}_{TOOL}"
 AGENT_VERSION = f"{AGENT}_{VERSION}"
+AGENT_FEATURE = f"{AGENT}_{FEATURE}"
 AGENT_EVALUATOR = f"{AGENT}_{EVALUATOR}"
 
 
@@ -30,6 +32,7 @@ COST = _stem(contract.COST)
 TOOL_CALLS = _stem(contract.TOOL_CALLS)
 TOOL_ERRORS = _stem(contract.TOOL_ERRORS)
 QUALITY = _stem(contract.QUALITY)
+TOKENS = _stem(contract.TOKENS)
 RUNS = _stem(contract.RUNS)
 RUN_DURATION = _stem(contract.RUN_DURATION)
 RUN_COST = _stem(contract.RUN_COST)
@@ -101,12 +104,37 @@ def cost_rate_full_window(window: str) -> str:
     return f"{AGENT}:{COST}:rate{window}_full_window"
 
 
+def _over_time(function: str, series: str, baseline: str) -> str:
+    """``level:metric:ops`` -> ``level:metric:<function>_over_time<baseline>_ops``."""
+    level, metric, operations = series.split(":")
+    return f"{level}:{metric}:{function}_over_time{baseline}_{operations}"
+
+
+def baseline_avg(series: str, baseline: str) -> str:
+    """The mean of a recorded series over ``baseline`` (ending where its current window starts)."""
+    return _over_time("avg", series, baseline)
+
+
+def baseline_stddev(series: str, baseline: str) -> str:
+    return _over_time("stddev", series, baseline)
+
+
 def cost_rate_baseline_avg(window: str, baseline: str) -> str:
-    return f"{AGENT}:{COST}:avg_over_time{baseline}_rate{window}"
+    return baseline_avg(cost_rate(window), baseline)
 
 
 def cost_rate_baseline_stddev(window: str, baseline: str) -> str:
-    return f"{AGENT}:{COST}:stddev_over_time{baseline}_rate{window}"
+    return baseline_stddev(cost_rate(window), baseline)
+
+
+def requests_rate_offset(window: str, offset: str) -> str:
+    """The call rate over ``window``, ``offset`` ago (the same hour last week)."""
+    return f"{AGENT}:{REQUESTS}:rate{window}_offset{offset}"
+
+
+def tokens_per_request(window: str) -> str:
+    """Tokens of every type (what is billed) per provider call."""
+    return f"{AGENT}:{TOKENS}_per_request:ratio_rate{window}"
 
 
 def tool_calls_rate(window: str) -> str:
@@ -169,6 +197,15 @@ def run_cost_count_rate(window: str) -> str:
 
 def run_cost_mean(window: str) -> str:
     return f"{AGENT_VERSION}:{RUN_COST}:mean{window}"
+
+
+def run_cost_by_feature_rate(window: str) -> str:
+    """USD per second spent by runs, per agent and application-set feature (agent_run attributes)."""
+    return f"{AGENT_FEATURE}:{RUN_COST}_sum:rate{window}"
+
+
+def run_cost_by_feature_mean(window: str) -> str:
+    return f"{AGENT_FEATURE}:{RUN_COST}:mean{window}"
 
 
 def reporting_series() -> str:

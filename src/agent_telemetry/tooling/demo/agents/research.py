@@ -26,6 +26,9 @@ from agent_telemetry.tooling.fake_provider import Reply, ToolCall
 
 RUN_BUDGET_USD = 3.0
 RUNAWAY_CONTEXT_CAP = 120_000  # tokens: under gpt-4o's 128k window
+# The expensive-runs scenario: whole documents in the context from the first step, on the premium
+# models: about 1.5 USD a run (3-6 steps at 0.15 USD on gpt-4o, the report 0.9 USD on claude-opus).
+EXPENSIVE_RUN_CONTEXT = 60_000
 
 INSTRUCTIONS = (
     "You are a research assistant. Search the web and read sources until you can answer with "
@@ -93,14 +96,16 @@ class ResearchAgent(Agent):
 
     def task(self) -> None:
         runaway = self.effects.runaway  # decided per run: a run started healthy stays healthy
-        step_model = RESEARCH_RUNAWAY_STEP_MODEL if runaway else RESEARCH_STEP_MODEL
-        synthesis_model = RESEARCH_RUNAWAY_SYNTHESIS_MODEL if runaway else RESEARCH_SYNTHESIS_MODEL
+        expensive = self.effects.expensive_runs
+        premium = runaway or expensive
+        step_model = RESEARCH_RUNAWAY_STEP_MODEL if premium else RESEARCH_STEP_MODEL
+        synthesis_model = RESEARCH_RUNAWAY_SYNTHESIS_MODEL if premium else RESEARCH_SYNTHESIS_MODEL
         steps = self.rng.randint(10, 20) if runaway else self.rng.randint(3, 6)
         question = self.rng.choice(QUESTIONS)
         with self.run(max_cost_usd=RUN_BUDGET_USD) as run:
             items: list[dict[str, Any]] = [{"role": "user", "content": question}]
             notes: list[str] = []
-            context = 400
+            context = EXPENSIVE_RUN_CONTEXT if expensive else 400
             for step in range(steps):
                 wanted = (
                     ToolCall("web_search", {"query": f"{question[:50]} ({step})"})
@@ -140,7 +145,7 @@ class ResearchAgent(Agent):
                 text=REPORT,
                 # The notes, summarised: the whole context only in a runaway loop.
                 usage=self.usage(
-                    "anthropic", context if runaway else 1200, 700 if runaway else 250, cached=2000
+                    "anthropic", context if premium else 1200, 700 if runaway else 250, cached=2000
                 ),
                 chunks=8,
             )
