@@ -241,8 +241,10 @@ def run_alerts(t: Thresholds) -> list[AlertRule]:
     ]
 
 
-def _above_baseline(current: str, avg: str, stddev: str, z_score: float, min_ratio: float) -> str:
-    """``current`` more than ``z_score`` standard deviations and ``min_ratio`` times above its mean."""
+def _above_baseline(current: str, baseline: str, z_score: float, min_ratio: float) -> str:
+    """``current`` more than ``z_score`` standard deviations and ``min_ratio`` times above its mean
+    over ``baseline`` (both recorded by the anomaly recording rules)."""
+    avg, stddev = names.baseline_avg(current, baseline), names.baseline_stddev(current, baseline)
     return (
         f"{current}\n> on ({A})\n{avg} + {num(z_score)} * {stddev}\n"
         f"and on ({A})\n{current} > on ({A}) {num(min_ratio)} * {avg}\n"
@@ -287,13 +289,7 @@ def anomaly_alerts(t: Thresholds) -> list[AlertRule]:
         _alert(
             t,
             "AgentLatencyAnomaly",
-            _above_baseline(
-                p95,
-                names.baseline_avg(p95, lat.baseline),
-                names.baseline_stddev(p95, lat.baseline),
-                lat.z_score,
-                lat.min_ratio,
-            )
+            _above_baseline(p95, lat.baseline, lat.z_score, lat.min_ratio)
             + f"and on ({A})\n{p95} >= {num(lat.min_seconds)}\n"
             + _at_least(names.duration_count_rate(lat.window), lat.window, lat.min_requests),
             lat.for_,
@@ -307,13 +303,7 @@ def anomaly_alerts(t: Thresholds) -> list[AlertRule]:
         _alert(
             t,
             "AgentTokensPerCallAnomaly",
-            _above_baseline(
-                per_request,
-                names.baseline_avg(per_request, tok.baseline),
-                names.baseline_stddev(per_request, tok.baseline),
-                tok.z_score,
-                tok.min_ratio,
-            )
+            _above_baseline(per_request, tok.baseline, tok.z_score, tok.min_ratio)
             + _at_least(names.requests_rate(tok.window), tok.window, tok.min_requests),
             tok.for_,
             "warning",
