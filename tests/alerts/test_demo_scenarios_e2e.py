@@ -20,7 +20,7 @@ import pytest
 from tests.alerts.harness import AGENT, Detection, prometheus_alerts
 from tests.support.processes import environ_without_telemetry
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 # (scenario, seconds). Normal traffic first: AgentCostSpike and AgentQualityDrift compare with a
 # baseline that ends 2 minutes ago (test profile), so they need that much history.
@@ -33,6 +33,11 @@ SCHEDULE: tuple[tuple[str, int], ...] = (
     ("latency-spike", 75),
     # Last, on the same agent and alert as rate-limit-storm: that one has long resolved by now.
     ("retry-storm", 40),
+    ("run-failures", 60),
+    ("expensive-runs", 60),
+    # Each research run stalls 130 s first: the slow runs end, and are measured, 130 s in at the earliest.
+    # By now the research agent has 5 minutes of history: its calls stopping trips AgentRequestRateDrop.
+    ("slow-runs", 210),
 )
 RATE = "4"  # LLM calls per second for the fleet
 
@@ -54,7 +59,21 @@ EXPECTED: dict[str, Expected] = {
     "latency-spike": Expected("AgentHighLatencyP95", "computer-use-agent", 75),
     # Every call succeeds after the SDK's retries: the retried 429s alone trip it.
     "retry-storm": Expected("AgentRateLimitStorm", "support-agent", 30),
+    # Half the runs fail: the 2-minute success rate falls below 75% (test profile) in about 45 s.
+    "run-failures": Expected("AgentRunSuccessRateLow", "support-agent", 90),
+    # Expensive runs must outnumber cheap ones in the 1-minute window: the mean passes 1 USD in ~45 s.
+    "expensive-runs": Expected("AgentRunCostHigh", "research-agent", 100),
+    # The first stalled run ends 130 s after it started, the run in flight before it first.
+    "slow-runs": Expected("AgentRunDurationHigh", "research-agent", 200),
 }
+# The anomaly alerts, tripped by scenarios made for others: the runaway loop's context grows 8k tokens
+# a step, the latency spike's 11 s calls are far above the agent's usual P95 of milliseconds, and the
+# slow runs' stall stops the research agent's calls.
+ALSO_EXPECTED: tuple[tuple[str, Expected], ...] = (
+    ("cost-spike", Expected("AgentTokensPerCallAnomaly", "research-agent", 45)),
+    ("latency-spike", Expected("AgentLatencyAnomaly", "computer-use-agent", 90)),
+    ("slow-runs", Expected("AgentRequestRateDrop", "research-agent", 120)),
+)
 # On normal traffic only the test profile's tiny daily budget may fire (and the Watchdog, always).
 ALLOWED_ON_NORMAL_TRAFFIC = {"Watchdog", "AgentDailyBudgetWarning", "AgentDailyBudgetExceeded"}
 
@@ -122,11 +141,14 @@ def demo_run(alert_stack, used_agents: set[str], tmp_path_factory: pytest.TempPa
     return DemoRun(started_at, activations)
 
 
-@pytest.mark.parametrize("scenario", list(EXPECTED))
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [*EXPECTED.items(), *ALSO_EXPECTED],
+    ids=[f"{scenario}-{expected.alert}" for scenario, expected in [*EXPECTED.items(), *ALSO_EXPECTED]],
+)
 def test_each_scenario_trips_its_alert_within_the_documented_time(
-    demo_run: DemoRun, scenario: str, detections
+    demo_run: DemoRun, scenario: str, expected: Expected, detections
 ):
-    expected = EXPECTED[scenario]
     started = demo_run.phase_start(scenario)
     active = demo_run.first_active((expected.alert, expected.agent), since=started)
     assert active is not None, (

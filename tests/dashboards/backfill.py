@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agent_telemetry import contract as c
+from agent_telemetry.tooling.rules.names import FEATURE, VERSION
 
 STEP_SECONDS = 30
 HISTORY_SECONDS = 2 * 3600
@@ -36,11 +37,20 @@ LABEL_VALUES: dict[str, tuple[str, ...]] = {
     "limit": ("cost",),
     "label": (c.MODEL,),
     "component": ("exporter",),
+    VERSION: ("v1", "v2"),
+    FEATURE: ("refunds", "orders"),
 }
+# The run-level labels the Compare and Cost dashboards split by, where the contract does not list them
+# yet: the version on runs and their histograms, and the feature the application sets per run.
+RUN_LEVEL = (c.RUNS, c.RUN_DURATION, c.RUN_STEPS, c.RUN_COST, c.RUN_TOKENS)
+# Version v2's runs cost this much more than v1's: the Compare dashboard's known answer.
+V2_COST_FACTOR = 1.4
 
 
 def _label_sets(metric: c.Metric) -> Iterator[dict[str, str]]:
     keys = [k for k in metric.labels if k not in (c.PROVIDER, c.MODEL)]
+    if metric in RUN_LEVEL:
+        keys += [label for label in (VERSION, FEATURE) if label not in keys]
     pairs: tuple[tuple[str, str] | None, ...] = PROVIDER_MODELS if c.PROVIDER in metric.labels else (None,)
     for values in itertools.product(*(LABEL_VALUES[k] for k in keys)):
         for pair in pairs:
@@ -80,7 +90,8 @@ def _series(metric: c.Metric) -> Iterator[tuple[str, dict[str, str], float, floa
             yield f"{name}_bucket", {**labels, "le": f"{bound:g}"}, per_step * _cdf(bound, median), 0.0
         yield f"{name}_bucket", {**labels, "le": "+Inf"}, per_step, 0.0
         yield f"{name}_count", labels, per_step, 0.0
-        yield f"{name}_sum", labels, per_step * median, 0.0
+        dearer = V2_COST_FACTOR if metric is c.RUN_COST and labels.get(VERSION) == "v2" else 1.0
+        yield f"{name}_sum", labels, per_step * median * dearer, 0.0
 
 
 COLLECTOR = {"job": "otel-collector", "instance": "otel-collector:8888"}

@@ -75,9 +75,26 @@ def panel_queries(dashboards: list[dict[str, Any]]) -> list[PanelQuery]:
     ]
 
 
-def substitute(expr: str, *, rate_interval: str = "1m", range_: str = "1h") -> str:
-    """What Grafana would send with every variable on "All" (`.*`)."""
+# The Compare dashboard's own variables: its two versions (every version, as "All" would) and the
+# offset of the earlier period.
+VERSION_VARIABLES = ("version_a", "version_b")
+OFFSET_VARIABLE = "compare_offset"
+
+
+def substitute(
+    expr: str,
+    *,
+    rate_interval: str = "1m",
+    range_: str = "1h",
+    offset: str = "1h",
+    versions: Mapping[str, str] | None = None,
+) -> str:
+    """What Grafana would send with every variable on "All" (`.*`), or the ``versions`` given."""
     expr = expr.replace("$__rate_interval", rate_interval).replace("$__range", range_)
+    expr = re.sub(rf"\$\{{{OFFSET_VARIABLE}\}}|\${OFFSET_VARIABLE}\b", offset, expr)
+    for variable in VERSION_VARIABLES:
+        value = (versions or {}).get(variable, ".*")
+        expr = re.sub(rf"\$\{{{variable}(:[a-z]+)?\}}|\${variable}\b", value, expr)
     return re.sub(r"\$\{(agent|provider|model)(:[a-z]+)?\}|\$(agent|provider|model)\b", ".*", expr)
 
 
@@ -142,12 +159,17 @@ def variable_values(
     return sorted(data)
 
 
-def assert_every_variable_resolves(prometheus_url: str, *, at: float | None = None) -> None:
+def assert_every_variable_resolves(
+    prometheus_url: str, *, at: float | None = None, allowed_unresolved: Mapping[str, str] | None = None
+) -> None:
+    """Every query variable has values, but those ``allowed_unresolved`` names (``"<uid>/$<name>"``)."""
     when = time.time() if at is None else at
     unresolved = [
         f"{d['uid']}/${v['name']}: {v['query']}"
         for d in load_dashboards()
         for v in d["templating"]["list"]
-        if v["type"] == "query" and not variable_values(prometheus_url, v, when)
+        if v["type"] == "query"
+        and f"{d['uid']}/${v['name']}" not in (allowed_unresolved or {})
+        and not variable_values(prometheus_url, v, when)
     ]
     assert not unresolved, "variables with no values:\n" + "\n".join(unresolved)

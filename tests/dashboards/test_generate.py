@@ -67,7 +67,7 @@ def test_the_subcommand_registers_with_a_handler():
 def test_every_panel_query_parses_with_promtool(tmp_path):
     # Each query becomes a recording rule: `promtool check rules` parses every expression.
     queries = panel_queries(load_dashboards())
-    assert len(queries) == 96
+    assert len(queries) == 121
     rules = [
         f"      - record: dashboard:query:{i}\n        expr: {json.dumps(substitute(q.expr))}\n"
         for i, q in enumerate(queries)

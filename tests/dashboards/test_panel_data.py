@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.dashboards.backfill import AGENTS, ERROR_RATIO, PROVIDER_MODELS, RUN_SUCCESS_RATIO
+from tests.dashboards.backfill import AGENTS, ERROR_RATIO, PROVIDER_MODELS, RUN_SUCCESS_RATIO, V2_COST_FACTOR
 from tests.dashboards.panel_queries import (
     MAY_BE_EMPTY_WITHOUT_FAILURES,
     assert_every_panel_returns_data,
@@ -28,10 +28,9 @@ ALLOWED_EMPTY: dict[str, str] = {}
 RATE_INTERVAL = "2m"
 
 
-def instant(prometheus, expr: str) -> list[float]:
-    url = f"{prometheus.url}/api/v1/query?" + urllib.parse.urlencode(
-        {"query": substitute(expr, rate_interval=RATE_INTERVAL), "time": prometheus.at}
-    )
+def instant(prometheus, expr: str, versions: dict[str, str] | None = None) -> list[float]:
+    query = substitute(expr, rate_interval=RATE_INTERVAL, versions=versions)
+    url = f"{prometheus.url}/api/v1/query?" + urllib.parse.urlencode({"query": query, "time": prometheus.at})
     with urllib.request.urlopen(url) as response:
         return [float(r["value"][1]) for r in json.load(response)["data"]["result"]]
 
@@ -96,6 +95,42 @@ def test_ratio_panels_compute_the_exact_ratio(backfilled_prometheus):
         backfilled_prometheus, panel("agent-cost", "Spend vs daily budget")["targets"][0]["expr"]
     )
     assert len(budget) == len(AGENTS)
+
+
+def test_the_version_variables_list_the_versions_of_the_runs(backfilled_prometheus):
+    (compare,) = (d for d in load_dashboards() if d["uid"] == "agent-compare")
+    variables = {v["name"]: v for v in compare["templating"]["list"]}
+    for name in ("version_a", "version_b"):
+        assert variable_values(backfilled_prometheus.url, variables[name], backfilled_prometheus.at) == [
+            "v1",
+            "v2",
+        ]
+
+
+def test_compare_shows_the_known_change_between_two_versions(backfilled_prometheus):
+    versions = {"version_a": "v1", "version_b": "v2"}
+    expr = panel("agent-compare", "Cost per run: B vs A")["targets"][0]["expr"]
+    assert instant(backfilled_prometheus, expr, versions) == [pytest.approx(V2_COST_FACTOR - 1)]
+    expr = panel("agent-compare", "Run success rate: B vs A")["targets"][0]["expr"]
+    assert instant(backfilled_prometheus, expr, versions) == [pytest.approx(0)]  # same in both
+    # Two samples of one version: no change.
+    same = {"version_a": "v1", "version_b": "v1"}
+    expr = panel("agent-compare", "Cost per run: B vs A")["targets"][0]["expr"]
+    assert instant(backfilled_prometheus, expr, same) == [pytest.approx(0)]
+
+
+def test_compare_with_the_previous_period_reads_the_same_steady_rate_as_no_change(backfilled_prometheus):
+    # The backfill grows linearly: the last hour against the hour before it is no change at all.
+    expr = panel("agent-compare", "Cost per run vs $compare_offset before")["targets"][0]["expr"]
+    assert instant(backfilled_prometheus, expr) == [pytest.approx(0)]
+
+
+def test_cost_by_feature_and_token_efficiency_read_the_backfill(backfilled_prometheus):
+    by_feature = panel("agent-cost", "Cost per run by feature")["targets"][1]["expr"]
+    assert len(instant(backfilled_prometheus, by_feature)) == len(AGENTS) * 2  # agents x features
+    cache = panel("agent-cost", "Cache hit ratio by agent")["targets"][0]["expr"]
+    # Every token type grows alike in the backfill: cache reads are 1 of the 3 input types.
+    assert instant(backfilled_prometheus, cache) == [pytest.approx(1 / 3)] * len(AGENTS)
 
 
 def exported_metric_names(url: str) -> set[str]:

@@ -109,8 +109,11 @@ def test_every_datasource_referenced_is_provisioned_or_the_datasource_variable()
 def test_every_dashboard_has_the_datasource_agent_provider_and_model_variables():
     for d in DASHBOARDS:
         variables = {v["name"]: v for v in d["templating"]["list"]}
-        extra = ["run"] if d["uid"] == "agent-events" else []  # the run id its events panel shows
-        assert list(variables) == ["datasource", "agent", "provider", "model", *extra], d["uid"]
+        own = {
+            "agent-events": ["run"],  # the run id its events panel shows
+            "agent-compare": ["version_a", "version_b", "compare_offset"],
+        }.get(d["uid"], [])
+        assert list(variables) == ["datasource", "agent", "provider", "model", *own], d["uid"]
         assert variables["datasource"]["type"] == "datasource"
         assert variables["datasource"]["query"] == "prometheus"
         for name in ("agent", "provider", "model"):
@@ -123,7 +126,9 @@ def test_every_dashboard_has_the_datasource_agent_provider_and_model_variables()
 
 
 def test_variables_are_label_values_of_a_contract_metric_and_narrow_each_other():
-    variables = {v["name"]: v["query"] for v in DASHBOARDS[0]["templating"]["list"] if v["type"] == "query"}
+    (overview,) = (d for d in DASHBOARDS if d["uid"] == "agent-overview")
+    shared = overview["templating"]["list"]
+    variables = {v["name"]: v["query"] for v in shared if v["type"] == "query"}
     assert variables == {
         "agent": "label_values(agent_requests_total, gen_ai_agent_name)",
         "provider": 'label_values(agent_requests_total{gen_ai_agent_name=~"$agent"}, gen_ai_provider_name)',
@@ -132,6 +137,15 @@ def test_variables_are_label_values_of_a_contract_metric_and_narrow_each_other()
     }
     shared = DASHBOARDS[0]["templating"]["list"]
     assert all(d["templating"]["list"][: len(shared)] == shared for d in DASHBOARDS)
+
+
+def test_the_compare_dashboard_picks_two_versions_of_the_runs_and_an_offset():
+    (compare,) = (d for d in DASHBOARDS if d["uid"] == "agent-compare")
+    own = {v["name"]: v for v in compare["templating"]["list"][4:]}
+    runs_versions = 'label_values(agent_runs_total{gen_ai_agent_name=~"$agent"}, gen_ai_agent_version)'
+    assert own["version_a"]["query"] == own["version_b"]["query"] == runs_versions
+    assert (own["compare_offset"]["type"], own["compare_offset"]["query"]) == ("custom", "1d,1w")
+    assert own["compare_offset"]["current"]["value"] == "1w"
 
 
 def _urls(d: dict[str, Any]) -> list[str]:
@@ -209,6 +223,7 @@ def test_error_rate_panels_exclude_the_ignored_error_types_like_the_alert():
 
 def test_generated_files_are_committed_under_grafana():
     assert sorted(p.name for p in (REPO / "grafana" / "dashboards").glob("*.json")) == [
+        "agent-compare.json",
         "agent-computer-use.json",
         "agent-cost.json",
         "agent-events.json",

@@ -28,6 +28,7 @@ from agent_telemetry.tooling.demo.scenarios import (
     COMPUTER_USE,
     RESEARCH,
     SLOW_CALL_S,
+    SLOW_RUN_S,
     SUPPORT,
     Scenario,
     Schedule,
@@ -44,11 +45,15 @@ def agent_value(recorded, metric: str, agent: str, **attributes: str) -> float:
     return recorded.value(metric, gen_ai__agent__name=agent, **attributes)
 
 
-def histogram(recorded, metric: str, agent: str) -> tuple[int, float, list[int], list[float]]:
-    """(count, sum, bucket counts, bounds) over every point of ``agent``."""
+def histogram(
+    recorded, metric: str, agent: str, **attributes: str
+) -> tuple[int, float, list[int], list[float]]:
+    """(count, sum, bucket counts, bounds) over every point of ``agent`` (with ``attributes``)."""
     count, total, buckets, bounds = 0, 0.0, [], []
-    for attributes, point in recorded.points(metric):
-        if attributes.get("gen_ai.agent.name") != agent:
+    for labels, point in recorded.points(metric):
+        if labels.get("gen_ai.agent.name") != agent:
+            continue
+        if any(labels.get(key) != value for key, value in attributes.items()):
             continue
         count, total = count + point.count, total + point.sum
         bounds = list(point.explicit_bounds)
@@ -244,6 +249,45 @@ def test_quality_drop(run_fleet):
     assert mean < ResearchAgent.judge_mean - THRESHOLDS.quality_drift.max_drop
     assert mean == pytest.approx(ResearchAgent.judge_mean - QUALITY_DROP, abs=0.12)
     assert recorded.points("agent.requests.errors") == []
+
+
+def test_run_failures_fail_about_half_the_support_runs_with_no_failed_call(run_fleet):
+    def finished(recorded) -> float:
+        return sum(agent_value(recorded, "agent.runs", SUPPORT, status=s) for s in ("success", "failure"))
+
+    _, recorded = run_fleet(Scenario.RUN_FAILURES, 1.0, until=lambda r: finished(r) >= 20, agents=(SUPPORT,))
+    failed = agent_value(recorded, "agent.runs", SUPPORT, status="failure")
+    assert failed / finished(recorded) == pytest.approx(0.5, abs=0.25)
+    assert failed / finished(recorded) > 2 * (1 - THRESHOLDS.run_success.ratio)  # AgentRunSuccessRateLow
+    assert recorded.points("agent.requests.errors") == []
+
+
+def test_slow_runs_stall_every_research_run(run_fleet):
+    def finished(recorded) -> tuple[int, float, list[int], list[float]]:
+        # The demo's stop cancels the run in flight, early: only runs that ran to their end.
+        return histogram(recorded, "agent.run.duration", RESEARCH, status="success")
+
+    _, recorded = run_fleet(Scenario.SLOW_RUNS, 1.0, until=lambda r: finished(r)[0] >= 2, agents=(RESEARCH,))
+    count, _, buckets, bounds = finished(recorded)
+    stall_s = SLOW_RUN_S * TIME_SCALE  # 3.9 s here, 130 s in the demo
+    within_stall = sum(n for n, upper in zip(buckets, bounds, strict=False) if upper < stall_s)
+    assert count >= 2
+    assert within_stall == 0  # no run finished sooner than its stall
+    assert THRESHOLDS.run_duration.threshold_seconds < SLOW_RUN_S  # AgentRunDurationHigh
+
+
+def test_expensive_runs_cost_over_the_run_cost_threshold_each(run_fleet):
+    def finished(recorded) -> tuple[int, float, list[int], list[float]]:
+        return histogram(recorded, "agent.run.cost.usd", RESEARCH, status="success")
+
+    _, recorded = run_fleet(
+        Scenario.EXPENSIVE_RUNS, 1.0, until=lambda r: finished(r)[0] >= 3, agents=(RESEARCH,)
+    )
+    count, total, buckets, bounds = finished(recorded)
+    cheaper = sum(n for n, upper in zip(buckets, bounds, strict=False) if upper <= THRESHOLDS.run_cost.usd)
+    assert count >= 3
+    assert cheaper == 0  # every run over 1 USD: AgentRunCostHigh
+    assert total / count < 3.0  # under the research agent's run budget: no run stopped by it
 
 
 class _Sink:

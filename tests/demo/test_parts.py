@@ -91,6 +91,9 @@ def test_each_fault_hits_one_agent_and_leaves_the_others_healthy():
         Scenario.QUALITY_DROP: RESEARCH,
         Scenario.RETRY_STORM: SUPPORT,
         Scenario.BAD_DEPLOY: RESEARCH,
+        Scenario.RUN_FAILURES: SUPPORT,
+        Scenario.SLOW_RUNS: RESEARCH,
+        Scenario.EXPENSIVE_RUNS: RESEARCH,
     }
     for scenario in Scenario:
         for agent in AGENTS:

@@ -19,10 +19,13 @@ from agent_telemetry.tooling.dashboards.panels import (
 from agent_telemetry.tooling.dashboards.selectors import agent_only, sel
 from agent_telemetry.tooling.dashboards.skeleton import dashboard
 from agent_telemetry.tooling.promql import increase_sum, quantile, rate_sum
+from agent_telemetry.tooling.rules import names
 from agent_telemetry.tooling.rules.config import DailyBudget, Thresholds
 
 AGENT = (c.AGENT,)
 DAY = "1d"  # the budget alerts' rolling day: increase(agent_cost_usd_total[1d])
+FEATURE = names.FEATURE
+INPUT_TYPES = ("input", "cache_read", "cache_write")  # disjoint: together, every token of the prompt
 
 
 def spend_24h_by_agent() -> str:
@@ -46,6 +49,10 @@ def _tokens(*token_types: str) -> str:
     # One selector for all the types: a sum of per-type sums would be empty while one type (cache
     # writes, which OpenAI-only fleets never have) has no series.
     return increase_sum(sel(c.TOKENS, "", f'{c.TOKEN_TYPE}=~"{"|".join(token_types)}"'))
+
+
+def _tokens_by_agent(*token_types: str) -> str:
+    return rate_sum(sel(c.TOKENS, "", f'{c.TOKEN_TYPE}=~"{"|".join(token_types)}"'), AGENT)
 
 
 def build(t: Thresholds) -> Dashboard:
@@ -165,7 +172,7 @@ def build(t: Thresholds) -> Dashboard:
         stat_panel(
             "Cache hit ratio",
             "Cache-read tokens / all input tokens (uncached, cache reads, cache writes) over the time range.",
-            Query(f"{_tokens('cache_read')}\n/\n{_tokens('input', 'cache_read', 'cache_write')}"),
+            Query(f"{_tokens('cache_read')}\n/\n{_tokens(*INPUT_TYPES)}"),
             "percentunit",
         ),
         4,
@@ -210,6 +217,67 @@ def build(t: Thresholds) -> Dashboard:
             "currencyUSD",
             rename={"Value #A": "P99 task", "Value #B": "Costliest task (bucket bound)"},
             links=[links.to_dashboard(links.RUNS_UID, "Runs of this agent")],
+        ),
+        12,
+    )
+
+    grid.row('By feature (set per run: agent_run(..., attributes={"feature": ...}))')
+    feature = (FEATURE,)
+    spent_by_feature = increase_sum(agent_only(c.RUN_COST, "_sum"), (c.AGENT, FEATURE))
+    runs_by_feature = increase_sum(agent_only(c.RUN_COST, "_count"), (c.AGENT, FEATURE))
+    grid.add(
+        timeseries_panel(
+            "Cost per hour by feature",
+            f"US dollars per hour spent by runs, by the {FEATURE} label the application sets per run "
+            "(runs without one have no value here). Capped: values past the cap read _other.",
+            [Query(f"{rate_sum(agent_only(c.RUN_COST, '_sum'), feature)} * 3600", f"{{{{{FEATURE}}}}}")],
+            "currencyUSD",
+            stacked=True,
+        ),
+        12,
+    )
+    grid.add(
+        table_panel(
+            "Cost per run by feature",
+            "Mean US dollars per run and runs, by feature and agent, over the time range.",
+            [
+                Query(f"{spent_by_feature}\n/\n{runs_by_feature}", instant=True, table=True),
+                Query(runs_by_feature, instant=True, table=True),
+            ],
+            "currencyUSD",
+            rename={"Value #A": "Cost per run (USD)", "Value #B": "Runs"},
+        ),
+        12,
+    )
+
+    grid.row("Token efficiency")
+    grid.add(
+        timeseries_panel(
+            "Output per input token by agent",
+            "Output tokens / all input tokens (uncached, cache reads, cache writes): how much answer each "
+            "token of prompt buys. A falling line with steady output: the prompts grew.",
+            [
+                Query(
+                    f"{_tokens_by_agent('output')}\n/\n{_tokens_by_agent(*INPUT_TYPES)}",
+                    "{{gen_ai_agent_name}}",
+                )
+            ],
+            "percentunit",
+        ),
+        12,
+    )
+    grid.add(
+        timeseries_panel(
+            "Cache hit ratio by agent",
+            "Cache-read tokens / all input tokens, by agent: the share of the prompt served from the "
+            "provider's cache, billed at a fraction of the input price.",
+            [
+                Query(
+                    f"{_tokens_by_agent('cache_read')}\n/\n{_tokens_by_agent(*INPUT_TYPES)}",
+                    "{{gen_ai_agent_name}}",
+                )
+            ],
+            "percentunit",
         ),
         12,
     )

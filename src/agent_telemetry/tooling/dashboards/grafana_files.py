@@ -12,6 +12,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from agent_telemetry.tooling.dashboards import (
+    compare,
     computer_use,
     cost,
     datasources,
@@ -33,6 +34,7 @@ BUILDERS: tuple[Callable[[Thresholds], Dashboard], ...] = (
     runs.build,
     computer_use.build,
     pipeline.build,
+    compare.build,
     events.build,
 )
 

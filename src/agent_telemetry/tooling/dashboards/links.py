@@ -20,6 +20,7 @@ COST_UID = "agent-cost"
 RUNS_UID = "agent-runs"
 COMPUTER_USE_UID = "agent-computer-use"
 PIPELINE_UID = "agent-pipeline"
+COMPARE_UID = "agent-compare"
 
 AGENT_OF_SERIES = "${__field.labels.gen_ai_agent_name}"
 _GRAFANA_VARIABLE = re.compile(r"(\$\{[^}]+\})")

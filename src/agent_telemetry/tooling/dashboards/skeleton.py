@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.models.dashboard import (
     AnnotationQuery,
     AnnotationTarget,
     Dashboard,
     DashboardCursorSync,
     DataSourceRef,
+    VariableModel,
     VariableOption,
     VariableRefresh,
     VariableSort,
@@ -76,7 +80,16 @@ def _builtin_annotations() -> AnnotationQuery:
     )
 
 
-def dashboard(uid: str, title: str, description: str, grid: Grid, *, time_from: str = "now-6h") -> Dashboard:
+def dashboard(
+    uid: str,
+    title: str,
+    description: str,
+    grid: Grid,
+    *,
+    time_from: str = "now-6h",
+    variables: Sequence[Builder[VariableModel]] = (),
+) -> Dashboard:
+    """``variables``: the dashboard's own, after the shared ones."""
     builder = (
         db.Dashboard(title)
         .uid(uid)
@@ -92,6 +105,8 @@ def dashboard(uid: str, title: str, description: str, grid: Grid, *, time_from: 
     )
     for name, (label, query) in VARIABLES.items():
         builder = builder.with_variable(_label_variable(name, label, query))
+    for variable in variables:
+        builder = builder.with_variable(variable)
     model = builder.build()
     model.schema_version = SCHEMA_VERSION
     model.annotations.list_val = [_builtin_annotations()]

@@ -69,6 +69,21 @@ delay.
   ``agent-telemetry compare --agent research-agent --versions v1,v2`` catches it, and exits 1 with
   ``--fail-on 'cost_per_run:+10%,success_rate:-2pp'``. Run normal traffic first for a v1 baseline:
   ``agent-telemetry demo --schedule normal:10m,bad-deploy:10m``.
+- ``run-failures`` (support-agent): half the tickets end unresolved (the run's result fails the
+  agent's own check: status ``failure``), with no failed call. AgentRunSuccessRateLow (below 90% of
+  runs) after ~21 min.
+- ``expensive-runs`` (research-agent): every run on gpt-4o-2024-08-06 and claude-opus-4-1-20250805
+  with whole documents (60k tokens) in its context from the first step: about 1.5 USD a run, under
+  its 3 USD budget. AgentRunCostHigh (over 1 USD a run on average) after ~35 min.
+- ``slow-runs`` (research-agent): each run first waits 130 s on a slow backend. AgentRunDurationHigh
+  (P95 run completion time over 120 s) after ~30 min; the research agent's calls almost stop, so
+  AgentRequestRateDrop fires too once a week of history says this hour is usually busy.
+
+The task-level alerts (AgentRunSuccessRateLow, AgentRunDurationHigh, AgentRunCostHigh) are per agent
+and ``gen_ai_agent_version``: a new version that does worse fires on its own. The anomaly alerts
+compare an agent with its own past: AgentRequestRateSpike / AgentRequestRateDrop with the same hour a
+week ago, AgentLatencyAnomaly and AgentTokensPerCallAnomaly with a week's mean and standard deviation
+(the cost-spike's growing context trips the latter, the latency spike the former, with enough history).
 
 Baselines. AgentCostSpike compares the last hour's spend with the hourly rate over the previous week
 *excluding the last hour*, counting only hours the agent spent through in full (its first hour, a

@@ -124,8 +124,8 @@ def register(subparsers: Any) -> None:
         help="run a fleet of demo agents against a fake provider (no API key needed)",
         description="Run the fake OpenAI/Anthropic provider and three instrumented agents (support, "
         "research, computer use) through scenarios that trip the alerts: normal, rate-limit-storm, "
-        "retry-storm, latency-spike, cost-spike, tool-failures, quality-drop, bad-deploy. "
-        "`pydoc agent_telemetry.tooling.demo` tells which "
+        "retry-storm, latency-spike, cost-spike, tool-failures, quality-drop, bad-deploy, run-failures, "
+        "slow-runs, expensive-runs. `pydoc agent_telemetry.tooling.demo` tells which "
         "alert each scenario trips, and when.",
     )
     add_arguments(parser)

@@ -25,6 +25,9 @@ class Scenario(str, Enum):
     QUALITY_DROP = "quality-drop"
     RETRY_STORM = "retry-storm"
     BAD_DEPLOY = "bad-deploy"
+    RUN_FAILURES = "run-failures"
+    SLOW_RUNS = "slow-runs"
+    EXPENSIVE_RUNS = "expensive-runs"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Effects:
     # The agent's version (gen_ai_agent_version). The bad deploy's v2 uses BAD_DEPLOY_COST_FACTOR times
     # the tokens per run and fails BAD_DEPLOY_FAILURE_SHARE of its runs: what `compare` must catch.
     version: str = "v1"
+    run_failure_share: float = 0.0  # share of runs whose result fails the agent's own check: status failure
+    run_stall_s: float = 0.0  # each run first waits this long (times the time scale) on a slow backend
+    expensive_runs: bool = False  # premium models and whole documents in context: over 1 USD a run
 
 
 HEALTHY = Effects()
@@ -51,6 +57,8 @@ BAD_DEPLOY_FAILURE_SHARE = 0.1
 SDK_RETRIES = 2  # the SDKs' default max_retries, which the retry-storm turns on
 # 11 s: above the 10 s P95 threshold, and above the 10 s bucket boundary it is measured against.
 SLOW_CALL_S = 11.0
+# 130 s: above the 120 s P95 run completion time threshold, which reads a bucket boundary at 120 s.
+SLOW_RUN_S = 130.0
 
 # Which agent each fault scenario hits, and how. The shares are well above the alert ratios in
 # prometheus/thresholds.yaml (rate limits 10%, tool errors 10%, P95 needs > 5% slow calls), so the
@@ -63,6 +71,10 @@ _FAULTS: dict[Scenario, tuple[str, Effects]] = {
     Scenario.QUALITY_DROP: (RESEARCH, Effects(quality_drop=True)),
     Scenario.RETRY_STORM: (SUPPORT, Effects(retried_rate_limit_share=0.4)),
     Scenario.BAD_DEPLOY: (RESEARCH, Effects(version=BAD_DEPLOY_VERSION)),
+    # Half the tickets end unresolved: the run success rate (90% threshold) falls to about 50%.
+    Scenario.RUN_FAILURES: (SUPPORT, Effects(run_failure_share=0.5)),
+    Scenario.SLOW_RUNS: (RESEARCH, Effects(run_stall_s=SLOW_RUN_S)),
+    Scenario.EXPENSIVE_RUNS: (RESEARCH, Effects(expensive_runs=True)),
 }
 
 

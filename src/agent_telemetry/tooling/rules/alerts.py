@@ -191,6 +191,131 @@ def quality_alerts(t: Thresholds) -> list[AlertRule]:
     ]
 
 
+AGENT_VERSION_LABEL = AGENT_LABEL + "{{ with $labels." + names.VERSION + " }} version {{ . }}{{ end }}"
+
+
+def run_alerts(t: Thresholds) -> list[AlertRule]:
+    """The playbook's task-level thresholds, per agent and version."""
+    on = f"{A}, {names.VERSION}"
+    s, d, c = t.run_success, t.run_duration, t.run_cost
+    p = f"P{num(d.quantile * 100)}"
+    duration = "{{ $value | humanizeDuration }}"
+    usd = '{{ $value | printf "%.2f" }} USD'
+    return [
+        _alert(
+            t,
+            "AgentRunSuccessRateLow",
+            f"{names.runs_success_ratio(s.window)} < {num(s.ratio)}\n"
+            + _at_least(names.runs_finished_rate(s.window), s.window, s.min_runs, on=on),
+            s.for_,
+            "warning",
+            f"Agent {AGENT_VERSION_LABEL}: only {PERCENT} of runs succeed.",
+            f"Only {PERCENT} of the runs of agent {AGENT_VERSION_LABEL} that finished over the last "
+            f"{s.window} succeeded (threshold {num(s.ratio * 100)}%; cancelled runs are not counted).",
+            PERCENT,
+        ),
+        _alert(
+            t,
+            "AgentRunDurationHigh",
+            f"{names.run_duration_quantile(d.quantile, d.window)} > {num(d.threshold_seconds)}\n"
+            + _at_least(names.run_duration_count_rate(d.window), d.window, d.min_runs, on=on),
+            d.for_,
+            "warning",
+            f"Agent {AGENT_VERSION_LABEL}: {p} run completion time is {duration}.",
+            f"The {p} completion time of the runs of agent {AGENT_VERSION_LABEL} over the last {d.window} "
+            f"is {duration}, above {num(d.threshold_seconds)} s.",
+            duration,
+        ),
+        _alert(
+            t,
+            "AgentRunCostHigh",
+            f"{names.run_cost_mean(c.window)} > {num(c.usd)}\n"
+            + _at_least(names.run_cost_count_rate(c.window), c.window, c.min_runs, on=on),
+            c.for_,
+            "warning",
+            f"Agent {AGENT_VERSION_LABEL}: a run costs {usd} on average.",
+            f"The runs of agent {AGENT_VERSION_LABEL} over the last {c.window} cost {usd} each on average, "
+            f"above {num(c.usd)} USD.",
+            usd,
+        ),
+    ]
+
+
+def _above_baseline(current: str, baseline: str, z_score: float, min_ratio: float) -> str:
+    """``current`` more than ``z_score`` standard deviations and ``min_ratio`` times above its mean
+    over ``baseline`` (both recorded by the anomaly recording rules)."""
+    avg, stddev = names.baseline_avg(current, baseline), names.baseline_stddev(current, baseline)
+    return (
+        f"{current}\n> on ({A})\n{avg} + {num(z_score)} * {stddev}\n"
+        f"and on ({A})\n{current} > on ({A}) {num(min_ratio)} * {avg}\n"
+    )
+
+
+def anomaly_alerts(t: Thresholds) -> list[AlertRule]:
+    r, lat, tok = t.request_rate_anomaly, t.latency_anomaly, t.tokens_anomaly
+    now, then = names.requests_rate(r.window), names.requests_rate_offset(r.window, r.offset)
+    change = f"{now}\n/ on ({A})\n{then}\n"
+    times = '{{ $value | printf "%.2f" }}x'
+    p95 = names.duration_quantile(lat.quantile, lat.window)
+    p = f"P{num(lat.quantile * 100)}"
+    duration = "{{ $value | humanizeDuration }}"
+    per_request = names.tokens_per_request(tok.window)
+    tokens = '{{ $value | printf "%.0f" }} tokens'
+    return [
+        _alert(
+            t,
+            "AgentRequestRateSpike",
+            f"{change}> {num(r.spike_ratio)}\n" + _at_least(now, r.window, r.min_requests),
+            r.for_,
+            "warning",
+            f"Agent {AGENT_LABEL} makes {times} as many provider calls as {r.offset} ago.",
+            f"Agent {AGENT_LABEL} made {times} as many provider calls over the last {r.window} as over the "
+            f"same {r.window} {r.offset} ago (threshold {num(r.spike_ratio)}x): a loop, a retry storm, or "
+            "traffic nobody planned for.",
+            times,
+        ),
+        _alert(
+            t,
+            "AgentRequestRateDrop",
+            f"{change}< {num(r.drop_ratio)}\n" + _at_least(then, r.window, r.min_requests),
+            r.for_,
+            "warning",
+            f"Agent {AGENT_LABEL} makes only {times} of its provider calls of {r.offset} ago.",
+            f"Agent {AGENT_LABEL} made {times} the provider calls over the last {r.window} that it made over "
+            f"the same {r.window} {r.offset} ago (threshold {num(r.drop_ratio)}x): its users or its "
+            "upstream stopped sending work, or it is stuck.",
+            times,
+        ),
+        _alert(
+            t,
+            "AgentLatencyAnomaly",
+            _above_baseline(p95, lat.baseline, lat.z_score, lat.min_ratio)
+            + f"and on ({A})\n{p95} >= {num(lat.min_seconds)}\n"
+            + _at_least(names.duration_count_rate(lat.window), lat.window, lat.min_requests),
+            lat.for_,
+            "warning",
+            f"Agent {AGENT_LABEL}: {p} provider call latency is {duration}, far above its usual.",
+            f"The {p} latency of the provider calls of agent {AGENT_LABEL} over the last {lat.window} is "
+            f"{duration}: more than {num(lat.z_score)} standard deviations and {num(lat.min_ratio)}x above "
+            f"its mean over the previous {lat.baseline}.",
+            duration,
+        ),
+        _alert(
+            t,
+            "AgentTokensPerCallAnomaly",
+            _above_baseline(per_request, tok.baseline, tok.z_score, tok.min_ratio)
+            + _at_least(names.requests_rate(tok.window), tok.window, tok.min_requests),
+            tok.for_,
+            "warning",
+            f"Agent {AGENT_LABEL} uses {tokens} per provider call, far above its usual.",
+            f"The provider calls of agent {AGENT_LABEL} used {tokens} each on average over the last "
+            f"{tok.window} (every token type): more than {num(tok.z_score)} standard deviations and "
+            f"{num(tok.min_ratio)}x above the mean over the previous {tok.baseline}.",
+            tokens,
+        ),
+    ]
+
+
 def _burn_alert(
     t: Thresholds,
     alert: str,
@@ -323,6 +448,8 @@ def alert_groups(t: Thresholds) -> tuple[RuleGroup, ...]:
         ),
         RuleGroup("agent-telemetry.cost.alerts", (*budget_alerts(t), *cost_spike_alerts(t))),
         RuleGroup("agent-telemetry.agents.alerts", (*tool_alerts(t), *quality_alerts(t))),
+        RuleGroup("agent-telemetry.runs.alerts", tuple(run_alerts(t))),
+        RuleGroup("agent-telemetry.anomaly.alerts", tuple(anomaly_alerts(t))),
         RuleGroup("agent-telemetry.slo.alerts", tuple(slo_alerts(t))),
         RuleGroup("agent-telemetry.pipeline.alerts", tuple(pipeline_alerts(t))),
         RuleGroup("agent-telemetry.meta.alerts", tuple(meta_alerts(t))),

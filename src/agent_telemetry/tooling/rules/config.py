@@ -107,6 +107,62 @@ class QualityDrift(_Model):
     for_: Duration = Field(alias="for")
 
 
+class RunSuccess(_Model):
+    window: Duration
+    ratio: Ratio  # fires below it
+    min_runs: Count
+    for_: Duration = Field(alias="for")
+
+
+class RunDuration(_Model):
+    window: Duration
+    quantile: Annotated[float, Field(gt=0, lt=1)]
+    threshold_seconds: Positive
+    min_runs: Count
+    for_: Duration = Field(alias="for")
+
+    @model_validator(mode="after")
+    def _threshold_on_bucket(self) -> RunDuration:
+        _require_bucket_boundary(self.threshold_seconds, "threshold_seconds", contract.RUN_DURATION)
+        return self
+
+
+class RunCost(_Model):
+    window: Duration
+    usd: Positive
+    min_runs: Count
+    for_: Duration = Field(alias="for")
+
+
+class RequestRateAnomaly(_Model):
+    window: Duration
+    offset: Duration
+    spike_ratio: Annotated[float, Field(gt=1)]
+    drop_ratio: Annotated[float, Field(gt=0, lt=1)]
+    min_requests: Count
+    for_: Duration = Field(alias="for")
+
+
+class LatencyAnomaly(_Model):
+    window: Duration
+    baseline: Duration
+    quantile: Annotated[float, Field(gt=0, lt=1)]
+    z_score: Positive
+    min_ratio: Annotated[float, Field(gt=1)]
+    min_seconds: Positive
+    min_requests: Count
+    for_: Duration = Field(alias="for")
+
+
+class TokensAnomaly(_Model):
+    window: Duration
+    baseline: Duration
+    z_score: Positive
+    min_ratio: Annotated[float, Field(gt=1)]
+    min_requests: Count
+    for_: Duration = Field(alias="for")
+
+
 class BurnRateWindow(_Model):
     severity: str = Field(pattern="^(critical|warning)$")
     long: Duration
@@ -181,6 +237,12 @@ class Thresholds(_Model):
     rate_limit_storm: RateLimitStorm
     tool_errors: ToolErrors
     quality_drift: QualityDrift
+    run_success: RunSuccess
+    run_duration: RunDuration
+    run_cost: RunCost
+    request_rate_anomaly: RequestRateAnomaly
+    latency_anomaly: LatencyAnomaly
+    tokens_anomaly: TokensAnomaly
     slo: SLO
     telemetry_absent: TelemetryAbsent
     labels_folded: LabelsFolded
@@ -194,12 +256,14 @@ class Thresholds(_Model):
         return self
 
 
-def _require_bucket_boundary(value: float, name: str) -> None:
+def _require_bucket_boundary(
+    value: float, name: str, histogram: contract.Metric = contract.REQUEST_DURATION
+) -> None:
     # Selecting the bucket (SLO) or reading a quantile exactly at the threshold needs a boundary there.
-    if value not in contract.DURATION_BUCKETS:
+    buckets = histogram.buckets or ()
+    if value not in buckets:
         raise ValueError(
-            f"{name} {value} is not a bucket boundary of agent_request_duration_seconds "
-            f"{list(contract.DURATION_BUCKETS)}"
+            f"{name} {value} is not a bucket boundary of {histogram.prometheus_name} {list(buckets)}"
         )
 
 

@@ -11,7 +11,11 @@ from agent_telemetry import contract
 AGENT = contract.AGENT
 TOOL = contract.TOOL
 EVALUATOR = contract.EVALUATOR
+VERSION = contract.AGENT_VERSION
+FEATURE = contract.FEATURE
 AGENT_TOOL = f"{AGENT}_{TOOL}"
+AGENT_VERSION = f"{AGENT}_{VERSION}"
+AGENT_FEATURE = f"{AGENT}_{FEATURE}"
 AGENT_EVALUATOR = f"{AGENT}_{EVALUATOR}"
 
 
@@ -27,6 +31,10 @@ COST = _stem(contract.COST)
 TOOL_CALLS = _stem(contract.TOOL_CALLS)
 TOOL_ERRORS = _stem(contract.TOOL_ERRORS)
 QUALITY = _stem(contract.QUALITY)
+TOKENS = _stem(contract.TOKENS)
+RUNS = _stem(contract.RUNS)
+RUN_DURATION = _stem(contract.RUN_DURATION)
+RUN_COST = _stem(contract.RUN_COST)
 
 
 def requests_rate(window: str) -> str:
@@ -58,9 +66,12 @@ def duration_bucket_rate(window: str) -> str:
     return f"{AGENT}_le:{DURATION}_bucket:rate{window}"
 
 
+def _percentile(quantile: float) -> str:
+    return "p" + f"{quantile * 100:g}".replace(".", "_")
+
+
 def duration_quantile(quantile: float, window: str) -> str:
-    percentile = f"{quantile * 100:g}".replace(".", "_")
-    return f"{AGENT}:{DURATION}:p{percentile}_rate{window}"
+    return f"{AGENT}:{DURATION}:{_percentile(quantile)}_rate{window}"
 
 
 def duration_count_rate(window: str) -> str:
@@ -92,12 +103,37 @@ def cost_rate_full_window(window: str) -> str:
     return f"{AGENT}:{COST}:rate{window}_full_window"
 
 
+def _over_time(function: str, series: str, baseline: str) -> str:
+    """``level:metric:ops`` -> ``level:metric:<function>_over_time<baseline>_ops``."""
+    level, metric, operations = series.split(":")
+    return f"{level}:{metric}:{function}_over_time{baseline}_{operations}"
+
+
+def baseline_avg(series: str, baseline: str) -> str:
+    """The mean of a recorded series over ``baseline`` (ending where its current window starts)."""
+    return _over_time("avg", series, baseline)
+
+
+def baseline_stddev(series: str, baseline: str) -> str:
+    return _over_time("stddev", series, baseline)
+
+
 def cost_rate_baseline_avg(window: str, baseline: str) -> str:
-    return f"{AGENT}:{COST}:avg_over_time{baseline}_rate{window}"
+    return baseline_avg(cost_rate(window), baseline)
 
 
 def cost_rate_baseline_stddev(window: str, baseline: str) -> str:
-    return f"{AGENT}:{COST}:stddev_over_time{baseline}_rate{window}"
+    return baseline_stddev(cost_rate(window), baseline)
+
+
+def requests_rate_offset(window: str, offset: str) -> str:
+    """The call rate over ``window``, ``offset`` ago (the same hour last week)."""
+    return f"{AGENT}:{REQUESTS}:rate{window}_offset{offset}"
+
+
+def tokens_per_request(window: str) -> str:
+    """Tokens of every type (what is billed) per provider call."""
+    return f"{AGENT}:{TOKENS}_per_request:ratio_rate{window}"
 
 
 def tool_calls_rate(window: str) -> str:
@@ -127,6 +163,48 @@ def quality_baseline_count(baseline: str) -> str:
 
 def quality_baseline_mean(baseline: str) -> str:
     return f"{AGENT_EVALUATOR}:{QUALITY}:baseline_mean{baseline}"
+
+
+def runs_finished_rate(window: str) -> str:
+    """Runs that ended, but for the cancelled ones, per agent and version."""
+    return f"{AGENT_VERSION}:{RUNS}_finished:rate{window}"
+
+
+def runs_success_rate(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUNS}_success:rate{window}"
+
+
+def runs_success_ratio(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUNS}_success:ratio_rate{window}"
+
+
+def run_duration_bucket_rate(window: str) -> str:
+    return f"{AGENT_VERSION}_le:{RUN_DURATION}_bucket:rate{window}"
+
+
+def run_duration_count_rate(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUN_DURATION}_count:rate{window}"
+
+
+def run_duration_quantile(quantile: float, window: str) -> str:
+    return f"{AGENT_VERSION}:{RUN_DURATION}:{_percentile(quantile)}_rate{window}"
+
+
+def run_cost_count_rate(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUN_COST}_count:rate{window}"
+
+
+def run_cost_mean(window: str) -> str:
+    return f"{AGENT_VERSION}:{RUN_COST}:mean{window}"
+
+
+def run_cost_by_feature_rate(window: str) -> str:
+    """USD per second spent by runs, per agent and application-set feature (agent_run attributes)."""
+    return f"{AGENT_FEATURE}:{RUN_COST}_sum:rate{window}"
+
+
+def run_cost_by_feature_mean(window: str) -> str:
+    return f"{AGENT_FEATURE}:{RUN_COST}:mean{window}"
 
 
 def reporting_series() -> str:

@@ -32,6 +32,7 @@ COLLECTOR_LOSS_METRICS: tuple[tuple[str, str], ...] = (
 def call_windows(t: Thresholds) -> tuple[str, ...]:
     """Every window an alert reads request, error or latency-SLI rates over, shortest first."""
     windows = {t.error_rate.window, t.latency.window, t.rate_limit_storm.window}
+    windows.update((t.request_rate_anomaly.window, t.latency_anomaly.window, t.tokens_anomaly.window))
     for burn in t.slo.burn_rates:
         windows.update((burn.long, burn.short))
     return tuple(sorted(windows, key=lambda w: (seconds(w), w)))
@@ -91,14 +92,27 @@ def _sum_rates_of_both(first: tuple[str, str], second: tuple[str, str], selector
 
 def latency_group(t: Thresholds) -> RuleGroup:
     histogram = contract.REQUEST_DURATION.prometheus_name
-    w = t.latency.window
-    rules = [
-        RecordingRule(names.duration_bucket_rate(w), _sum_rate(f"{histogram}_bucket", "", w, by=f"{A}, le")),
-        RecordingRule(
-            names.duration_quantile(t.latency.quantile, w),
-            f"histogram_quantile({num(t.latency.quantile)}, {names.duration_bucket_rate(w)})",
-        ),
-    ]
+    rules: list[RecordingRule] = []
+    buckets_recorded: set[str] = set()
+    # The quantile AgentHighLatencyP95 reads, and the one AgentLatencyAnomaly compares with its past.
+    for q, w in dict.fromkeys(
+        ((t.latency.quantile, t.latency.window), (t.latency_anomaly.quantile, t.latency_anomaly.window))
+    ):
+        if w not in buckets_recorded:
+            buckets_recorded.add(w)
+            rules.append(
+                RecordingRule(
+                    names.duration_bucket_rate(w), _sum_rate(f"{histogram}_bucket", "", w, by=f"{A}, le")
+                )
+            )
+        # Only where there were calls: an idle window's NaN would poison a baseline's mean for its length.
+        buckets = names.duration_bucket_rate(w)
+        rules.append(
+            RecordingRule(
+                names.duration_quantile(q, w),
+                f'histogram_quantile({num(q)}, {buckets})\nand on ({A})\n{buckets}{{le="+Inf"}} > 0\n',
+            )
+        )
     fast = matchers(f'le=~"{le_regex(t.slo.latency.threshold_seconds)}"')
     for w in call_windows(t):
         count, within = names.duration_count_rate(w), names.duration_fast_rate(w)
@@ -133,15 +147,49 @@ def cost_group(t: Thresholds) -> RuleGroup:
         # rate ramps up from 0, and a baseline made of those values would sit far below its normal
         # spend (a steady new agent would "spike" as soon as its baseline began).
         RecordingRule(full, f"{spend}\nand on ({A})\nsum by ({A}) ({cost} offset {w})\n"),
-        # The baseline ends where the current window starts, so a spike does not raise its own bar.
-        RecordingRule(
-            names.cost_rate_baseline_avg(w, baseline), f"avg_over_time({full}[{baseline}] offset {w})"
-        ),
-        RecordingRule(
-            names.cost_rate_baseline_stddev(w, baseline), f"stddev_over_time({full}[{baseline}] offset {w})"
-        ),
+        *_baseline(full, w, baseline, named_after=spend),
     )
     return RuleGroup("agent-telemetry.cost.rules", rules)
+
+
+def _baseline(
+    series: str, window: str, baseline: str, named_after: str = ""
+) -> tuple[RecordingRule, RecordingRule]:
+    """Mean and standard deviation of ``series`` over ``baseline`` (named after ``named_after``).
+
+    The baseline ends where the current window starts, so an anomaly does not raise its own bar.
+    """
+    name = named_after or series
+    return (
+        RecordingRule(
+            names.baseline_avg(name, baseline), f"avg_over_time({series}[{baseline}] offset {window})"
+        ),
+        RecordingRule(
+            names.baseline_stddev(name, baseline), f"stddev_over_time({series}[{baseline}] offset {window})"
+        ),
+    )
+
+
+def anomaly_group(t: Thresholds) -> RuleGroup:
+    """Each agent's calls, latency and tokens per call, and what they were in the past."""
+    r, lat, tok = t.request_rate_anomaly, t.latency_anomaly, t.tokens_anomaly
+    p95 = names.duration_quantile(lat.quantile, lat.window)
+    per_request = names.tokens_per_request(tok.window)
+    rules = (
+        RecordingRule(
+            names.requests_rate_offset(r.window, r.offset),
+            rate_sum(contract.REQUESTS.prometheus_name, (A,), r.window, offset=r.offset),
+        ),
+        *_baseline(p95, lat.window, lat.baseline),
+        RecordingRule(
+            per_request,
+            # Only where there were calls (no NaN in the baseline, as above).
+            f"{_sum_rate(contract.TOKENS.prometheus_name, '', tok.window)}\n/\n"
+            f"({names.requests_rate(tok.window)} > 0)\n",
+        ),
+        *_baseline(per_request, tok.window, tok.baseline),
+    )
+    return RuleGroup("agent-telemetry.anomaly.rules", rules)
 
 
 def agents_group(t: Thresholds) -> RuleGroup:
@@ -176,6 +224,60 @@ def agents_group(t: Thresholds) -> RuleGroup:
     return RuleGroup("agent-telemetry.agents.rules", rules)
 
 
+def runs_group(t: Thresholds) -> RuleGroup:
+    """Task-level series per agent and version: a new release is told apart from the one it replaces."""
+    by_version = f"{A}, {names.VERSION}"
+    runs = contract.RUNS.prometheus_name
+    # A cancelled run was stopped by the application: neither a success nor a failure of the agent.
+    finished = matchers(f'{contract.STATUS}!="cancelled"')
+    succeeded = matchers(f'{contract.STATUS}="success"')
+    sw = t.run_success.window
+    rules = [
+        RecordingRule(names.runs_finished_rate(sw), _sum_rate(runs, finished, sw, by=by_version)),
+        RecordingRule(names.runs_success_rate(sw), _sum_rate(runs, succeeded, sw, by=by_version)),
+        RecordingRule(
+            names.runs_success_ratio(sw),
+            ratio_or_zero(names.runs_success_rate(sw), names.runs_finished_rate(sw)),
+        ),
+    ]
+    d = t.run_duration
+    histogram = contract.RUN_DURATION.prometheus_name
+    rules += [
+        RecordingRule(
+            names.run_duration_bucket_rate(d.window),
+            _sum_rate(f"{histogram}_bucket", "", d.window, by=f"{by_version}, le"),
+        ),
+        RecordingRule(
+            names.run_duration_count_rate(d.window),
+            _sum_rate(f"{histogram}_count", "", d.window, by=by_version),
+        ),
+        RecordingRule(
+            names.run_duration_quantile(d.quantile, d.window),
+            f"histogram_quantile({num(d.quantile)}, {names.run_duration_bucket_rate(d.window)})",
+        ),
+    ]
+    cw = t.run_cost.window
+    cost = contract.RUN_COST.prometheus_name
+    rules += [
+        RecordingRule(names.run_cost_count_rate(cw), _sum_rate(f"{cost}_count", "", cw, by=by_version)),
+        RecordingRule(
+            names.run_cost_mean(cw),
+            f"{_sum_rate(f'{cost}_sum', '', cw, by=by_version)}\n/\n{names.run_cost_count_rate(cw)}\n",
+        ),
+    ]
+    # Cost by the feature the application names per run: which part of the product the money goes to.
+    by_feature = f"{A}, {names.FEATURE}"
+    spent = names.run_cost_by_feature_rate(cw)
+    rules += [
+        RecordingRule(spent, _sum_rate(f"{cost}_sum", "", cw, by=by_feature)),
+        RecordingRule(
+            names.run_cost_by_feature_mean(cw),
+            f"{spent}\n/\n{_sum_rate(f'{cost}_count', '', cw, by=by_feature)}\n",
+        ),
+    ]
+    return RuleGroup("agent-telemetry.runs.rules", tuple(rules))
+
+
 def pipeline_group(t: Thresholds) -> RuleGroup:
     w, job = t.collector.dropping_window, t.collector.job
     parts = [
@@ -193,4 +295,12 @@ def pipeline_group(t: Thresholds) -> RuleGroup:
 
 
 def recording_groups(t: Thresholds) -> tuple[RuleGroup, ...]:
-    return (calls_group(t), latency_group(t), cost_group(t), agents_group(t), pipeline_group(t))
+    return (
+        calls_group(t),
+        latency_group(t),
+        cost_group(t),
+        agents_group(t),
+        runs_group(t),
+        anomaly_group(t),
+        pipeline_group(t),
+    )

@@ -146,6 +146,9 @@ class Agent:
         # the content of the conversations.
         self.rng = random.Random(f"{context.seed}:{self.name}")
         self.fault_rng = random.Random(f"{context.seed}:{self.name}:faults")
+        # Run-level faults draw from a stream of their own, once per run: the call-level stream above
+        # stays exactly as it was, whatever the run-level scenarios.
+        self.run_fault_rng = random.Random(f"{context.seed}:{self.name}:run-faults")
         self.pacer = Pacer(context.rate, context.stop)
         self._reported_bug = False
         # How many retries the SDK client of the next call may take (max_retries): 0 but in the
@@ -183,11 +186,18 @@ class Agent:
     def run(self, *, max_cost_usd: float | None = None, max_steps: int | None = None) -> Iterator[Run]:
         """One task as an ``agent_run``; stopping the demo marks it ``cancelled``, not failed."""
         failed = True
-        version = self.effects.version  # decided per run, like every effect
-        with agent_run(self.name, max_cost_usd=max_cost_usd, max_steps=max_steps, version=version) as run:
+        effects = self.effects  # decided per run: a run started healthy stays healthy
+        with agent_run(
+            self.name, max_cost_usd=max_cost_usd, max_steps=max_steps, version=effects.version
+        ) as run:
             self.stats.run_started(run)
             try:
+                if effects.run_stall_s:
+                    self.sleep(effects.run_stall_s)  # the slow-runs scenario: waiting on a slow backend
                 yield run
+                rejected = self.run_fault_rng.random() < effects.run_failure_share
+                if rejected and run.status in (None, "success"):
+                    run.status = "failure"  # the run-failures scenario: the result fails the agent's check
                 failed = run.status not in (None, "success")
             except Stopping:
                 run.status = "cancelled"

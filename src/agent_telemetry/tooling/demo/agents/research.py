@@ -31,6 +31,9 @@ from agent_telemetry.tooling.fake_provider import Reply, ToolCall
 
 RUN_BUDGET_USD = 3.0
 RUNAWAY_CONTEXT_CAP = 120_000  # tokens: under gpt-4o's 128k window
+# The expensive-runs scenario: whole documents in the context from the first step, on the premium
+# models: about 1.5 USD a run (3-6 steps at 0.15 USD on gpt-4o, the report 0.9 USD on claude-opus).
+EXPENSIVE_RUN_CONTEXT = 60_000
 
 INSTRUCTIONS = (
     "You are a research assistant. Search the web and read sources until you can answer with "
@@ -99,17 +102,19 @@ class ResearchAgent(Agent):
     def task(self) -> None:
         effects = self.effects  # decided per run: a run started healthy stays healthy
         runaway = effects.runaway
+        expensive = effects.expensive_runs
+        premium = runaway or expensive
         # The bad deploy's v2: a longer prompt (more tokens every call) and answers that fail more often.
         bad_deploy = effects.version == BAD_DEPLOY_VERSION
         more = BAD_DEPLOY_COST_FACTOR if bad_deploy else 1.0
-        step_model = RESEARCH_RUNAWAY_STEP_MODEL if runaway else RESEARCH_STEP_MODEL
-        synthesis_model = RESEARCH_RUNAWAY_SYNTHESIS_MODEL if runaway else RESEARCH_SYNTHESIS_MODEL
+        step_model = RESEARCH_RUNAWAY_STEP_MODEL if premium else RESEARCH_STEP_MODEL
+        synthesis_model = RESEARCH_RUNAWAY_SYNTHESIS_MODEL if premium else RESEARCH_SYNTHESIS_MODEL
         steps = self.rng.randint(10, 20) if runaway else self.rng.randint(3, 6)
         question = self.rng.choice(QUESTIONS)
         with self.run(max_cost_usd=RUN_BUDGET_USD) as run:
             items: list[dict[str, Any]] = [{"role": "user", "content": question}]
             notes: list[str] = []
-            context = 400
+            context = EXPENSIVE_RUN_CONTEXT if expensive else 400
             for step in range(steps):
                 wanted = (
                     ToolCall("web_search", {"query": f"{question[:50]} ({step})"})
@@ -153,7 +158,7 @@ class ResearchAgent(Agent):
                 # The notes, summarised: the whole context only in a runaway loop.
                 usage=self.usage(
                     "anthropic",
-                    context if runaway else round(1200 * more),
+                    context if premium else round(1200 * more),
                     700 if runaway else round(250 * more),
                     cached=round(2000 * more),
                 ),
