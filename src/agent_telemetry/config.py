@@ -29,6 +29,10 @@ DEFAULT_RETENTION_DAYS = 14.0
 logger = logging.getLogger("agent_telemetry")
 T = TypeVar("T")
 _DEFAULT = object()
+# The metric families AGENT_TELEMETRY_METRICS switches: agent.* (contract.CALL_METRICS, AGENT_METRICS)
+# and gen_ai.client.* (contract.GEN_AI_METRICS). Our own agent.telemetry.* stay on either way: they
+# count the label folds and failures of both.
+METRIC_FAMILIES: tuple[str, ...] = ("agent", "gen_ai")
 
 
 class ConfigError(ValueError):
@@ -64,6 +68,10 @@ class Settings:
     # agent names always kept as their own value (AGENT_TELEMETRY_AGENT_NAMES=support-bot,research-agent).
     max_label_values: tuple[tuple[str, int], ...] = ()
     agent_names_allowlist: tuple[str, ...] = ()
+    # The metric families to export (AGENT_TELEMETRY_METRICS=agent,gen_ai): our agent.* and the GenAI
+    # semantic conventions' gen_ai.client.*.
+    agent_metrics: bool = True
+    gen_ai_metrics: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,6 +129,7 @@ class Settings:
             ),
             max_label_values=r.label_caps("AGENT_TELEMETRY_MAX_LABEL_VALUES"),
             agent_names_allowlist=r.names("AGENT_TELEMETRY_AGENT_NAMES"),
+            **r.metric_families("AGENT_TELEMETRY_METRICS"),
         )
         return settings, r.problems
 
@@ -222,6 +231,15 @@ class _Reader:
         """A comma-separated list; blanks around names and empty entries are ignored."""
         raw = self._raw(name) or ""
         return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+
+    def metric_families(self, name: str) -> dict[str, bool]:
+        """``agent,gen_ai`` (default: both) as ``agent_metrics`` / ``gen_ai_metrics``."""
+        raw = self._raw(name)
+        families = self.names(name) or METRIC_FAMILIES
+        if raw is not None and not set(families) <= set(METRIC_FAMILIES):
+            self._bad(name, raw, f"is not a list of {', '.join(METRIC_FAMILIES)}", "both are exported")
+            families = METRIC_FAMILIES
+        return {"agent_metrics": "agent" in families, "gen_ai_metrics": "gen_ai" in families}
 
     def label_caps(self, name: str) -> tuple[tuple[str, int], ...]:
         """``label=N,label=N``: a cap of at least 1 per Prometheus label name; bad pairs are left out."""

@@ -114,6 +114,16 @@ class DeferredHistogram(_SeriesCap):
         if histogram is not None:
             histogram.record(amount, self._bounded(attributes), context=_context_of(span_context))
 
+    def record_many(
+        self, amounts: list[float], attributes: Attributes | None, *, span_context: SpanContext | None
+    ) -> None:
+        """``record`` of each amount (a stream's chunk gaps), under one lock."""
+        with self._lock:
+            room = MAX_PENDING - len(self._pending)
+            self._pending.extend((amount, attributes, span_context) for amount in amounts[:room])
+        for amount in amounts[max(room, 0) :]:
+            self.record(amount, attributes, span_context=span_context)
+
     def flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, []
@@ -193,6 +203,14 @@ class SeriesKeys:
 
     def get(self, values: tuple[str, ...]) -> SeriesKey | None:
         return self._keys.get(values)
+
+    def remember(self, values: tuple[str, ...], attributes: Attributes) -> SeriesKey:
+        """The key of ``attributes``, remembered under ``values`` (any tuple that identifies them)."""
+        found = SeriesKey(attributes)
+        if len(self._keys) >= self._limit:
+            self._keys = {}
+        self._keys[values] = found
+        return found
 
     def put(self, attributes: Attributes) -> SeriesKey:
         """The key of ``attributes``, remembered under their values."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry import contract, errors
@@ -17,7 +17,7 @@ from agent_telemetry.agents.computer_use import action_type
 from agent_telemetry.agents.runs import current_run
 from agent_telemetry.contract import Attr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
-from agent_telemetry.core.telemetry import Telemetry
+from agent_telemetry.core.telemetry import GenAiInstruments, Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
 from agent_telemetry.redaction import exception_attributes
 from agent_telemetry.usage import Usage
@@ -40,6 +40,10 @@ REASONING_TOKENS = SpanAttr.REASONING_TOKENS
 COST_USD = SpanAttr.COST_USD
 TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
 RESEND_COUNT = SpanAttr.RESEND_COUNT
+TIME_TO_FIRST_CHUNK = SpanAttr.TIME_TO_FIRST_CHUNK
+RESPONSE_MODEL_LABEL = Attr.RESPONSE_MODEL
+SERVER_ADDRESS = Attr.SERVER_ADDRESS
+SERVER_PORT = Attr.SERVER_PORT
 EXCEPTION_EVENT = SpanAttr.EXCEPTION_EVENT
 
 # What a call does with the usage its response reports.
@@ -71,16 +75,46 @@ def _series(telemetry: Telemetry, agent: str, provider: str, operation: str, mod
     return series
 
 
+def _gen_ai_series(
+    telemetry: Telemetry,
+    values: tuple[str, str, str, str | None, object, object],
+) -> SeriesKey:
+    """The attributes of a call's gen_ai.client.* data points (semantic conventions): operation and
+    provider, and those of model, response model, server address and port that are known; bounded
+    like ``_series`` (a set with a folded value is not remembered, so each fold counts)."""
+    keys = telemetry.gen_ai_series
+    series = keys.get(values)  # type: ignore[arg-type]
+    if series is not None:
+        return series
+    operation, provider, model, response_model, address, port = values
+    attributes: dict[str, str] = {OPERATION: operation, PROVIDER: provider}
+    if model:
+        attributes[REQUEST_MODEL] = model
+    if response_model:
+        attributes[RESPONSE_MODEL_LABEL] = response_model
+    if isinstance(address, str) and address:
+        attributes[SERVER_ADDRESS] = address
+        if isinstance(port, int):
+            attributes[SERVER_PORT] = port  # type: ignore[assignment]  # an int, as the conventions say
+    bounded = telemetry.labels.bound(attributes)
+    if bounded is attributes:
+        return keys.remember(values, attributes)  # type: ignore[arg-type]
+    return SeriesKey(bounded)
+
+
 class Call:
     """The span and metrics of one call. ``end()`` records everything exactly once."""
 
     __slots__ = (
         "_call_token",
+        "_chunk_gaps",
         "_context_token",
         "_ended",
         "_error",
         "_finish_reasons",
+        "_first_chunk_at",
         "_first_token_at",
+        "_last_chunk_at",
         "_metric_attributes",
         "_output_text",
         "_request_model",
@@ -89,6 +123,7 @@ class Call:
         "_response_model",
         "_run",
         "_series",
+        "_server",
         "_span_context",
         "_start",
         "_telemetry",
@@ -124,6 +159,11 @@ class Call:
         self._response_id: str | None = None
         self._finish_reasons: list[str] | None = None
         self._first_token_at: float | None = None
+        self._first_chunk_at: float | None = None
+        self._last_chunk_at: float | None = None
+        # The gaps between a stream's chunks, for gen_ai.client.operation.time_per_output_chunk.
+        self._chunk_gaps: list[float] | None = [] if telemetry.gen_ai is not None else None
+        self._server = (span_attributes.get(SERVER_ADDRESS), span_attributes.get(SERVER_PORT))
         self._error: BaseException | None = None
         self._ended = False
         self._context_token: object | None = None
@@ -173,6 +213,16 @@ class Call:
         self._telemetry.instruments[contract.REQUEST_RETRIES].add(
             1, {**self._metric_attributes, **self._telemetry.labels.bound({ERROR_TYPE: error_type})}
         )
+
+    def chunk_received(self) -> None:
+        """A stream's chunk arrived (any chunk, also one the application does not see)."""
+        now = time.perf_counter()
+        last = self._last_chunk_at
+        if last is None:
+            self._first_chunk_at = now
+        elif self._chunk_gaps is not None:
+            self._chunk_gaps.append(now - last)
+        self._last_chunk_at = now
 
     def first_token(self) -> None:
         if self._first_token_at is None:
@@ -293,6 +343,8 @@ class Call:
             ttft = self._first_token_at - self._start
             telemetry.time_to_first_token.record(ttft, attributes, span_context=span_context)
             span_attributes[TIME_TO_FIRST_TOKEN] = ttft
+        if self._first_chunk_at is not None:
+            span_attributes[TIME_TO_FIRST_CHUNK] = self._first_chunk_at - self._start
         if self._resends:
             span_attributes[RESEND_COUNT] = self._resends
         error_type = None
@@ -311,6 +363,8 @@ class Call:
                     EXCEPTION_EVENT, exception_attributes(error, capture_content=self.capture_content)
                 )
         cost = self._record_usage_and_cost(series) if self.billing == BILLED else None
+        if telemetry.gen_ai is not None:
+            self._record_gen_ai(telemetry.gen_ai, elapsed, error_type, span_context)
         if recording:
             if cost is not None:
                 span_attributes[COST_USD] = cost
@@ -334,6 +388,52 @@ class Call:
                     "error_type": error_type,
                 },
             )
+
+    def _record_gen_ai(
+        self,
+        gen_ai: GenAiInstruments,
+        elapsed: float,
+        error_type: str | None,
+        span_context: SpanContext | None,
+    ) -> None:
+        """The semantic conventions' gen_ai.client.* data points of this call."""
+        address, port = self._server
+        agent_attributes = self._metric_attributes
+        series = _gen_ai_series(
+            self._telemetry,
+            (
+                agent_attributes[OPERATION],
+                self.provider,
+                # The model as agent.* has it, already bounded: a folded model is one fold per call.
+                agent_attributes[REQUEST_MODEL] if self._request_model else "",
+                self._response_model,
+                address,
+                port,
+            ),
+        )
+        attributes = series.attributes
+        gen_ai.duration.record(
+            elapsed,
+            series.with_label(ERROR_TYPE, error_type).attributes if error_type else attributes,
+            span_context=span_context,
+        )
+        usage = self._usage
+        if usage is not None and self.billing == BILLED:
+            # The conventions' input tokens include cached ones (as gen_ai.usage.input_tokens does).
+            tokens = gen_ai.token_usage
+            tokens.record(
+                usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
+                series.with_label(TOKEN_TYPE, "input").attributes,
+                span_context=span_context,
+            )
+            output = series.with_label(TOKEN_TYPE, "output").attributes
+            tokens.record(usage.output_tokens, output, span_context=span_context)
+        if self._first_chunk_at is not None:
+            gen_ai.time_to_first_chunk.record(
+                self._first_chunk_at - self._start, attributes, span_context=span_context
+            )
+        if self._chunk_gaps:
+            gen_ai.time_per_output_chunk.record_many(self._chunk_gaps, attributes, span_context=span_context)
 
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
