@@ -119,3 +119,9 @@ def test_response_models_are_capped_like_request_models(recorded_with, fake, ope
     kept = sorted(attrs["gen_ai.response.model"] for attrs in recorded.attributes(DURATION))
     assert kept == ["_other", "gpt-4o-mini"]
     assert recorded.value("agent.telemetry.label_overflow", label="gen_ai_response_model") == 1
+
+
+def test_embeddings_record_input_tokens_only(recorded, fake, openai_client):
+    fake.enqueue(Reply(usage=TokenUsage(input_tokens=8)))
+    openai_client.embeddings.create(model="text-embedding-3-small", input="refunds")
+    assert [(a["gen_ai.token.type"], p.sum) for a, p in recorded.points(TOKENS)] == [("input", 8)]

@@ -46,6 +46,8 @@ SERVER_ADDRESS = Attr.SERVER_ADDRESS
 SERVER_PORT = Attr.SERVER_PORT
 EXCEPTION_EVENT = SpanAttr.EXCEPTION_EVENT
 
+EMBEDDINGS = "embeddings"  # gen_ai.operation.name
+
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
 NOT_BILLED = "not_billed"  # e.g. responses.retrieve, count_tokens: reading usage is not spending it
@@ -426,8 +428,9 @@ class Call:
                 series.with_label(TOKEN_TYPE, "input").attributes,
                 span_context=span_context,
             )
-            output = series.with_label(TOKEN_TYPE, "output").attributes
-            tokens.record(usage.output_tokens, output, span_context=span_context)
+            if agent_attributes[OPERATION] != EMBEDDINGS:  # embeddings have no output tokens at all
+                output = series.with_label(TOKEN_TYPE, "output").attributes
+                tokens.record(usage.output_tokens, output, span_context=span_context)
         if self._first_chunk_at is not None:
             gen_ai.time_to_first_chunk.record(
                 self._first_chunk_at - self._start, attributes, span_context=span_context
