@@ -62,6 +62,7 @@ class SpanAttr:
     REQUEST_FREQUENCY_PENALTY = "gen_ai.request.frequency_penalty"
     REQUEST_PRESENCE_PENALTY = "gen_ai.request.presence_penalty"
     REQUEST_SEED = "gen_ai.request.seed"
+    REQUEST_STREAM = "gen_ai.request.stream"  # set on streaming calls only, as the conventions ask
     SERVER_ADDRESS = Attr.SERVER_ADDRESS
     SERVER_PORT = Attr.SERVER_PORT
     # Content, only with content capture on.

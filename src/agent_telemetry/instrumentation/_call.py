@@ -454,7 +454,8 @@ class Call:
             span_attributes[INPUT_TOKENS] = (
                 usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
             )
-            span_attributes[OUTPUT_TOKENS] = usage.output_tokens
+            if self._metric_attributes[OPERATION] != EMBEDDINGS:  # the conventions list none for embeddings
+                span_attributes[OUTPUT_TOKENS] = usage.output_tokens
             if usage.cache_read_tokens:
                 span_attributes[CACHE_READ_TOKENS] = usage.cache_read_tokens
             if usage.cache_write_tokens:
