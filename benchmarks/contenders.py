@@ -82,7 +82,9 @@ def _price_book(notes: list[str]) -> Any:
     return load_price_book()
 
 
-def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+def setup_ours(
+    tracer_provider: TracerProvider, meter_provider: MeterProvider, *, gen_ai_metrics: bool = True
+) -> Switch:
     import agent_telemetry
 
     notes: list[str] = []
@@ -93,7 +95,7 @@ def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -
         ],
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
-        settings=agent_telemetry.Settings(agent_name="bench"),
+        settings=agent_telemetry.Settings(agent_name="bench", gen_ai_metrics=gen_ai_metrics),
         # Loaded once and passed every time: re-instrumenting then reuses the same Telemetry.
         price_book=_price_book(notes),
     )
@@ -222,5 +224,16 @@ CONTENDERS: tuple[Contender, ...] = (
 )
 
 
+def setup_ours_agent_only(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+    return setup_ours(tracer_provider, meter_provider, gen_ai_metrics=False)
+
+
+# Ours without the gen_ai.client.* metrics (AGENT_TELEMETRY_METRICS=agent), for the A/B of their cost
+# (benchmarks/quick.py --contender ours-agent-only); not in the published run.
+OURS_AGENT_ONLY = Contender(
+    "ours-agent-only", "agent-telemetry, agent.* only", (), setup_ours_agent_only, peer=False
+)
+
+
 def by_key(key: str) -> Contender:
-    return next(c for c in CONTENDERS if c.key == key)
+    return next(c for c in (*CONTENDERS, OURS_AGENT_ONLY) if c.key == key)

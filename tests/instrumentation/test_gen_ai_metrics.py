@@ -2,6 +2,7 @@
 
 import openai
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
 
 from agent_telemetry.tooling.fake_provider import Reply, TokenUsage
 
@@ -125,3 +126,19 @@ def test_embeddings_record_input_tokens_only(recorded, fake, openai_client):
     fake.enqueue(Reply(usage=TokenUsage(input_tokens=8)))
     openai_client.embeddings.create(model="text-embedding-3-small", input="refunds")
     assert [(a["gen_ai.token.type"], p.sum) for a, p in recorded.points(TOKENS)] == [("input", 8)]
+
+
+def test_durations_link_to_the_calls_trace_and_token_counts_to_none(recorded, fake, openai_client):
+    openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    call_trace = recorded.span().context.trace_id
+    # Collected inside another trace: a value recorded without exemplar must not pick up that span.
+    with TracerProvider().get_tracer("test").start_as_current_span("collecting"):
+        data = recorded.reader.get_metrics_data()
+    exemplars = {
+        metric.name: [e.trace_id for point in metric.data.data_points for e in point.exemplars]
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name in (DURATION, TOKENS)
+    }
+    assert exemplars == {DURATION: [call_trace], TOKENS: []}

@@ -130,7 +130,7 @@ class DeferredHistogram(_SeriesCap):
         histogram = self._histogram()
         if histogram is None:
             return  # its meter is gone: nobody can read these values any more
-        last: tuple[SpanContext | None, Context | None] = (None, None)
+        last: tuple[SpanContext | None, Context] = (None, _NO_SPAN)
         for amount, attributes, span_context in pending:
             try:
                 if span_context is not last[0]:  # a call's values share its span: one context for them
@@ -161,10 +161,15 @@ class DeferredHistogram(_SeriesCap):
         return len(self._series)
 
 
-def _context_of(span_context: SpanContext | None) -> Context | None:
+# The context of a value recorded without a span: no exemplar. Not None, from which the SDK would take
+# the collecting thread's current span (an unrelated trace, when a flush runs inside one).
+_NO_SPAN: Context = trace.set_span_in_context(trace.INVALID_SPAN)
+
+
+def _context_of(span_context: SpanContext | None) -> Context:
     """A context holding only the ids of a span: all an exemplar reads."""
     if span_context is None or not span_context.is_valid:
-        return None
+        return _NO_SPAN
     return trace.set_span_in_context(NonRecordingSpan(span_context))
 
 

@@ -423,20 +423,20 @@ class Call:
         if usage is not None and self.billing == BILLED:
             # The conventions' input tokens include cached ones (as gen_ai.usage.input_tokens does).
             tokens = gen_ai.token_usage
+            # No exemplars on token counts and chunk gaps (they link latency to traces): an exemplar
+            # costs the SDK's reservoir work on every replayed value.
             tokens.record(
                 usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
                 series.with_label(TOKEN_TYPE, "input").attributes,
-                span_context=span_context,
             )
             if agent_attributes[OPERATION] != EMBEDDINGS:  # embeddings have no output tokens at all
-                output = series.with_label(TOKEN_TYPE, "output").attributes
-                tokens.record(usage.output_tokens, output, span_context=span_context)
+                tokens.record(usage.output_tokens, series.with_label(TOKEN_TYPE, "output").attributes)
         if self._first_chunk_at is not None:
             gen_ai.time_to_first_chunk.record(
                 self._first_chunk_at - self._start, attributes, span_context=span_context
             )
         if self._chunk_gaps:
-            gen_ai.time_per_output_chunk.record_many(self._chunk_gaps, attributes, span_context=span_context)
+            gen_ai.time_per_output_chunk.record_many(self._chunk_gaps, attributes, span_context=None)
 
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
