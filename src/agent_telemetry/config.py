@@ -33,6 +33,9 @@ _DEFAULT = object()
 # and gen_ai.client.* (contract.GEN_AI_METRICS). Our own agent.telemetry.* stay on either way: they
 # count the label folds and failures of both.
 METRIC_FAMILIES: tuple[str, ...] = ("agent", "gen_ai")
+# Opt-in on top of gen_ai: gen_ai.client.operation.time_per_output_chunk, one histogram value per
+# stream chunk (~10 µs of SDK work each at collection, several times our per-chunk budget).
+GEN_AI_CHUNKS = "gen_ai_chunks"
 
 
 class ConfigError(ValueError):
@@ -72,6 +75,7 @@ class Settings:
     # semantic conventions' gen_ai.client.*.
     agent_metrics: bool = True
     gen_ai_metrics: bool = True
+    gen_ai_chunk_metrics: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -233,13 +237,19 @@ class _Reader:
         return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
 
     def metric_families(self, name: str) -> dict[str, bool]:
-        """``agent,gen_ai`` (default: both) as ``agent_metrics`` / ``gen_ai_metrics``."""
+        """``agent,gen_ai`` (default: both) as ``agent_metrics`` / ``gen_ai_metrics``; ``gen_ai_chunks``
+        adds the per-chunk histogram (and implies gen_ai)."""
         raw = self._raw(name)
         families = self.names(name) or METRIC_FAMILIES
-        if raw is not None and not set(families) <= set(METRIC_FAMILIES):
-            self._bad(name, raw, f"is not a list of {', '.join(METRIC_FAMILIES)}", "both are exported")
+        known = (*METRIC_FAMILIES, GEN_AI_CHUNKS)
+        if raw is not None and not set(families) <= set(known):
+            self._bad(name, raw, f"is not a list of {', '.join(known)}", "agent,gen_ai are exported")
             families = METRIC_FAMILIES
-        return {"agent_metrics": "agent" in families, "gen_ai_metrics": "gen_ai" in families}
+        return {
+            "agent_metrics": "agent" in families,
+            "gen_ai_metrics": "gen_ai" in families or GEN_AI_CHUNKS in families,
+            "gen_ai_chunk_metrics": GEN_AI_CHUNKS in families,
+        }
 
     def label_caps(self, name: str) -> tuple[tuple[str, int], ...]:
         """``label=N,label=N``: a cap of at least 1 per Prometheus label name; bad pairs are left out."""

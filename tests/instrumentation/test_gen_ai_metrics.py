@@ -78,7 +78,10 @@ def test_a_failed_call_carries_error_type_and_records_no_tokens(recorded, fake, 
     assert recorded.points(TOKENS) == []
 
 
-def test_a_stream_records_its_first_chunk_once_and_a_gap_for_every_later_chunk(recorded, fake, openai_client):
+def test_a_stream_records_its_first_chunk_once_and_opted_in_a_gap_for_every_later_chunk(
+    recorded_with, fake, openai_client
+):
+    recorded = recorded_with(gen_ai_chunk_metrics=True)
     fake.enqueue(Reply(text="a b c", chunks=3, usage=TokenUsage(input_tokens=10, output_tokens=3)))
     stream = openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
     received = len(list(stream))
@@ -86,6 +89,11 @@ def test_a_stream_records_its_first_chunk_once_and_a_gap_for_every_later_chunk(r
     assert [(recorded.count(FIRST_CHUNK), recorded.count(PER_CHUNK))] == [(1, received)]
     [(attributes, _)] = recorded.points(PER_CHUNK)
     assert attributes == conventions_attributes(fake, "openai", "gpt-4o-mini")
+
+
+def test_a_stream_records_no_chunk_gaps_unless_opted_in(recorded, fake, openai_client):
+    list(openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True))
+    assert (recorded.count(FIRST_CHUNK), recorded.points(PER_CHUNK)) == (1, [])
 
 
 def test_a_plain_call_records_no_chunk_timings(recorded, fake, openai_client):

@@ -138,7 +138,8 @@ def test_every_gen_ai_key_of_the_contract_is_a_registry_attribute() -> None:
 # -- Metrics: what a real call records ------------------------------------------------------------------
 
 
-def test_a_calls_metric_data_points_follow_the_registry(recorded, fake, openai_client) -> None:
+def test_a_calls_metric_data_points_follow_the_registry(recorded_with, fake, openai_client) -> None:
+    recorded = recorded_with(gen_ai_chunk_metrics=True)
     fake.enqueue(Reply(text="a b c", chunks=3, usage=TokenUsage(input_tokens=10, output_tokens=3)))
     list(openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True))
     applicable = {"gen_ai.request.model", "server.port"}

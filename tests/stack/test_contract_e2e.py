@@ -65,6 +65,7 @@ def contract_run(running_stack, tmp_path_factory) -> str:
             "OTEL_METRIC_EXPORT_INTERVAL": "600000",  # one cumulative export, at shutdown: exact values
             "AGENT_TELEMETRY_PRICES": str(prices),
             "AGENT_TELEMETRY_MAX_MODEL_LABELS": "4",  # the app's 5th model is folded into _other
+            "AGENT_TELEMETRY_METRICS": "agent,gen_ai,gen_ai_chunks",  # every family, the opt-in one too
         }
         app = Path(__file__).with_name("contract_app.py")
         result = subprocess.run(

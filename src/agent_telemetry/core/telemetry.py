@@ -58,7 +58,13 @@ class Telemetry:
         }
         made.update({metric: _instrument(provider, meter, metric) for metric in contract.SELF_METRICS})
         if settings.gen_ai_metrics:
-            made.update({metric: _instrument(provider, meter, metric) for metric in contract.GEN_AI_METRICS})
+            made.update(
+                {
+                    metric: _instrument(provider, meter, metric)
+                    for metric in contract.GEN_AI_METRICS
+                    if metric is not contract.GEN_AI_TIME_PER_OUTPUT_CHUNK or settings.gen_ai_chunk_metrics
+                }
+            )
         self.instruments: dict[contract.Metric, Any] = made
         # The instruments of the hot path, as attributes: one lookup less per call.
         self.requests = made[contract.REQUESTS]
@@ -134,7 +140,8 @@ class GenAiInstruments:
         self.duration = made[contract.GEN_AI_OPERATION_DURATION]
         self.token_usage = made[contract.GEN_AI_TOKEN_USAGE]
         self.time_to_first_chunk = made[contract.GEN_AI_TIME_TO_FIRST_CHUNK]
-        self.time_per_output_chunk = made[contract.GEN_AI_TIME_PER_OUTPUT_CHUNK]
+        # None unless opted in (AGENT_TELEMETRY_METRICS=...,gen_ai_chunks): one value per stream chunk.
+        self.time_per_output_chunk = made.get(contract.GEN_AI_TIME_PER_OUTPUT_CHUNK)
 
 
 def _instrument(provider: MeterProvider, meter: metrics.Meter, metric: contract.Metric) -> Any:

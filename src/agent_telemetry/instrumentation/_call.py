@@ -164,7 +164,10 @@ class Call:
         self._first_chunk_at: float | None = None
         self._last_chunk_at: float | None = None
         # The gaps between a stream's chunks, for gen_ai.client.operation.time_per_output_chunk.
-        self._chunk_gaps: list[float] | None = [] if telemetry.gen_ai is not None else None
+        gen_ai = telemetry.gen_ai
+        self._chunk_gaps: list[float] | None = (
+            [] if gen_ai is not None and gen_ai.time_per_output_chunk is not None else None
+        )
         self._server = (span_attributes.get(SERVER_ADDRESS), span_attributes.get(SERVER_PORT))
         self._error: BaseException | None = None
         self._ended = False
@@ -435,7 +438,7 @@ class Call:
             gen_ai.time_to_first_chunk.record(
                 self._first_chunk_at - self._start, attributes, span_context=span_context
             )
-        if self._chunk_gaps:
+        if self._chunk_gaps and gen_ai.time_per_output_chunk is not None:
             gen_ai.time_per_output_chunk.record_many(self._chunk_gaps, attributes, span_context=None)
 
     def _operation_is_step(self) -> bool:
