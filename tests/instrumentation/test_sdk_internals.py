@@ -69,3 +69,52 @@ def test_the_callbacks_of_a_real_observable_counter_are_found():
         "agent_telemetry/core/sdk_internals.py"
     )
     provider.shutdown()
+
+
+# -- Replaying held histogram values --------------------------------------------------------------------
+
+ATTRIBUTES = {"gen_ai.operation.name": "chat", "server.port": 443}
+VALUES = [0.05, 0.5, 5.0, 50.0]
+
+
+def _points(provider: MeterProvider, reader: InMemoryMetricReader, replayed: bool) -> list[tuple]:
+    histogram = provider.get_meter("m").create_histogram(
+        "h", explicit_bucket_boundaries_advisory=[0.1, 1, 10]
+    )
+    if replayed:
+        replay = sdk_internals.histogram_replayer(histogram)
+        assert replay is not None, f"{SDK}: the histogram replayer found none of its internals"
+        replay(ATTRIBUTES, [(value, None) for value in VALUES])
+    else:
+        for value in VALUES:
+            histogram.record(value, ATTRIBUTES)
+    data = reader.get_metrics_data()
+    return [
+        (dict(p.attributes), p.count, p.sum, tuple(p.bucket_counts), p.min, p.max)
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for metric in sm.metrics
+        for p in metric.data.data_points
+    ]
+
+
+def test_replayed_histogram_values_are_the_points_record_makes():
+    made = []
+    for replayed in (False, True):
+        reader = InMemoryMetricReader()
+        made.append(_points(MeterProvider(metric_readers=[reader]), reader, replayed))
+    assert made[0] == made[1] == [(ATTRIBUTES, 4, 55.55, (1, 1, 1, 1), 0.05, 50.0)]
+
+
+def test_replayed_values_follow_a_view_that_drops_attributes_and_delta_temporality():
+    from opentelemetry.sdk.metrics import Histogram
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
+    from opentelemetry.sdk.metrics.view import View
+
+    reader = InMemoryMetricReader(preferred_temporality={Histogram: AggregationTemporality.DELTA})
+    provider = MeterProvider(
+        metric_readers=[reader], views=[View(instrument_name="h", attribute_keys={"gen_ai.operation.name"})]
+    )
+    assert _points(provider, reader, replayed=True) == [
+        ({"gen_ai.operation.name": "chat"}, 4, 55.55, (1, 1, 1, 1), 0.05, 50.0)
+    ]

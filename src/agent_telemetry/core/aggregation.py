@@ -55,6 +55,7 @@ MAX_SERIES = 1500
 SERIES_HEADROOM = 300
 
 _EMPTY: frozenset[tuple[str, str]] = frozenset()
+_UNKNOWN: Any = object()  # not looked up yet; also the end marker of a flush
 
 
 class _SeriesCap:
@@ -84,7 +85,7 @@ class DeferredHistogram(_SeriesCap):
     its attributes and events) is far bigger than the value.
     """
 
-    __slots__ = ("__weakref__", "_histogram", "_lock", "_pending", "_series", "limits", "name")
+    __slots__ = ("__weakref__", "_histogram", "_lock", "_pending", "_replay", "_series", "limits", "name")
 
     def __init__(self, histogram: Any, name: str = "") -> None:
         self._histogram = weakref.ref(histogram)
@@ -92,6 +93,8 @@ class DeferredHistogram(_SeriesCap):
         self._pending: list[tuple[int | float, Attributes | None, SpanContext | None]] = []
         # The attribute sets this histogram has reported (the SDK keeps one aggregation per set).
         self._series: set[frozenset[tuple[str, str]]] = set()
+        # sdk_internals.histogram_replayer of the SDK histogram (None: replay through ``record``).
+        self._replay: Any = _UNKNOWN
         self.name = name
         self.limits: LabelLimits | None = None
 
@@ -128,16 +131,38 @@ class DeferredHistogram(_SeriesCap):
         with self._lock:
             pending, self._pending = self._pending, []
         histogram = self._histogram()
-        if histogram is None:
+        if histogram is None or not pending:
             return  # its meter is gone: nobody can read these values any more
+        if self._replay is _UNKNOWN:
+            self._replay = sdk_internals.histogram_replayer(histogram)
+        replay = self._replay
         last: tuple[SpanContext | None, Context] = (None, _NO_SPAN)
+        # Values grouped by attribute set (calls share their SeriesKey's attributes, so the same object):
+        # replayed together, each set validated and hashed once per collection.
+        groups: dict[int, tuple[Attributes | None, list[tuple[float, Context]]]] = {}
         for amount, attributes, span_context in pending:
-            try:
-                if span_context is not last[0]:  # a call's values share its span: one context for them
-                    last = (span_context, _context_of(span_context))
-                histogram.record(amount, self._bounded(attributes), context=last[1])
-            except Exception:  # one bad value must not cost the others
-                logger.debug("agent-telemetry: a histogram value could not be recorded", exc_info=True)
+            if span_context is not last[0]:  # a call's values share its span: one context for them
+                last = (span_context, _context_of(span_context))
+            group = groups.get(id(attributes))
+            if group is None:
+                groups[id(attributes)] = (attributes, [(amount, last[1])])
+            else:
+                group[1].append((amount, last[1]))
+        for attributes, values in groups.values():
+            self._replay_group(histogram, replay, attributes, values)
+
+    def _replay_group(
+        self, histogram: Any, replay: Any, attributes: Attributes | None, values: list[tuple[float, Context]]
+    ) -> None:
+        try:
+            bounded = self._bounded(attributes)
+            if replay is not None:
+                replay(bounded, values)
+                return
+            for amount, context in values:
+                histogram.record(amount, bounded, context=context)
+        except Exception:  # one bad value must not cost the others
+            logger.debug("agent-telemetry: histogram values could not be recorded", exc_info=True)
 
     def _bounded(self, attributes: Attributes | None) -> Attributes | None:
         """``attributes``, or their folded set once this histogram has MAX_SERIES others."""
