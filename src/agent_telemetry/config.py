@@ -34,7 +34,7 @@ _DEFAULT = object()
 # count the label folds and failures of both.
 METRIC_FAMILIES: tuple[str, ...] = ("agent", "gen_ai")
 # Opt-in on top of gen_ai: gen_ai.client.operation.time_per_output_chunk, one histogram value per
-# stream chunk (~10 µs of SDK work each at collection, several times our per-chunk budget).
+# stream chunk (~4 µs of SDK aggregation each at collection, ~3x our per-chunk budget of 1.5 µs).
 GEN_AI_CHUNKS = "gen_ai_chunks"
 
 
