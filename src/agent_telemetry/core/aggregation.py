@@ -228,13 +228,13 @@ class SeriesKeys:
     __slots__ = ("_keys", "_limit")
 
     def __init__(self, limit: int = 1024) -> None:
-        self._keys: dict[tuple[str, ...], SeriesKey] = {}
+        self._keys: dict[tuple[object, ...], SeriesKey] = {}
         self._limit = limit
 
-    def get(self, values: tuple[str, ...]) -> SeriesKey | None:
+    def get(self, values: tuple[object, ...]) -> SeriesKey | None:
         return self._keys.get(values)
 
-    def remember(self, values: tuple[str, ...], attributes: Attributes) -> SeriesKey:
+    def remember(self, values: tuple[object, ...], attributes: Attributes) -> SeriesKey:
         """The key of ``attributes``, remembered under ``values`` (any tuple that identifies them)."""
         found = SeriesKey(attributes)
         if len(self._keys) >= self._limit:

@@ -85,7 +85,7 @@ def _gen_ai_series(
     provider, and those of model, response model, server address and port that are known; bounded
     like ``_series`` (a set with a folded value is not remembered, so each fold counts)."""
     keys = telemetry.gen_ai_series
-    series = keys.get(values)  # type: ignore[arg-type]
+    series = keys.get(values)
     if series is not None:
         return series
     operation, provider, model, response_model, address, port = values
@@ -100,7 +100,7 @@ def _gen_ai_series(
             attributes[SERVER_PORT] = port  # type: ignore[assignment]  # an int, as the conventions say
     bounded = telemetry.labels.bound(attributes)
     if bounded is attributes:
-        return keys.remember(values, attributes)  # type: ignore[arg-type]
+        return keys.remember(values, attributes)
     return SeriesKey(bounded)
 
 
