@@ -243,3 +243,11 @@ def test_a_failed_tool_span_carries_error_type(recorded) -> None:
         raise ValueError("no")
     [tool] = recorded.spans()
     check_span(tool, "gen_ai.execute_tool.internal", {"error.type"})
+
+
+def test_the_docs_and_the_contract_name_the_registry_version_the_extract_comes_from() -> None:
+    commit = REGISTRY["source"]["commits"][-1]
+    docs = (Path(__file__).parents[2] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert f"`{commit[:8]}`" in docs
+    assert contract.GEN_AI_SEMCONV.startswith(f"{REGISTRY['source']['repository']}@{commit[:8]}")
+    assert REGISTRY["source"]["semantic_conventions"] in contract.GEN_AI_SEMCONV
