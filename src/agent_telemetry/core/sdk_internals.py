@@ -50,13 +50,33 @@ def histogram_replayer(histogram: Any) -> Replay | None:
     """``replay(attributes, [(amount, context), ...])`` into an SDK histogram, or None where this
     SDK's internals are not the ones known (then the caller uses ``record``)."""
     try:
-        from opentelemetry.sdk.metrics._internal._view_instrument_match import _hash_attributes
+        from opentelemetry.sdk.metrics._internal._view_instrument_match import (
+            _hash_attributes,
+            _ViewInstrumentMatch,
+        )
         from opentelemetry.sdk.metrics._internal.measurement import Measurement
+        from opentelemetry.sdk.metrics._internal.metric_reader_storage import MetricReaderStorage
 
         consumer = histogram._measurement_consumer
         exemplar_filter = consumer._sdk_config.exemplar_filter
         consumer._reader_storages.values()
         histogram._is_enabled()
+        # Everything replay() uses, checked now: an SDK that moved one replays through record().
+        if not (
+            callable(getattr(_ViewInstrumentMatch, "_get_or_create_aggregation", None))
+            and callable(getattr(MetricReaderStorage, "_get_or_init_view_instrument_match", None))
+        ):
+            return None
+        matches = [
+            m
+            for st in consumer._reader_storages.values()
+            for m in st._get_or_init_view_instrument_match(histogram)
+        ]
+        match_attributes = ("_reset_on_collect", "_lock", "_attributes_aggregation")
+        if not all(hasattr(m, name) for m in matches for name in match_attributes):
+            return None
+        if not all(hasattr(m._view, "_attribute_keys") for m in matches):
+            return None
     except Exception:
         return None
 
