@@ -7,6 +7,7 @@ bare calls made moments before, in the same process, which cancels most of the d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,7 +104,9 @@ def _event_logger_provider() -> Any:
     return provider
 
 
-def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
+def setup_ours(
+    tracer_provider: TracerProvider, meter_provider: MeterProvider, *, gen_ai_metrics: bool = True
+) -> Switch:
     import agent_telemetry
 
     notes: list[str] = []
@@ -115,7 +118,7 @@ def setup_ours(tracer_provider: TracerProvider, meter_provider: MeterProvider) -
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
         logger_provider=_event_logger_provider(),
-        settings=agent_telemetry.Settings(agent_name="bench"),
+        settings=agent_telemetry.Settings(agent_name="bench", gen_ai_metrics=gen_ai_metrics),
         # Loaded once and passed every time: re-instrumenting then reuses the same Telemetry.
         price_book=_price_book(notes),
     )
@@ -216,11 +219,20 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
 
 
 OURS = Contender("ours", "agent-telemetry (ours)", (), setup_ours, peer=False)
+# Ours without the gen_ai.client.* metrics (AGENT_TELEMETRY_METRICS=agent): their cost, side by side.
+OURS_AGENT_ONLY = Contender(
+    "ours-agent-only",
+    "agent-telemetry, agent.* only (no gen_ai)",
+    (),
+    functools.partial(setup_ours, gen_ai_metrics=False),
+    peer=False,
+)
 SPAN_FLOOR = Contender(
     "span-floor", "reference: one empty SDK span per call", (), setup_span_floor, peer=False
 )
 CONTENDERS: tuple[Contender, ...] = (
     OURS,
+    OURS_AGENT_ONLY,
     SPAN_FLOOR,
     Contender(
         "openllmetry",

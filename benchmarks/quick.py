@@ -1,6 +1,7 @@
 """A quick before/after check of ours against the floor on one scenario, for work on the hot path.
 
     .venv/bin/python benchmarks/quick.py anthropic.plain --rounds 5 [--sampled] [--profile] [--base DIR]
+        [--contender ours-agent-only]
 
 Runs the harness of overhead.py on one scenario (``PATH.NAME`` as in the report, e.g. ``openai.plain``,
 ``openai-responses.async``, ``anthropic.replay250``), alternating fresh workers of ours and of the
@@ -95,18 +96,24 @@ def main() -> int:
     parser.add_argument("--sampled", action="store_true", help="traces sampled at 1 %% in both")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of ours, then measure")
     parser.add_argument("--base", help="also measure ours from this src directory (before/after)")
+    parser.add_argument(
+        "--contender",
+        default="ours",
+        help="which of ours to measure: ours, or ours-agent-only (AGENT_TELEMETRY_METRICS=agent)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.scenario, args.pairs, args.profile)))
         return 0
     if args.profile:
-        run("ours", args.scenario, 1, args.sampled, True)
+        run(args.contender, args.scenario, 1, args.sampled, True)
     ratios: list[float] = []
     base_ratios: list[float] = []
     for round_ in range(args.rounds):
-        ours = run("ours", args.scenario, args.pairs, args.sampled, False)
-        base = run("ours", args.scenario, args.pairs, args.sampled, False, args.base) if args.base else None
+        ours = run(args.contender, args.scenario, args.pairs, args.sampled, False)
+        key, pairs = args.contender, args.pairs
+        base = run(key, args.scenario, pairs, args.sampled, False, args.base) if args.base else None
         floor = run("span-floor", args.scenario, args.pairs, args.sampled, False)
         ratios.append(_ratio(ours, floor))
         line = f"round {round_ + 1}: ours {ours['added']:7.1f} µs ({ratios[-1]:.2f}x)"

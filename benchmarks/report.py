@@ -317,6 +317,14 @@ def verdict(results: dict[str, dict[str, Any]]) -> list[str]:
             f"{_met(chunk is not None and chunk <= TARGET_CHUNK_US)})"
         )
         lines.append(f"- {title}: " + ", ".join(parts) + ".")
+        agent_only = figures(results.get(cs.OURS_AGENT_ONLY.key, {}), path)
+        if agent_only is not None and floor is not None and floor.added["plain"] > 0:
+            lines.append(
+                f"  Without the gen_ai.client.* metrics (AGENT_TELEMETRY_METRICS=agent): "
+                f"{agent_only.added['plain']:.1f} µs per plain call, "
+                f"{agent_only.added['plain'] / floor.added['plain']:.2f}x the floor; "
+                f"they cost {plain - agent_only.added['plain']:.1f} µs per plain call."
+            )
         sampled = figures(results.get(cs.OURS.key + SAMPLED, {}), path)
         if sampled is not None:
             sampled_floor = figures(results.get(cs.SPAN_FLOOR.key + SAMPLED, {}), path)

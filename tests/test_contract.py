@@ -37,6 +37,10 @@ PROMETHEUS_NAMES = [
     "agent_screenshot_bytes",
     "agent_telemetry_label_overflow_total",
     "agent_telemetry_internal_errors_total",
+    "gen_ai_client_operation_duration_seconds",
+    "gen_ai_client_token_usage",
+    "gen_ai_client_operation_time_to_first_chunk_seconds",
+    "gen_ai_client_operation_time_per_output_chunk_seconds",
 ]
 
 
@@ -99,6 +103,7 @@ def test_label_names_are_the_attribute_keys_with_underscores():
 
 # Request latencies: a boundary at every latency threshold an alert uses (10 s is the P95 warning).
 LATENCY = "0.01 0.025 0.05 0.1 0.25 0.5 1.0 2.0 3.0 5.0 7.5 10.0 15.0 20.0 30.0 45.0 60.0 120.0 300.0 600.0"
+GEN_AI_LATENCY = "0.01 0.02 0.04 0.08 0.16 0.32 0.64 1.28 2.56 5.12 10.24 20.48 40.96 81.92"
 BUCKETS = {
     "agent_request_duration_seconds": LATENCY,
     "agent_request_time_to_first_token_seconds": LATENCY,
@@ -110,6 +115,11 @@ BUCKETS = {
     "agent_quality_score": "0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.75 0.8 0.85 0.9 0.95 1.0",
     "agent_action_duration_seconds": LATENCY,
     "agent_screenshot_bytes": "10000 25000 50000 100000 250000 500000 1000000 2500000 5000000 10000000",
+    # The GenAI semantic conventions' advisory boundaries.
+    "gen_ai_client_operation_duration_seconds": GEN_AI_LATENCY,
+    "gen_ai_client_token_usage": "1 4 16 64 256 1024 4096 16384 65536 262144 1048576 4194304 16777216 67108864",
+    "gen_ai_client_operation_time_to_first_chunk_seconds": GEN_AI_LATENCY,
+    "gen_ai_client_operation_time_per_output_chunk_seconds": GEN_AI_LATENCY,
 }
 
 

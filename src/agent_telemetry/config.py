@@ -33,6 +33,13 @@ DEFAULT_EVENTS_STORE_URL = "http://127.0.0.1:9428"  # VictoriaLogs, as `stack up
 logger = logging.getLogger("agent_telemetry")
 T = TypeVar("T")
 _DEFAULT = object()
+# The metric families AGENT_TELEMETRY_METRICS switches: agent.* (contract.CALL_METRICS, AGENT_METRICS)
+# and gen_ai.client.* (contract.GEN_AI_METRICS). Our own agent.telemetry.* stay on either way: they
+# count the label folds and failures of both.
+METRIC_FAMILIES: tuple[str, ...] = ("agent", "gen_ai")
+# Opt-in on top of gen_ai: gen_ai.client.operation.time_per_output_chunk, one histogram value per
+# stream chunk (~4 µs of SDK aggregation each at collection, ~3x our per-chunk budget of 1.5 µs).
+GEN_AI_CHUNKS = "gen_ai_chunks"
 
 
 class ConfigError(ValueError):
@@ -83,6 +90,11 @@ class Settings:
     otlp_logs_protocol: OtlpProtocol = "http/protobuf"
     # Where `agent-telemetry events` reads them back: the log store's (VictoriaLogs') HTTP API.
     events_store_url: str = DEFAULT_EVENTS_STORE_URL
+    # The metric families to export (AGENT_TELEMETRY_METRICS=agent,gen_ai): our agent.* and the GenAI
+    # semantic conventions' gen_ai.client.*.
+    agent_metrics: bool = True
+    gen_ai_metrics: bool = True
+    gen_ai_chunk_metrics: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -149,6 +161,7 @@ class Settings:
             ),
             otlp_logs_protocol=r.protocol("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", general_protocol),
             events_store_url=r.text("AGENT_TELEMETRY_EVENTS_URL") or DEFAULT_EVENTS_STORE_URL,
+            **r.metric_families("AGENT_TELEMETRY_METRICS"),
         )
         if settings.record_screenshots and not settings.capture_content:
             r.problems.append(
@@ -287,6 +300,21 @@ class _Reader:
             else:
                 valid.append(pattern)
         return tuple(valid)
+
+    def metric_families(self, name: str) -> dict[str, bool]:
+        """``agent,gen_ai`` (default: both) as ``agent_metrics`` / ``gen_ai_metrics``; ``gen_ai_chunks``
+        adds the per-chunk histogram (and implies gen_ai)."""
+        raw = self._raw(name)
+        families = self.names(name) or METRIC_FAMILIES
+        known = (*METRIC_FAMILIES, GEN_AI_CHUNKS)
+        if raw is not None and not set(families) <= set(known):
+            self._bad(name, raw, f"is not a list of {', '.join(known)}", "agent,gen_ai are exported")
+            families = METRIC_FAMILIES
+        return {
+            "agent_metrics": "agent" in families,
+            "gen_ai_metrics": "gen_ai" in families or GEN_AI_CHUNKS in families,
+            "gen_ai_chunk_metrics": GEN_AI_CHUNKS in families,
+        }
 
     def label_caps(self, name: str) -> tuple[tuple[str, int], ...]:
         """``label=N,label=N``: a cap of at least 1 per Prometheus label name; bad pairs are left out."""

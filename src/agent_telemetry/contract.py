@@ -31,6 +31,10 @@ class Attr:
     TOKEN_TYPE = "gen_ai.token.type"
     ERROR_TYPE = "error.type"
     TOOL_NAME = "gen_ai.tool.name"
+    # On the gen_ai.client.* metrics (semantic conventions) only.
+    RESPONSE_MODEL = "gen_ai.response.model"
+    SERVER_ADDRESS = "server.address"
+    SERVER_PORT = "server.port"
     EVALUATION_NAME = "gen_ai.evaluation.name"
     STATUS = "status"  # of a run
     LIMIT = "limit"  # of a run's budget: cost, steps
@@ -45,7 +49,7 @@ class SpanAttr:
     """The keys of span attributes and events that no metric carries."""
 
     AGENT_ID = "gen_ai.agent.id"
-    RESPONSE_MODEL = "gen_ai.response.model"
+    RESPONSE_MODEL = Attr.RESPONSE_MODEL
     RESPONSE_ID = "gen_ai.response.id"
     FINISH_REASONS = "gen_ai.response.finish_reasons"
     INPUT_TOKENS = "gen_ai.usage.input_tokens"
@@ -60,8 +64,9 @@ class SpanAttr:
     REQUEST_FREQUENCY_PENALTY = "gen_ai.request.frequency_penalty"
     REQUEST_PRESENCE_PENALTY = "gen_ai.request.presence_penalty"
     REQUEST_SEED = "gen_ai.request.seed"
-    SERVER_ADDRESS = "server.address"
-    SERVER_PORT = "server.port"
+    REQUEST_STREAM = "gen_ai.request.stream"  # set on streaming calls only, as the conventions ask
+    SERVER_ADDRESS = Attr.SERVER_ADDRESS
+    SERVER_PORT = Attr.SERVER_PORT
     # Content, only with content capture on.
     INPUT_MESSAGES = "gen_ai.input.messages"
     OUTPUT_MESSAGES = "gen_ai.output.messages"
@@ -73,6 +78,8 @@ class SpanAttr:
     # Ours.
     COST_USD = "agent_telemetry.cost.usd"
     TIME_TO_FIRST_TOKEN = "agent_telemetry.time_to_first_token"
+    # Semantic conventions: a stream's first chunk of any kind (ours above: its first content).
+    TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk"
     RUN_STATUS = "agent_telemetry.run.status"
     RUN_STEPS = "agent_telemetry.run.steps"
     # The number of times the SDK resent the request (semantic conventions, HTTP).
@@ -171,6 +178,9 @@ ACTION = label_name(Attr.ACTION)
 OUTCOME = label_name(Attr.OUTCOME)
 REASON = label_name(Attr.REASON)
 LABEL = label_name(Attr.LABEL)
+RESPONSE_MODEL = label_name(Attr.RESPONSE_MODEL)
+SERVER_ADDRESS = label_name(Attr.SERVER_ADDRESS)
+SERVER_PORT = label_name(Attr.SERVER_PORT)
 COMPONENT = label_name(Attr.COMPONENT)
 
 # The unit suffixes the translation appends; other units (annotations like "{request}") add none.
@@ -194,6 +204,9 @@ class Metric:
     attributes: tuple[str, ...]  # OpenTelemetry attribute keys (Attr)
     description: str
     buckets: tuple[float, ...] = ()  # histogram boundaries
+    # Attributes that only some data points carry (semantic conventions: conditionally required or
+    # recommended, e.g. error.type on failed calls only); not in ``labels``.
+    optional_attributes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.HISTOGRAM) != bool(self.buckets):
@@ -206,8 +219,13 @@ class Metric:
 
     @property
     def labels(self) -> tuple[str, ...]:
-        """The Prometheus labels of the attributes, in the same order."""
+        """The Prometheus labels of the attributes every data point carries, in the same order."""
         return tuple(label_name(key) for key in self.attributes)
+
+    @property
+    def optional_labels(self) -> tuple[str, ...]:
+        """The Prometheus labels that only some data points carry."""
+        return tuple(label_name(key) for key in self.optional_attributes)
 
 
 # -- Buckets ----------------------------------------------------------------------------------------
@@ -487,7 +505,78 @@ AGENT_METRICS: tuple[Metric, ...] = (
     SCREENSHOT_SIZE,
 )
 SELF_METRICS: tuple[Metric, ...] = (LABEL_OVERFLOW, INTERNAL_ERRORS)
-ALL_METRICS: tuple[Metric, ...] = CALL_METRICS + AGENT_METRICS + SELF_METRICS
+
+# -- GenAI semantic conventions: gen_ai.client.* beside agent.* ---------------------------------------
+# Names, units, attributes and advisory buckets as the OpenTelemetry GenAI semantic conventions define
+# them (open-telemetry/semantic-conventions-genai, docs/gen-ai/gen-ai-metrics.md; the version is in
+# GEN_AI_SEMCONV and docs/metrics.md). tests/semconv checks these against an extract of the registry.
+# No gen_ai.agent.name here: the conventions do not list it on these metrics, and tools built on them
+# aggregate by the listed attributes only; the per-agent view is agent.*.
+GEN_AI_SEMCONV = "open-telemetry/semantic-conventions-genai@004902b8 (semantic-conventions v1.42.0)"
+GEN_AI_DURATION_BUCKETS: tuple[float, ...] = (
+    *(0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64),
+    *(1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92),
+)
+GEN_AI_TOKEN_BUCKETS: tuple[float, ...] = (
+    *(1, 4, 16, 64, 256, 1024, 4096, 16384, 65536),
+    *(262144, 1048576, 4194304, 16777216, 67108864),
+)
+# Every data point: operation and provider (required); the model asked for, where the request names
+# one (conditionally required). Where known: the response's model and the server (recommended; the
+# port is conditionally required with the address).
+GEN_AI_ATTRIBUTES: tuple[str, ...] = (Attr.OPERATION_NAME, Attr.PROVIDER_NAME)
+GEN_AI_OPTIONAL_ATTRIBUTES: tuple[str, ...] = (
+    Attr.REQUEST_MODEL,
+    Attr.RESPONSE_MODEL,
+    Attr.SERVER_ADDRESS,
+    Attr.SERVER_PORT,
+)
+GEN_AI_TOKEN_TYPES: tuple[str, ...] = ("input", "output")
+
+GEN_AI_OPERATION_DURATION = Metric(
+    "gen_ai.client.operation.duration",
+    "s",
+    Kind.HISTOGRAM,
+    GEN_AI_ATTRIBUTES,
+    "GenAI operation duration.",
+    GEN_AI_DURATION_BUCKETS,
+    (*GEN_AI_OPTIONAL_ATTRIBUTES, Attr.ERROR_TYPE),
+)
+GEN_AI_TOKEN_USAGE = Metric(
+    "gen_ai.client.token.usage",
+    "{token}",
+    Kind.HISTOGRAM,
+    (*GEN_AI_ATTRIBUTES, Attr.TOKEN_TYPE),
+    "Number of input and output tokens used.",
+    GEN_AI_TOKEN_BUCKETS,
+    GEN_AI_OPTIONAL_ATTRIBUTES,
+)
+GEN_AI_TIME_TO_FIRST_CHUNK = Metric(
+    "gen_ai.client.operation.time_to_first_chunk",
+    "s",
+    Kind.HISTOGRAM,
+    GEN_AI_ATTRIBUTES,
+    "Time to receive the first chunk of a response stream, from the start of the request.",
+    GEN_AI_DURATION_BUCKETS,
+    GEN_AI_OPTIONAL_ATTRIBUTES,
+)
+GEN_AI_TIME_PER_OUTPUT_CHUNK = Metric(
+    "gen_ai.client.operation.time_per_output_chunk",
+    "s",
+    Kind.HISTOGRAM,
+    GEN_AI_ATTRIBUTES,
+    "Time per output chunk, for each chunk of a response stream after the first one.",
+    GEN_AI_DURATION_BUCKETS,
+    GEN_AI_OPTIONAL_ATTRIBUTES,
+)
+GEN_AI_METRICS: tuple[Metric, ...] = (
+    GEN_AI_OPERATION_DURATION,
+    GEN_AI_TOKEN_USAGE,
+    GEN_AI_TIME_TO_FIRST_CHUNK,
+    GEN_AI_TIME_PER_OUTPUT_CHUNK,
+)
+
+ALL_METRICS: tuple[Metric, ...] = CALL_METRICS + AGENT_METRICS + SELF_METRICS + GEN_AI_METRICS
 
 # Histogram boundaries by instrument name.
 BUCKETS: dict[str, tuple[float, ...]] = {m.otel_name: m.buckets for m in ALL_METRICS if m.buckets}

@@ -135,7 +135,6 @@ def test_variables_are_label_values_of_a_contract_metric_and_narrow_each_other()
         "model": 'label_values(agent_requests_total{gen_ai_agent_name=~"$agent", gen_ai_provider_name=~"$provider"}, '
         "gen_ai_request_model)",
     }
-    shared = DASHBOARDS[0]["templating"]["list"]
     assert all(d["templating"]["list"][: len(shared)] == shared for d in DASHBOARDS)
 
 

@@ -68,6 +68,7 @@ def contract_run(request, profile_stack, tmp_path_factory) -> str:
             "OTEL_METRIC_EXPORT_INTERVAL": "600000",  # one cumulative export, at shutdown: exact values
             "AGENT_TELEMETRY_PRICES": str(prices),
             "AGENT_TELEMETRY_MAX_MODEL_LABELS": "4",  # the app's 5th model is folded into _other
+            "AGENT_TELEMETRY_METRICS": "agent,gen_ai,gen_ai_chunks",  # every family, the opt-in one too
         }
         app = Path(__file__).with_name("contract_app.py")
         result = subprocess.run(
@@ -259,3 +260,31 @@ def test_the_per_call_metrics_carry_no_version_or_feature(contract_run):
         found = prom.api(contract_run, "series", **{"match[]": f'{name}{{job="{SERVICE}"}}'})
         assert found, name
         assert not any({"gen_ai_agent_version", "agent_feature"} & set(labels) for labels in found), name
+
+
+def test_gen_ai_semantic_convention_metrics_have_the_conventions_labels_and_exact_values(contract_run):
+    claude = {"gen_ai_provider_name": "anthropic", "gen_ai_request_model": "claude-haiku-4-5"}
+    usage = "gen_ai_client_token_usage"
+    # Three calls: input with cache reads and writes included (200 + 1000 + 400, 30, 5), output 80, 10, 5.
+    assert value(contract_run, series(f"{usage}_sum", gen_ai_token_type="input", **claude)) == 1635
+    assert value(contract_run, series(f"{usage}_sum", gen_ai_token_type="output", **claude)) == 95
+    assert value(contract_run, series(f"{usage}_count", gen_ai_token_type="output", **claude)) == 3
+    embeddings = {"gen_ai_operation_name": "embeddings"}
+    assert value(contract_run, series(f"{usage}_sum", gen_ai_token_type="input", **embeddings)) == 8
+    assert prom.query(contract_run, series(f"{usage}_count", gen_ai_token_type="output", **embeddings)) == {}
+    gpt = {"gen_ai_provider_name": "openai", "gen_ai_request_model": "gpt-4o-mini"}
+    duration = "gen_ai_client_operation_duration_seconds_count"
+    assert value(contract_run, series(duration, error_type="rate_limit", **gpt)) == 1
+    # Both streams got a first chunk; only one got to content (agent_request_time_to_first_token_seconds).
+    first_chunk = "gen_ai_client_operation_time_to_first_chunk_seconds_count"
+    assert value(contract_run, series(first_chunk, **gpt)) == 2
+
+
+def test_gen_ai_metrics_carry_no_agent_label_and_name_the_server(contract_run):
+    found = prom.api(
+        contract_run,
+        "series",
+        **{"match[]": f'gen_ai_client_operation_duration_seconds_count{{job="{SERVICE}"}}'},
+    )
+    assert {(s.get("gen_ai_agent_name"), s["server_address"]) for s in found} == {(None, "127.0.0.1")}
+    assert all(s["server_port"].isdigit() for s in found)

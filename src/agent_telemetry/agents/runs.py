@@ -119,6 +119,9 @@ class Run:
         self._tokens: list[Token[Any]] = []
         self._context_token: object | None = None
         self._listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        # The providers of the run's calls: the invoke_agent span names the provider when there is one
+        # (semantic conventions: required; a run that used several names none).
+        self._providers: set[str] = set()
 
     # -- what the calls inside the run report ----------------------------------------------------
     def check_budget(self) -> None:
@@ -164,6 +167,8 @@ class Run:
                 self.tokens += usage.total_tokens
             if cost_usd is not None:
                 self.cost_usd += cost_usd
+            if details and details.get("provider"):
+                self._providers.add(details["provider"])
         if self._listeners:
             self.emit(
                 "llm_call",
@@ -278,6 +283,8 @@ class Run:
             span.set_attribute(SpanAttr.RUN_STATUS, status)
             span.set_attribute(SpanAttr.RUN_STEPS, self.steps)
             span.set_attribute(SpanAttr.COST_USD, self.cost_usd)
+            if len(self._providers) == 1:
+                span.set_attribute(Attr.PROVIDER_NAME, next(iter(self._providers)))
             if error is not None:
                 span.set_attribute(Attr.ERROR_TYPE, type(error).__name__)
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))

@@ -55,6 +55,7 @@ MAX_SERIES = 1500
 SERIES_HEADROOM = 300
 
 _EMPTY: frozenset[tuple[str, str]] = frozenset()
+_UNKNOWN: Any = object()  # not looked up yet; also the end marker of a flush
 
 
 class _SeriesCap:
@@ -84,7 +85,7 @@ class DeferredHistogram(_SeriesCap):
     its attributes and events) is far bigger than the value.
     """
 
-    __slots__ = ("__weakref__", "_histogram", "_lock", "_pending", "_series", "limits", "name")
+    __slots__ = ("__weakref__", "_histogram", "_lock", "_pending", "_replay", "_series", "limits", "name")
 
     def __init__(self, histogram: Any, name: str = "") -> None:
         self._histogram = weakref.ref(histogram)
@@ -92,6 +93,8 @@ class DeferredHistogram(_SeriesCap):
         self._pending: list[tuple[int | float, Attributes | None, SpanContext | None]] = []
         # The attribute sets this histogram has reported (the SDK keeps one aggregation per set).
         self._series: set[frozenset[tuple[str, str]]] = set()
+        # sdk_internals.histogram_replayer of the SDK histogram (None: replay through ``record``).
+        self._replay: Any = _UNKNOWN
         self.name = name
         self.limits: LabelLimits | None = None
 
@@ -114,20 +117,52 @@ class DeferredHistogram(_SeriesCap):
         if histogram is not None:
             histogram.record(amount, self._bounded(attributes), context=_context_of(span_context))
 
+    def record_many(
+        self, amounts: list[float], attributes: Attributes | None, *, span_context: SpanContext | None
+    ) -> None:
+        """``record`` of each amount (a stream's chunk gaps), under one lock."""
+        with self._lock:
+            room = MAX_PENDING - len(self._pending)
+            self._pending.extend((amount, attributes, span_context) for amount in amounts[:room])
+        for amount in amounts[max(room, 0) :]:
+            self.record(amount, attributes, span_context=span_context)
+
     def flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, []
         histogram = self._histogram()
-        if histogram is None:
+        if histogram is None or not pending:
             return  # its meter is gone: nobody can read these values any more
-        last: tuple[SpanContext | None, Context | None] = (None, None)
+        if self._replay is _UNKNOWN:
+            self._replay = sdk_internals.histogram_replayer(histogram)
+        replay = self._replay
+        last: tuple[SpanContext | None, Context] = (None, _NO_SPAN)
+        # Values grouped by attribute set (calls share their SeriesKey's attributes, so the same object):
+        # replayed together, each set validated and hashed once per collection.
+        groups: dict[int, tuple[Attributes | None, list[tuple[float, Context]]]] = {}
         for amount, attributes, span_context in pending:
-            try:
-                if span_context is not last[0]:  # a call's values share its span: one context for them
-                    last = (span_context, _context_of(span_context))
-                histogram.record(amount, self._bounded(attributes), context=last[1])
-            except Exception:  # one bad value must not cost the others
-                logger.debug("agent-telemetry: a histogram value could not be recorded", exc_info=True)
+            if span_context is not last[0]:  # a call's values share its span: one context for them
+                last = (span_context, _context_of(span_context))
+            group = groups.get(id(attributes))
+            if group is None:
+                groups[id(attributes)] = (attributes, [(amount, last[1])])
+            else:
+                group[1].append((amount, last[1]))
+        for attributes, values in groups.values():
+            self._replay_group(histogram, replay, attributes, values)
+
+    def _replay_group(
+        self, histogram: Any, replay: Any, attributes: Attributes | None, values: list[tuple[float, Context]]
+    ) -> None:
+        try:
+            bounded = self._bounded(attributes)
+            if replay is not None:
+                replay(bounded, values)
+                return
+            for amount, context in values:
+                histogram.record(amount, bounded, context=context)
+        except Exception:  # one bad value must not cost the others
+            logger.debug("agent-telemetry: histogram values could not be recorded", exc_info=True)
 
     def _bounded(self, attributes: Attributes | None) -> Attributes | None:
         """``attributes``, or their folded set once this histogram has MAX_SERIES others."""
@@ -151,10 +186,15 @@ class DeferredHistogram(_SeriesCap):
         return len(self._series)
 
 
-def _context_of(span_context: SpanContext | None) -> Context | None:
+# The context of a value recorded without a span: no exemplar. Not None, from which the SDK would take
+# the collecting thread's current span (an unrelated trace, when a flush runs inside one).
+_NO_SPAN: Context = trace.set_span_in_context(trace.INVALID_SPAN)
+
+
+def _context_of(span_context: SpanContext | None) -> Context:
     """A context holding only the ids of a span: all an exemplar reads."""
     if span_context is None or not span_context.is_valid:
-        return None
+        return _NO_SPAN
     return trace.set_span_in_context(NonRecordingSpan(span_context))
 
 
@@ -188,11 +228,19 @@ class SeriesKeys:
     __slots__ = ("_keys", "_limit")
 
     def __init__(self, limit: int = 1024) -> None:
-        self._keys: dict[tuple[str, ...], SeriesKey] = {}
+        self._keys: dict[tuple[object, ...], SeriesKey] = {}
         self._limit = limit
 
-    def get(self, values: tuple[str, ...]) -> SeriesKey | None:
+    def get(self, values: tuple[object, ...]) -> SeriesKey | None:
         return self._keys.get(values)
+
+    def remember(self, values: tuple[object, ...], attributes: Attributes) -> SeriesKey:
+        """The key of ``attributes``, remembered under ``values`` (any tuple that identifies them)."""
+        found = SeriesKey(attributes)
+        if len(self._keys) >= self._limit:
+            self._keys = {}
+        self._keys[values] = found
+        return found
 
     def put(self, attributes: Attributes) -> SeriesKey:
         """The key of ``attributes``, remembered under their values."""

@@ -1,8 +1,9 @@
 """Bounded label values: values that come from the application or the provider must not blow up Prometheus.
 
 Every label whose values we do not choose ourselves (agent, model, tool, error type, evaluation,
-computer-use action, blocked reason, run status) has a cap on its distinct values: the first ones seen
-are kept, later new ones become ``_other``, and each fold is counted in
+computer-use action, blocked reason, run status, response model, server address and port) has a cap
+on its distinct values: the first ones seen are kept, later new ones become ``_other``, and each fold
+is counted in
 ``agent_telemetry_label_overflow_total{label=...}``. Values our own code produces for such a label
 (the provider error types, our run statuses) and allow-listed agents are always kept, uncounted: the
 alerts select them, so the application's values must never push them out.
@@ -62,6 +63,10 @@ LABELS: tuple[LabelSpec, ...] = (
     LabelSpec(contract.Attr.STATUS, contract.STATUS, 20, contract.RUN_STATUSES),
     LabelSpec(contract.Attr.AGENT_VERSION, contract.AGENT_VERSION, 50),
     LabelSpec(contract.Attr.FEATURE, contract.FEATURE, 20, (contract.NO_FEATURE,)),
+    # The gen_ai.client.* metrics' own: the model that answered, the server the client talks to.
+    LabelSpec(contract.Attr.RESPONSE_MODEL, contract.RESPONSE_MODEL, 200),
+    LabelSpec(contract.Attr.SERVER_ADDRESS, contract.SERVER_ADDRESS, 20),
+    LabelSpec(contract.Attr.SERVER_PORT, contract.SERVER_PORT, 20),
 )
 LABEL_NAMES: tuple[str, ...] = tuple(spec.label for spec in LABELS)
 

@@ -58,7 +58,23 @@ class Telemetry:
             "agent_telemetry", __version__, meter_provider=meter_provider, schema_url=_SCHEMA_URL
         )
         provider = meter_provider or metrics.get_meter_provider()
-        made = {metric: _instrument(provider, meter, metric) for metric in contract.ALL_METRICS}
+        # A family switched off (AGENT_TELEMETRY_METRICS) records into instruments nobody exports: the
+        # code that records stays the same, and a no-op instrument costs next to nothing.
+        off = metrics.NoOpMeter("agent_telemetry")
+        agent_meter = meter if settings.agent_metrics else off
+        made = {
+            metric: _instrument(provider, agent_meter, metric)
+            for metric in (*contract.CALL_METRICS, *contract.AGENT_METRICS)
+        }
+        made.update({metric: _instrument(provider, meter, metric) for metric in contract.SELF_METRICS})
+        if settings.gen_ai_metrics:
+            made.update(
+                {
+                    metric: _instrument(provider, meter, metric)
+                    for metric in contract.GEN_AI_METRICS
+                    if metric is not contract.GEN_AI_TIME_PER_OUTPUT_CHUNK or settings.gen_ai_chunk_metrics
+                }
+            )
         self.instruments: dict[contract.Metric, Any] = made
         # The instruments of the hot path, as attributes: one lookup less per call.
         self.requests = made[contract.REQUESTS]
@@ -71,6 +87,10 @@ class Telemetry:
         self.unreported_usage_requests = made[contract.UNREPORTED_USAGE_REQUESTS]
         self._label_overflow = made[contract.LABEL_OVERFLOW]
         self._internal_errors = made[contract.INTERNAL_ERRORS]
+        # The semantic conventions' gen_ai.client.* histograms, or None when switched off.
+        self.gen_ai = GenAiInstruments(made) if settings.gen_ai_metrics else None
+        # Their attribute sets, hashed once per distinct set.
+        self.gen_ai_series = SeriesKeys()
         # A call's metric attributes, hashed once per distinct set rather than once per counter per call.
         self.series_keys = SeriesKeys()
         resource = (
@@ -152,6 +172,19 @@ class Telemetry:
 
     def _label_folded(self, label: str) -> None:
         self._label_overflow.add(1, {contract.Attr.LABEL: label})
+
+
+class GenAiInstruments:
+    """The gen_ai.client.* histograms (semantic conventions), as attributes for the hot path."""
+
+    __slots__ = ("duration", "time_per_output_chunk", "time_to_first_chunk", "token_usage")
+
+    def __init__(self, made: dict[contract.Metric, Any]) -> None:
+        self.duration = made[contract.GEN_AI_OPERATION_DURATION]
+        self.token_usage = made[contract.GEN_AI_TOKEN_USAGE]
+        self.time_to_first_chunk = made[contract.GEN_AI_TIME_TO_FIRST_CHUNK]
+        # None unless opted in (AGENT_TELEMETRY_METRICS=...,gen_ai_chunks): one value per stream chunk.
+        self.time_per_output_chunk = made.get(contract.GEN_AI_TIME_PER_OUTPUT_CHUNK)
 
 
 def _instrument(provider: MeterProvider, meter: metrics.Meter, metric: contract.Metric) -> Any:

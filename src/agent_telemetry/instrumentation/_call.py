@@ -9,7 +9,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry import contract, errors
@@ -18,7 +18,7 @@ from agent_telemetry.agents.runs import current_run
 from agent_telemetry.agents.tools import records_content
 from agent_telemetry.contract import Attr, Event, EventAttr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
-from agent_telemetry.core.telemetry import Telemetry
+from agent_telemetry.core.telemetry import GenAiInstruments, Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, screenshot_facts, to_json_attribute
 from agent_telemetry.instrumentation._trajectory import CallContent
 from agent_telemetry.redaction import exception_attributes, redact_content
@@ -42,6 +42,10 @@ REASONING_TOKENS = SpanAttr.REASONING_TOKENS
 COST_USD = SpanAttr.COST_USD
 TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
 RESEND_COUNT = SpanAttr.RESEND_COUNT
+TIME_TO_FIRST_CHUNK = SpanAttr.TIME_TO_FIRST_CHUNK
+RESPONSE_MODEL_LABEL = Attr.RESPONSE_MODEL
+SERVER_ADDRESS = Attr.SERVER_ADDRESS
+SERVER_PORT = Attr.SERVER_PORT
 EXCEPTION_EVENT = SpanAttr.EXCEPTION_EVENT
 RUN_ID = EventAttr.RUN_ID
 STEP = EventAttr.STEP
@@ -49,6 +53,8 @@ DURATION = EventAttr.DURATION
 USAGE_EVENT = Event.USAGE
 STEP_EVENT = Event.STEP
 INFERENCE_DETAILS_EVENT = Event.INFERENCE_DETAILS
+
+EMBEDDINGS = "embeddings"  # gen_ai.operation.name
 
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
@@ -79,13 +85,14 @@ def _series(telemetry: Telemetry, agent: str, provider: str, operation: str, mod
     return series
 
 
-def _add_usage_attributes(attributes: dict[str, AttributeValue], usage: Usage) -> None:
+def _add_usage_attributes(attributes: dict[str, AttributeValue], usage: Usage, output: bool = True) -> None:
     """A call's usage as the GenAI conventions' attributes (its span's and its events').
 
     The conventions' input_tokens includes cached input; metrics keep the token types disjoint.
     """
     attributes[INPUT_TOKENS] = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
-    attributes[OUTPUT_TOKENS] = usage.output_tokens
+    if output:  # the conventions list no output tokens for embeddings
+        attributes[OUTPUT_TOKENS] = usage.output_tokens
     if usage.cache_read_tokens:
         attributes[CACHE_READ_TOKENS] = usage.cache_read_tokens
     if usage.cache_write_tokens:
@@ -94,16 +101,46 @@ def _add_usage_attributes(attributes: dict[str, AttributeValue], usage: Usage) -
         attributes[REASONING_TOKENS] = usage.reasoning_tokens
 
 
+def _gen_ai_series(
+    telemetry: Telemetry,
+    values: tuple[str, str, str, str | None, object, object],
+) -> SeriesKey:
+    """The attributes of a call's gen_ai.client.* data points (semantic conventions): operation and
+    provider, and those of model, response model, server address and port that are known; bounded
+    like ``_series`` (a set with a folded value is not remembered, so each fold counts)."""
+    keys = telemetry.gen_ai_series
+    series = keys.get(values)
+    if series is not None:
+        return series
+    operation, provider, model, response_model, address, port = values
+    attributes: dict[str, str] = {OPERATION: operation, PROVIDER: provider}
+    if model:
+        attributes[REQUEST_MODEL] = model
+    if response_model:
+        attributes[RESPONSE_MODEL_LABEL] = response_model
+    if isinstance(address, str) and address:
+        attributes[SERVER_ADDRESS] = address
+        if isinstance(port, int):
+            attributes[SERVER_PORT] = port  # type: ignore[assignment]  # an int, as the conventions say
+    bounded = telemetry.labels.bound(attributes)
+    if bounded is attributes:
+        return keys.remember(values, attributes)
+    return SeriesKey(bounded)
+
+
 class Call:
     """The span and metrics of one call. ``end()`` records everything exactly once."""
 
     __slots__ = (
         "_call_token",
+        "_chunk_gaps",
         "_context_token",
         "_ended",
         "_error",
         "_finish_reasons",
+        "_first_chunk_at",
         "_first_token_at",
+        "_last_chunk_at",
         "_metric_attributes",
         "_output_text",
         "_request_model",
@@ -112,6 +149,7 @@ class Call:
         "_response_model",
         "_run",
         "_series",
+        "_server",
         "_span_context",
         "_start",
         "_telemetry",
@@ -148,6 +186,14 @@ class Call:
         self._response_id: str | None = None
         self._finish_reasons: list[str] | None = None
         self._first_token_at: float | None = None
+        self._first_chunk_at: float | None = None
+        self._last_chunk_at: float | None = None
+        # The gaps between a stream's chunks, for gen_ai.client.operation.time_per_output_chunk.
+        gen_ai = telemetry.gen_ai
+        self._chunk_gaps: list[float] | None = (
+            [] if gen_ai is not None and gen_ai.time_per_output_chunk is not None else None
+        )
+        self._server = (span_attributes.get(SERVER_ADDRESS), span_attributes.get(SERVER_PORT))
         self._error: BaseException | None = None
         self._ended = False
         self._context_token: object | None = None
@@ -199,6 +245,16 @@ class Call:
         self._telemetry.instruments[contract.REQUEST_RETRIES].add(
             1, {**self._metric_attributes, **self._telemetry.labels.bound({ERROR_TYPE: error_type})}
         )
+
+    def chunk_received(self) -> None:
+        """A stream's chunk arrived (any chunk, also one the application does not see)."""
+        now = time.perf_counter()
+        last = self._last_chunk_at
+        if last is None:
+            self._first_chunk_at = now
+        elif self._chunk_gaps is not None:
+            self._chunk_gaps.append(now - last)
+        self._last_chunk_at = now
 
     def first_token(self) -> None:
         if self._first_token_at is None:
@@ -335,6 +391,8 @@ class Call:
             ttft = self._first_token_at - self._start
             telemetry.time_to_first_token.record(ttft, attributes, span_context=span_context)
             span_attributes[TIME_TO_FIRST_TOKEN] = ttft
+        if self._first_chunk_at is not None:
+            span_attributes[TIME_TO_FIRST_CHUNK] = self._first_chunk_at - self._start
         if self._resends:
             span_attributes[RESEND_COUNT] = self._resends
         error_type = None
@@ -353,6 +411,8 @@ class Call:
                     EXCEPTION_EVENT, exception_attributes(error, capture_content=self.capture_content)
                 )
         cost = self._record_usage_and_cost(series) if self.billing == BILLED else None
+        if telemetry.gen_ai is not None:
+            self._record_gen_ai(telemetry.gen_ai, elapsed, error_type, span_context)
         if recording:
             if cost is not None:
                 span_attributes[COST_USD] = cost
@@ -417,6 +477,53 @@ class Call:
                 event[COST_USD] = cost
         telemetry.emit_event(STEP_EVENT if is_step else USAGE_EVENT, event, context=self._context_of_span())
 
+    def _record_gen_ai(
+        self,
+        gen_ai: GenAiInstruments,
+        elapsed: float,
+        error_type: str | None,
+        span_context: SpanContext | None,
+    ) -> None:
+        """The semantic conventions' gen_ai.client.* data points of this call."""
+        address, port = self._server
+        agent_attributes = self._metric_attributes
+        series = _gen_ai_series(
+            self._telemetry,
+            (
+                agent_attributes[OPERATION],
+                self.provider,
+                # The model as agent.* has it, already bounded: a folded model is one fold per call.
+                agent_attributes[REQUEST_MODEL] if self._request_model else "",
+                self._response_model,
+                address,
+                port,
+            ),
+        )
+        attributes = series.attributes
+        gen_ai.duration.record(
+            elapsed,
+            series.with_label(ERROR_TYPE, error_type).attributes if error_type else attributes,
+            span_context=span_context,
+        )
+        usage = self._usage
+        if usage is not None and self.billing == BILLED:
+            # The conventions' input tokens include cached ones (as gen_ai.usage.input_tokens does).
+            tokens = gen_ai.token_usage
+            # No exemplars on token counts and chunk gaps (they link latency to traces): an exemplar
+            # costs the SDK's reservoir work on every replayed value.
+            tokens.record(
+                usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
+                series.with_label(TOKEN_TYPE, "input").attributes,
+            )
+            if agent_attributes[OPERATION] != EMBEDDINGS:  # embeddings have no output tokens at all
+                tokens.record(usage.output_tokens, series.with_label(TOKEN_TYPE, "output").attributes)
+        if self._first_chunk_at is not None:
+            gen_ai.time_to_first_chunk.record(
+                self._first_chunk_at - self._start, attributes, span_context=span_context
+            )
+        if self._chunk_gaps and gen_ai.time_per_output_chunk is not None:
+            gen_ai.time_per_output_chunk.record_many(self._chunk_gaps, attributes, span_context=None)
+
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
 
@@ -428,7 +535,9 @@ class Call:
         if self._finish_reasons:
             span_attributes[FINISH_REASONS] = self._finish_reasons
         if self._usage is not None:
-            _add_usage_attributes(span_attributes, self._usage)
+            # The span follows semconv: input_tokens includes cached input. Metrics keep types disjoint.
+            output = self._metric_attributes[OPERATION] != EMBEDDINGS
+            _add_usage_attributes(span_attributes, self._usage, output=output)
 
     def _record_usage_and_cost(self, series: SeriesKey) -> float | None:
         telemetry = self._telemetry

@@ -12,6 +12,16 @@ from agent_telemetry.contract import SpanAttr
 
 SERVER_ADDRESS = SpanAttr.SERVER_ADDRESS
 SERVER_PORT = SpanAttr.SERVER_PORT
+# The request parameters the semantic conventions type as double: ``temperature=1`` is recorded as 1.0.
+DOUBLE_PARAMS = frozenset(
+    {
+        SpanAttr.REQUEST_TEMPERATURE,
+        SpanAttr.REQUEST_TOP_P,
+        SpanAttr.REQUEST_TOP_K,
+        SpanAttr.REQUEST_FREQUENCY_PENALTY,
+        SpanAttr.REQUEST_PRESENCE_PENALTY,
+    }
+)
 
 
 class NumericParams:
@@ -38,7 +48,7 @@ class NumericParams:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 attribute, rank = self._preference[name]
                 if rank < ranks.get(attribute, len(self._preference)):
-                    attributes[attribute] = value
+                    attributes[attribute] = float(value) if attribute in DOUBLE_PARAMS else value
                     ranks[attribute] = rank
         return attributes
 

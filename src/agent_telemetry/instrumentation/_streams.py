@@ -19,6 +19,7 @@ Observer = Callable[[Call, Any], bool]
 
 
 def _observe(call: Call, observer: Observer, item: object) -> bool:
+    call.chunk_received()
     try:
         return observer(call, item)
     except Exception as exc:

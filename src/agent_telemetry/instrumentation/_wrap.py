@@ -15,6 +15,7 @@ import wrapt
 from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry.agents.runs import current_run
+from agent_telemetry.contract import SpanAttr
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._call import BILLED, Call
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, to_json_attribute
@@ -35,6 +36,7 @@ RequestPreparer = Callable[[Telemetry, Mapping[str, Any]], tuple[dict[str, Any],
 ContentReader = Callable[[Any], Any]
 
 RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
+REQUEST_STREAM = SpanAttr.REQUEST_STREAM
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ class Operation:
 
 def start_call(telemetry: Telemetry, op: Operation, instance: object, kwargs: Mapping[str, Any]) -> Call:
     model, attributes = op.read_request(instance, kwargs)
+    if is_streaming(op, kwargs):
+        attributes[REQUEST_STREAM] = True
     with_span = not (op.provider == "anthropic" and telemetry.settings.anthropic_native_spans)
     call = Call(telemetry, op.provider, op.name, model, attributes, billing=op.billing, with_span=with_span)
     # The rest of the request's attributes only for a span that records (a sampler that drops 99 % of
