@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.pipeline                      # 100, 1,000, 10,000 processes, ~12 min
     .venv/bin/python -m benchmarks.pipeline --sizes 100 --interval 10 --rounds 1   # smoke run, ~1 min
+    .venv/bin/python -m benchmarks.pipeline --sizes 100,1000 --scale-out   # Thanos (stack up --scale-out)
 
 For each size: a fresh `agent_telemetry.tooling.stack` (the committed collector config and Prometheus
 with its rules), the fleet (``fleet.py``) exporting once per ``--interval`` (the SDK's default, 60 s),
@@ -31,6 +32,7 @@ from benchmarks.pipeline import fleet
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent_telemetry import contract
+from agent_telemetry.tooling.stack import scale_out
 from agent_telemetry.tooling.stack.ports import HOST, Ports
 from agent_telemetry.tooling.stack.stack import Stack
 
@@ -84,6 +86,7 @@ def query_value(prometheus: str, promql: str) -> float | None:
 @dataclass
 class Result:
     processes: int
+    store: str
     otlp_points_per_s: float
     expected_series: int
     collector_cpu_per_1k_points: float  # CPU seconds per second, per 1,000 points/s
@@ -151,12 +154,47 @@ def post(otlp: tuple[str, int], body: bytes, connection: http.client.HTTPConnect
             conn.close()
 
 
-def run_size(size: int, interval: float, rounds: int, state_dir: Path) -> Result:
+# The store's processes: single Prometheus, or the whole Thanos scale-out profile.
+SINGLE_STORE = ("prometheus",)
+SCALE_OUT_STORE = (
+    *scale_out.INGESTORS,
+    scale_out.ROUTER,
+    scale_out.QUERY,
+    scale_out.RULE,
+    scale_out.PROMETHEUS_AGENT,
+)
+
+
+def tsdb_metrics(stack: Stack, scale_out_profile: bool) -> dict[str, float]:
+    """TSDB figures (Thanos: summed over the ingestors, each a replica) and the rule evaluator's."""
+    if not scale_out_profile:
+        return scrape(f"{stack.urls['prometheus']}/metrics")
+    totals: dict[str, float] = {}
+    for name in scale_out.INGESTORS:
+        for key, value in scrape(f"{stack.urls[name.replace('-', '_')]}/metrics").items():
+            if key.startswith("prometheus_tsdb_"):
+                totals[key] = totals.get(key, 0.0) + value
+    rules = scrape(f"{stack.urls['thanos_rule']}/metrics")
+    totals.update({k: v for k, v in rules.items() if k.startswith("prometheus_rule_") or k == "rule_max"})
+    return totals
+
+
+def run_size(
+    size: int, interval: float, rounds: int, state_dir: Path, scale_out_profile: bool = False
+) -> Result:
     processes = fleet.make_fleet(size, time.time_ns())
     ports = Ports.free()
     traces_sink = f"http://{HOST}:{Ports.free().jaeger_otlp_http}"  # no traces are sent
-    with Stack.start(state_dir, ports, traces_endpoint=traces_sink, ready_timeout=120) as stack:
+    with Stack.start(
+        state_dir,
+        ports,
+        traces_endpoint=traces_sink,
+        ready_timeout=120,
+        scale_out=scale_out_profile,
+        scale_out_ports=scale_out.ScaleOutPorts.free() if scale_out_profile else None,
+    ) as stack:
         pids = {s.name: s.pid for s in stack.services}
+        store = SCALE_OUT_STORE if scale_out_profile else SINGLE_STORE
         otlp = (HOST, ports.otlp_http)
         prometheus = stack.urls["prometheus"]
         connection = http.client.HTTPConnection(*otlp, timeout=60)
@@ -170,7 +208,7 @@ def run_size(size: int, interval: float, rounds: int, state_dir: Path) -> Result
         cpu_before: dict[str, float] = {}
         for round_index in range(rounds + 1):
             if round_index == 1:  # the warm-up round created the series: measure from here
-                before = scrape(f"{prometheus}/metrics")
+                before = tsdb_metrics(stack, scale_out_profile)
                 cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
                 measured_from = time.monotonic()
                 marker.start()
@@ -198,7 +236,7 @@ def run_size(size: int, interval: float, rounds: int, state_dir: Path) -> Result
         if marker.is_alive():
             marker.join(timeout=70)
         elapsed = time.monotonic() - measured_from if before else float("nan")
-        after = scrape(f"{prometheus}/metrics")
+        after = tsdb_metrics(stack, scale_out_profile)
         collector = scrape(stack.urls["collector_metrics"])
         dropped = sum(v for k, v in collector.items() if "send_failed_metric" in k or "refused_metric" in k)
         cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
@@ -214,6 +252,7 @@ def run_size(size: int, interval: float, rounds: int, state_dir: Path) -> Result
         latencies = marker.latencies or [float("nan")]
         return Result(
             processes=size,
+            store="Thanos, 3 ingestors RF 3" if scale_out_profile else "Prometheus",
             otlp_points_per_s=round(points_per_s, 1),
             expected_series=sum(p.series for p in processes) + size,  # + target_info per process
             collector_cpu_per_1k_points=round(collector_cpu / (points_per_s / 1000), 4),
@@ -221,10 +260,8 @@ def run_size(size: int, interval: float, rounds: int, state_dir: Path) -> Result
             collector_rss_per_1k_points_mb=round(collector_rss / (points_per_s / 1000), 1),
             prometheus_head_series=after["prometheus_tsdb_head_series"],
             dropped_points=dropped,
-            prometheus_rss_mb=round(rss_mb(pids["prometheus"]), 1),
-            prometheus_cpu_cores=round(
-                (cpu_after["prometheus"] - cpu_before.get("prometheus", 0)) / elapsed, 3
-            ),
+            prometheus_rss_mb=round(sum(rss_mb(pids[name]) for name in store), 1),
+            prometheus_cpu_cores=round(sum(cpu_after[n] - cpu_before.get(n, 0) for n in store) / elapsed, 3),
             samples_per_s=round(samples / elapsed, 1),
             wal_bytes_per_sample=round(wal / samples, 2) if samples else float("nan"),
             rule_eval_sum_s=round(after.get("prometheus_rule_group_last_duration_seconds", 0.0), 4),
@@ -242,14 +279,15 @@ def run_size(size: int, interval: float, rounds: int, state_dir: Path) -> Result
 
 def markdown(results: list[Result]) -> str:
     head = (
-        "| processes | points/s (OTLP) | series (expected / head) | collector CPU s/s per 1k points/s "
-        "| collector RSS MB | Prometheus RSS MB (KB/series) | Prometheus CPU cores | samples/s "
+        "| processes | store | points/s (OTLP) | series (expected / head) "
+        "| collector CPU s/s per 1k points/s | collector RSS MB | store RSS MB (KB/series) | store CPU cores "
+        "| samples/s "
         "| WAL bytes/sample | rule groups eval s (sum / max) | freshness s (median / max) "
         "| lost (points / markers) | load avg |\n"
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     )
     rows = [
-        f"| {r.processes:,} | {r.otlp_points_per_s:,.0f} "
+        f"| {r.processes:,} | {r.store} | {r.otlp_points_per_s:,.0f} "
         f"| {r.expected_series:,} / {r.prometheus_head_series:,.0f} "
         f"| {r.collector_cpu_per_1k_points:.3f} | {r.collector_rss_mb:,.0f} "
         f"| {r.prometheus_rss_mb:,.0f} ({r.prometheus_bytes_per_series / 1024:.1f}) "
@@ -300,6 +338,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000", help="comma-separated fleet sizes")
     parser.add_argument("--interval", type=float, default=60.0, help="export interval, s (SDK default 60)")
     parser.add_argument("--rounds", type=int, default=2, help="measured export rounds after the warm-up one")
+    parser.add_argument("--scale-out", action="store_true", help="the Thanos scale-out profile as the store")
     parser.add_argument("--json", type=Path, default=HERE / "last-run.json", help="raw figures")
     parser.add_argument(
         "--write",
@@ -313,7 +352,7 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix=f"pipebench-{size}-") as state_dir:
             print(f"pipeline: {size:,} processes, ~{(args.rounds + 1) * args.interval:.0f} s ...", flush=True)
-            result = run_size(size, args.interval, args.rounds, Path(state_dir))
+            result = run_size(size, args.interval, args.rounds, Path(state_dir), args.scale_out)
             print(json.dumps(asdict(result)), flush=True)
             results.append(result)
     args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
