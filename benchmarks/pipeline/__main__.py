@@ -1,8 +1,7 @@
 """Synthetic fleets of agent processes through the real pipeline (native collector + Prometheus).
 
-    .venv/bin/python -m benchmarks.pipeline                      # 100, 1,000, 10,000 processes, ~12 min
-    .venv/bin/python -m benchmarks.pipeline --sizes 100 --interval 10 --rounds 1   # smoke run, ~1 min
-    .venv/bin/python -m benchmarks.pipeline --sizes 100,1000 --scale-out   # Thanos (stack up --scale-out)
+    .venv/bin/python -m benchmarks.pipeline     # 100, 1,000, 10,000 processes, then 1,000 on Thanos: ~16 min
+    .venv/bin/python -m benchmarks.pipeline --sizes 100 --scale-out-sizes 100 --interval 10 --rounds 1
 
 For each size: a fresh `agent_telemetry.tooling.stack` (the committed collector config and Prometheus
 with its rules), the fleet (``fleet.py``) exporting once per ``--interval`` (the SDK's default, 60 s),
@@ -315,8 +314,9 @@ def report(results: list[Result], args: argparse.Namespace, wall_s: float) -> st
         [
             SECTION_HEADING,
             "",
-            f"Reproduce: `.venv/bin/python -m benchmarks.pipeline --sizes {args.sizes} --interval "
-            f"{args.interval:g} --rounds {args.rounds}` (benchmarks/pipeline; generated, do not edit).",
+            f"Reproduce: `.venv/bin/python -m benchmarks.pipeline --sizes {args.sizes} --scale-out-sizes "
+            f"'{args.scale_out_sizes}' --interval {args.interval:g} --rounds {args.rounds}` "
+            "(benchmarks/pipeline; this section is generated, do not edit).",
             "",
             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu} x {os.cpu_count()}, "
             f"{memory_gb:.0f} GB; {wall_s:.0f} s wall; load average (1/5/15 min) at the end of each size "
@@ -338,7 +338,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000", help="comma-separated fleet sizes")
     parser.add_argument("--interval", type=float, default=60.0, help="export interval, s (SDK default 60)")
     parser.add_argument("--rounds", type=int, default=2, help="measured export rounds after the warm-up one")
-    parser.add_argument("--scale-out", action="store_true", help="the Thanos scale-out profile as the store")
+    parser.add_argument(
+        "--scale-out-sizes",
+        default="1000",
+        help="fleet sizes also run on the Thanos scale-out profile ('' for none)",
+    )
     parser.add_argument("--json", type=Path, default=HERE / "last-run.json", help="raw figures")
     parser.add_argument(
         "--write",
@@ -349,10 +353,14 @@ def main() -> None:
     args = parser.parse_args()
     results: list[Result] = []
     started = time.monotonic()
-    for size in (int(s) for s in args.sizes.split(",")):
+    runs = [(int(n), False) for n in args.sizes.split(",") if n]
+    runs += [(int(n), True) for n in args.scale_out_sizes.split(",") if n]
+    for size, on_thanos in runs:
         with tempfile.TemporaryDirectory(prefix=f"pipebench-{size}-") as state_dir:
-            print(f"pipeline: {size:,} processes, ~{(args.rounds + 1) * args.interval:.0f} s ...", flush=True)
-            result = run_size(size, args.interval, args.rounds, Path(state_dir), args.scale_out)
+            store = "Thanos" if on_thanos else "Prometheus"
+            wait = (args.rounds + 1) * args.interval
+            print(f"pipeline: {size:,} processes into {store}, ~{wait:.0f} s ...", flush=True)
+            result = run_size(size, args.interval, args.rounds, Path(state_dir), on_thanos)
             print(json.dumps(asdict(result)), flush=True)
             results.append(result)
     args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
