@@ -153,7 +153,11 @@ class Marker(threading.Thread):
             value += 1
             body = fleet.marker_request(value, self.start_ns, time.time_ns())
             sent = time.monotonic()
-            post(self.otlp, body)
+            try:
+                post(self.otlp, body)
+            except (OSError, http.client.HTTPException):  # refused by a saturated collector
+                self.lost += 1
+                continue
             while time.monotonic() - sent < 60:
                 try:
                     seen = query_value(self.prometheus, promql)
