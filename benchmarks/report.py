@@ -23,6 +23,7 @@ CHUNK_SPAN = sc.REPLAY_LONG - sc.REPLAY_SHORT
 PATHS = tuple(sc.PATHS)
 SAMPLED = cs.SAMPLED
 OBSERVATIONS = Path(__file__).resolve().parent / "observations.md"
+PIPELINE = Path(__file__).resolve().parent / "pipeline" / "results.md"  # python -m benchmarks.pipeline
 WATCHED = ("agent_telemetry", "opentelemetry", "wrapt")  # where instrumentation time is spent
 
 
@@ -577,4 +578,6 @@ def render(
     out += ["## Machine", "", *machine_lines(results, run), ""]
     if OBSERVATIONS.exists():  # hand-written analysis of a run, kept across regenerations
         out += [OBSERVATIONS.read_text().rstrip(), ""]
+    if PIPELINE.exists():  # the pipeline benchmark's section, from its own last run
+        out += [PIPELINE.read_text().rstrip(), ""]
     return "\n".join(out)
