@@ -14,6 +14,8 @@ LINKS = {
     "dashboards": ROOT / "grafana" / "dashboards",
     "alertmanager": ROOT / "prometheus" / "alertmanager",
     "otel-collector.yaml": ROOT / "otel-collector" / "config.yaml",
+    "otel-collector-agent.yaml": ROOT / "otel-collector" / "agent.yaml",
+    "otel-collector-short-lived.yaml": ROOT / "otel-collector" / "short-lived.yaml",
 }
 
 

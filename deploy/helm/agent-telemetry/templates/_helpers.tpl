@@ -23,9 +23,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
 {{- define "agent-telemetry.collectorSelector" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/component: collector
+{{ include "agent-telemetry.tierSelector" (dict "root" . "tier" "collector") }}
 {{- end -}}
 
 {{/*
@@ -62,4 +60,73 @@ routes:
 {{- fail (printf "alertmanager.yml: route key %q has no AlertmanagerConfig translation in the chart" $key) }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/* Pod labels of the collector's pods: tier collector (the single one), agent or gateway. */}}
+{{- define "agent-telemetry.tierSelector" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .tier }}
+{{- end -}}
+
+{{/* Where a collector that runs otel-collector/config.yaml sends metrics, traces and events. */}}
+{{- define "agent-telemetry.storeEnv" -}}
+- name: PROMETHEUS_REMOTE_WRITE_URL
+  value: {{ .Values.collector.prometheusRemoteWriteUrl | quote }}
+- name: TRACES_OTLP_HTTP_ENDPOINT
+  value: {{ .Values.collector.tracesOtlpHttpEndpoint | quote }}
+- name: LOGS_OTLP_HTTP_ENDPOINT
+  value: {{ .Values.collector.logsOtlpHttpEndpoint | quote }}
+{{- end -}}
+
+{{/*
+The collector container: image, hardening, ports and probes shared by the single collector and both
+tiers. Takes root (the chart's context), args, env (a YAML list), hostPorts (OTLP on the node) and
+resources.
+*/}}
+{{- define "agent-telemetry.collectorContainer" -}}
+{{- $collector := .root.Values.collector -}}
+name: otel-collector
+image: "{{ $collector.image.repository }}:{{ $collector.image.tag | default .root.Chart.AppVersion }}"
+imagePullPolicy: {{ $collector.image.pullPolicy }}
+args: {{ toJson .args }}
+securityContext:
+  runAsNonRoot: true
+  readOnlyRootFilesystem: true
+  allowPrivilegeEscalation: false
+  capabilities:
+    drop: [ALL]
+env:
+  {{- .env | nindent 2 }}
+ports:
+  - name: otlp-grpc
+    containerPort: 4317
+    {{- if .hostPorts }}
+    hostPort: 4317
+    {{- end }}
+  - name: otlp-http
+    containerPort: 4318
+    {{- if .hostPorts }}
+    hostPort: 4318
+    {{- end }}
+  - name: metrics
+    containerPort: 8888
+  - name: health
+    containerPort: 13133
+readinessProbe:
+  httpGet:
+    path: /
+    port: health
+livenessProbe:
+  httpGet:
+    path: /
+    port: health
+{{- with .resources }}
+resources:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+volumeMounts:
+  - name: config
+    mountPath: /etc/otelcol
+    readOnly: true
 {{- end -}}
