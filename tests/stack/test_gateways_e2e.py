@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -35,8 +33,8 @@ from agent_telemetry.tooling.stack import ProjectFiles, Stack, process
 from agent_telemetry.tooling.stack.ports import HOST
 from agent_telemetry.tooling.stack.readiness import wait_ready
 from tests.stack import prom
+from tests.stack.agent_process import AgentProcess
 from tests.stack.sdk_processes import DELTA, PROCESSES, run_processes
-from tests.support.processes import environ_without_telemetry
 from tests.support.sinks import OtlpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -176,34 +174,6 @@ class Tiers:
         for pid in [self.agent_pid, *(g.pid for g in self.gateways)]:
             if pid is not None:
                 process.stop(pid)
-
-
-class AgentProcess:
-    """One instrumented agent process that makes calls when told to."""
-
-    def __init__(self, app: Path, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(app)],
-            env={**environ_without_telemetry(), **env},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def calls(self, count: int) -> None:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(f"{count}\n")
-        self.proc.stdin.flush()
-        assert self.proc.stdout.readline() == "done\n"
-
-    def stop(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from agent_telemetry.tooling.stack.binaries import MissingBinariesError
+from agent_telemetry.tooling.stack.gateways import GatewayPorts
 from agent_telemetry.tooling.stack.native_configs import RenderError
 from agent_telemetry.tooling.stack.paths import ProjectRootNotFoundError, find_project_root
 from agent_telemetry.tooling.stack.ports import Ports
@@ -91,6 +92,16 @@ def register(subparsers: Any) -> None:
         "(prometheus/rules) and Prometheus in agent mode for scrapes (docs/scaling.md); Thanos is built by "
         "scripts/build-engines.sh thanos",
     )
+    up.add_argument(
+        "--gateways",
+        action="store_true",
+        help="collector tiers (docker-compose.gateways.yml natively): an agent collector on the OTLP ports "
+        "above (otel-collector/agent.yaml) load-balancing to two gateways (config.yaml + short-lived.yaml) "
+        "on ports of their own (free ones with --free-ports). The gateways are listed statically "
+        "(otel-collector/gateways-static.yaml): a stopped gateway keeps its share of the ring and its data "
+        "is retried from the agent collector's queue until it is back, not moved to the other; automatic "
+        "failover needs the DNS resolver (compose, Kubernetes). Combines with --scale-out (docs/scaling.md)",
+    )
     up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for readiness (default: 60)")
     up.set_defaults(handler=run_up)
 
@@ -154,6 +165,8 @@ def run_up(args: argparse.Namespace) -> int:
             ha=args.ha,
             scale_out=args.scale_out,
             scale_out_ports=ScaleOutPorts.free() if args.scale_out and args.free_ports else None,
+            gateways=args.gateways,
+            gateway_ports=GatewayPorts.free() if args.gateways and args.free_ports else None,
         )
     except MissingBinariesError as exc:
         print(f"stack up: cannot start, binaries are missing:\n{exc}", file=sys.stderr)

@@ -39,6 +39,11 @@ class ProjectFiles:
         return self.root / "otel-collector" / "agent.yaml"
 
     @property
+    def collector_gateways_static_config(self) -> Path:
+        """The overlay that lists the gateways statically (stack up --gateways; docs/scaling.md)."""
+        return self.root / "otel-collector" / "gateways-static.yaml"
+
+    @property
     def collector_short_lived_config(self) -> Path:
         """The overlay that sums short-lived processes' deltas (each gateway runs it; docs/scaling.md)."""
         return self.root / "otel-collector" / "short-lived.yaml"

@@ -12,9 +12,20 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent_telemetry.tooling.stack.private import open_private
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A server to start: its name (log file, state), command, environment, and when it is ready."""
+
+    name: str
+    argv: list[str]
+    ready_url: str
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 def start(argv: Sequence[str], log_path: Path, env: Mapping[str, str] | None = None) -> int:

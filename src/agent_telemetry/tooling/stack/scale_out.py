@@ -25,6 +25,7 @@ from agent_telemetry.tooling.stack.native_configs import RenderError, write_yaml
 from agent_telemetry.tooling.stack.paths import ProjectFiles
 from agent_telemetry.tooling.stack.ports import HOST, Ports, free_ports
 from agent_telemetry.tooling.stack.private import write_private_text
+from agent_telemetry.tooling.stack.process import Launch
 
 INGESTORS: tuple[str, ...] = ("thanos-receive-0", "thanos-receive-1", "thanos-receive-2")
 ROUTER = "thanos-receive-router"
@@ -76,13 +77,6 @@ class ScaleOutPorts:
         if prefix is None:
             prefix = "receive_" + component.rsplit("-", 1)[1]
         return int(getattr(self, f"{prefix}_{kind}"))
-
-
-@dataclass(frozen=True)
-class Launch:
-    name: str
-    argv: list[str]
-    ready_url: str
 
 
 def _http(port: int, path: str = "") -> str:

@@ -15,21 +15,28 @@ over its config so that it writes to both replicas (docs/runbooks/ha/README.md).
 ``Stack.start(..., scale_out=True)`` (``stack up --scale-out``): Thanos in the place of Prometheus, with
 three replicated ingestors (see ``scale_out`` and docs/scaling.md); ``urls["prometheus"]`` is then the
 Thanos querier's Prometheus-compatible API.
+
+``Stack.start(..., gateways=True)`` (``stack up --gateways``): the collector tiers of
+docker-compose.gateways.yml, an agent collector in the single collector's place in front of two gateways
+(see ``gateways``); combines with ``scale_out`` (the gateways then write to Thanos).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from agent_telemetry.tooling.stack import native_configs, process
 from agent_telemetry.tooling.stack.binaries import Binaries, find_binaries, find_thanos
+from agent_telemetry.tooling.stack.gateways import GatewayPorts
+from agent_telemetry.tooling.stack.gateways import launches as gateway_launches
+from agent_telemetry.tooling.stack.gateways import urls as gateway_urls
 from agent_telemetry.tooling.stack.paths import ProjectFiles, find_project_root
 from agent_telemetry.tooling.stack.ports import HOST, Ports
 from agent_telemetry.tooling.stack.private import private_dir
+from agent_telemetry.tooling.stack.process import Launch
 from agent_telemetry.tooling.stack.readiness import NotReadyError, wait_ready
 from agent_telemetry.tooling.stack.scale_out import ScaleOutPorts
 from agent_telemetry.tooling.stack.scale_out import launches as thanos_launches
@@ -42,14 +49,6 @@ ALERT_LOG_FILE = "alerts.log"
 
 class StackError(RuntimeError):
     pass
-
-
-@dataclass(frozen=True)
-class _Launch:
-    name: str
-    argv: list[str]
-    ready_url: str
-    env: Mapping[str, str] = field(default_factory=dict)
 
 
 # stack up --ha: (service, external label `replica`, Ports field) of each Prometheus replica, and
@@ -67,9 +66,9 @@ REPLICA_ENV = "PROMETHEUS_REPLICA"  # what `replica` in prometheus-ha.yml's exte
 VICTORIALOGS_OTLP_PATH = "/insert/opentelemetry/v1/logs"  # where VictoriaLogs takes OTLP/HTTP logs
 
 
-def _victorialogs_launch(binaries: Binaries, state_dir: Path, ports: Ports) -> _Launch:
+def _victorialogs_launch(binaries: Binaries, state_dir: Path, ports: Ports) -> Launch:
     """The events' log store, as compose runs it: its data in the state dir, its API on loopback."""
-    return _Launch(
+    return Launch(
         "victorialogs",
         [
             str(binaries.victorialogs),
@@ -118,11 +117,11 @@ def jaeger_env(ports: Ports) -> dict[str, str]:
     }
 
 
-def _jaeger_launch(jaeger: Path, files: ProjectFiles, ports: Ports) -> _Launch:
+def _jaeger_launch(jaeger: Path, files: ProjectFiles, ports: Ports) -> Launch:
     """Jaeger v2 with jaeger/config.yaml: in-memory storage, OTLP/HTTP in, the query API out."""
     # healthcheckv2's /status answers 200 once every component (receiver, storage, query) has started.
     ready = f"http://{HOST}:{ports.jaeger_health}/status"
-    return _Launch("jaeger", [str(jaeger), "--config", str(files.jaeger_config)], ready, jaeger_env(ports))
+    return Launch("jaeger", [str(jaeger), "--config", str(files.jaeger_config)], ready, jaeger_env(ports))
 
 
 def _collector_env(ports: Ports, traces_endpoint: str | None, ha: bool = False) -> dict[str, str]:
@@ -143,9 +142,27 @@ def _collector_env(ports: Ports, traces_endpoint: str | None, ha: bool = False) 
     return env
 
 
-def _alert_log_launch(state_dir: Path, ports: Ports) -> _Launch:
+def _collector_launches(
+    files: ProjectFiles,
+    binaries: Binaries,
+    ports: Ports,
+    env: Mapping[str, str],
+    ha: bool = False,
+    gateway_ports: GatewayPorts | None = None,
+) -> list[Launch]:
+    """The single collector with ``env``, or (``gateway_ports``) two gateways with ``env`` behind an agent
+    collector on the single collector's ports."""
+    if gateway_ports is not None:
+        return gateway_launches(files, binaries.collector, ports, gateway_ports, env)
+    argv = [str(binaries.collector), "--config", str(files.collector_config)]
+    if ha:
+        argv += ["--config", str(files.collector_ha_config)]  # merged over config.yaml
+    return [Launch("otel-collector", argv, stack_urls(ports)["collector_health"], env)]
+
+
+def _alert_log_launch(state_dir: Path, ports: Ports) -> Launch:
     """The receiver that writes Alertmanager's notifications to <state dir>/alerts.log."""
-    return _Launch(
+    return Launch(
         "alert-log",
         [
             sys.executable,
@@ -214,12 +231,12 @@ def _launches(
     alertmanager_route_timings: Mapping[str, str] | None = None,
     ha: bool = False,
     alertmanager_peer_timeout: str | None = None,
-) -> list[_Launch]:
+    gateway_ports: GatewayPorts | None = None,
+) -> list[Launch]:
     rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
     alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
-    urls = stack_urls(ports, ha)
     launches = [
-        _Launch(
+        Launch(
             name,
             _alertmanager_argv(
                 binaries,
@@ -242,7 +259,7 @@ def _launches(
         )
         prometheus_yml = native_configs.write_yaml(config, state_dir / f"{name}.yml", source)
         launches.append(
-            _Launch(
+            Launch(
                 name,
                 [
                     str(binaries.prometheus),
@@ -260,18 +277,8 @@ def _launches(
     if traces_endpoint is None and binaries.jaeger is not None:  # the stack's own Jaeger stores them
         launches.append(_jaeger_launch(binaries.jaeger, files, ports))
         traces_endpoint = jaeger_urls(ports)["jaeger_otlp_http"]
-    collector_argv = [str(binaries.collector), "--config", str(files.collector_config)]
-    if ha:
-        collector_argv += ["--config", str(files.collector_ha_config)]  # merged over config.yaml
-    launches.append(
-        _Launch(
-            "otel-collector",
-            collector_argv,
-            urls["collector_health"],
-            _collector_env(ports, traces_endpoint, ha),
-        )
-    )
-    return launches
+    env = _collector_env(ports, traces_endpoint, ha)
+    return launches + _collector_launches(files, binaries, ports, env, ha, gateway_ports)
 
 
 def _scale_out_launches(
@@ -286,19 +293,20 @@ def _scale_out_launches(
     scrape_interval: str | None,
     rules_dir: Path | None,
     alertmanager_route_timings: Mapping[str, str] | None,
-) -> list[_Launch]:
+    gateway_ports: GatewayPorts | None = None,
+) -> list[Launch]:
     """Alertmanager as in the default stack, Thanos for storage and rules, the collector writing to it."""
     alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
     name, web, _ = ALERTMANAGER_CLUSTER[0]
     launches = [
-        _Launch(
+        Launch(
             name,
             _alertmanager_argv(binaries, alertmanager_yml, state_dir, ports, name, web, None),
             f"http://{HOST}:{ports.alertmanager}/-/ready",
         )
     ]
     rules = rules_dir.resolve() if rules_dir is not None else files.prometheus_config.parent / "rules"
-    thanos = thanos_launches(
+    launches += thanos_launches(
         files,
         find_thanos(files),
         binaries.prometheus,
@@ -309,7 +317,6 @@ def _scale_out_launches(
         evaluation_interval,
         scrape_interval,
     )
-    launches += [_Launch(t.name, t.argv, t.ready_url) for t in thanos]
     # Events and traces have their stores as in the default stack: only the metric store scales out here.
     launches.append(_victorialogs_launch(binaries, state_dir, ports))
     if traces_endpoint is None and binaries.jaeger is not None:
@@ -317,9 +324,7 @@ def _scale_out_launches(
         traces_endpoint = jaeger_urls(ports)["jaeger_otlp_http"]
     env = _collector_env(ports, traces_endpoint)
     env["PROMETHEUS_REMOTE_WRITE_URL"] = scale_out_urls(ports, scale_ports)["remote_write"]
-    collector_argv = [str(binaries.collector), "--config", str(files.collector_config)]
-    launches.append(_Launch("otel-collector", collector_argv, stack_urls(ports)["collector_health"], env))
-    return launches
+    return launches + _collector_launches(files, binaries, ports, env, gateway_ports=gateway_ports)
 
 
 class Stack:
@@ -363,6 +368,8 @@ class Stack:
         alertmanager_peer_timeout: str | None = None,
         scale_out: bool = False,
         scale_out_ports: ScaleOutPorts | None = None,
+        gateways: bool = False,
+        gateway_ports: GatewayPorts | None = None,
     ) -> Stack:
         """Start every server and wait until each is ready; on any failure stop what was started.
 
@@ -385,9 +392,15 @@ class Stack:
 
         ``scale_out``: Thanos in the place of Prometheus (``scale_out.launches``), on ``scale_out_ports``
         (default: ``ScaleOutPorts()``); ``urls["prometheus"]`` is the Thanos querier.
+
+        ``gateways``: an agent collector (otel-collector/agent.yaml with gateways-static.yaml) on the
+        collector's ports in ``ports``, load-balancing to two gateways (config.yaml + short-lived.yaml) on
+        ``gateway_ports`` (default: ``GatewayPorts()``); ``urls`` gains each gateway's addresses.
         """
         if ha and scale_out:
             raise StackError("--ha and --scale-out are two topologies: pick one")
+        if ha and gateways:
+            raise StackError("--gateways and --ha do not combine yet: pick one")
         state_dir = Path(state_dir).resolve()
         files = files or find_project_root()
         # Raises MissingBinariesError naming what to install.
@@ -396,7 +409,7 @@ class Stack:
         private_dir(state_dir)
         if (running := cls.load(state_dir)) and any(running.status().values()):
             raise StackError(f"a stack is already running from {state_dir}; run `stack down` first")
-        extra: list[_Launch] = []
+        extra: list[Launch] = []
         urls = stack_urls(ports, ha)
         if traces_endpoint is None:
             urls |= jaeger_urls(ports)
@@ -404,6 +417,11 @@ class Stack:
             extra.append(_alert_log_launch(state_dir, ports))
             webhook_url = f"http://{HOST}:{ports.alert_log}{{path}}"  # keeps /alerts, /heartbeat
             urls["alert_log"] = str(state_dir / ALERT_LOG_FILE)
+        if gateways:
+            gateway_ports = gateway_ports or GatewayPorts()
+            urls.update(gateway_urls(gateway_ports))
+        else:
+            gateway_ports = None
         if scale_out:
             scale_out_ports = scale_out_ports or ScaleOutPorts()
             urls.update(scale_out_urls(ports, scale_out_ports))
@@ -419,6 +437,7 @@ class Stack:
                 scrape_interval,
                 rules_dir,
                 alertmanager_route_timings,
+                gateway_ports,
             )
         else:
             launches = extra + _launches(
@@ -434,6 +453,7 @@ class Stack:
                 alertmanager_route_timings,
                 ha,
                 alertmanager_peer_timeout,
+                gateway_ports,
             )
         services: list[ServiceState] = []
         stack = cls(state_dir, StackState(ports, urls, services))
