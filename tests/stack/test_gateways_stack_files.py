@@ -24,7 +24,18 @@ def test_the_static_overlay_replaces_the_dns_resolver_of_every_load_balancer_of_
     overlay = yaml.safe_load(project_files.collector_gateways_static_config.read_text())["exporters"]
     assert set(overlay) == set(agent)
     for exporter in overlay.values():
-        assert exporter == {"resolver": {"dns": None, "static": {"hostnames": "${env:GATEWAY_ENDPOINTS}"}}}
+        assert exporter["resolver"] == {"dns": None, "static": {"hostnames": "${env:GATEWAY_ENDPOINTS}"}}
+
+
+def test_the_static_overlay_retries_a_stopped_gateway_with_backoff_not_in_a_tight_loop(project_files):
+    overlay = yaml.safe_load(project_files.collector_gateways_static_config.read_text())["exporters"]
+    for exporter in overlay.values():
+        assert exporter["retry_on_failure"] == {
+            "initial_interval": "1s",
+            "max_interval": "30s",
+            "multiplier": 1.5,
+            "randomization_factor": 0.5,
+        }
 
 
 def test_the_gateways_run_config_yaml_and_short_lived_yaml_with_the_single_collectors_stores(project_files):
