@@ -27,12 +27,14 @@ def test_the_static_overlay_replaces_the_dns_resolver_of_every_load_balancer_of_
         assert exporter["resolver"] == {"dns": None, "static": {"hostnames": "${env:GATEWAY_ENDPOINTS}"}}
 
 
-def test_the_static_overlay_retries_a_stopped_gateway_with_backoff_not_in_a_tight_loop(project_files):
-    overlay = yaml.safe_load(project_files.collector_gateways_static_config.read_text())["exporters"]
-    for exporter in overlay.values():
+def test_the_agent_collector_retries_a_refused_batch_with_backoff_not_in_a_tight_loop(project_files):
+    agent = yaml.safe_load(project_files.collector_agent_config.read_text())["exporters"]
+    for exporter in agent.values():
         assert exporter["retry_on_failure"] == {
+            "enabled": True,
+            "max_elapsed_time": "0s",
             "initial_interval": "1s",
-            "max_interval": "30s",
+            "max_interval": "5s",
             "multiplier": 1.5,
             "randomization_factor": 0.5,
         }
