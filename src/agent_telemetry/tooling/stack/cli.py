@@ -92,12 +92,15 @@ def register(subparsers: Any) -> None:
         "(prometheus/rules) and Prometheus in agent mode for scrapes (docs/scaling.md); Thanos is built by "
         "scripts/build-engines.sh thanos",
     )
+    gateway_defaults = GatewayPorts()
     up.add_argument(
         "--gateways",
         action="store_true",
         help="collector tiers (docker-compose.gateways.yml natively): an agent collector on the OTLP ports "
         "above (otel-collector/agent.yaml) load-balancing to two gateways (config.yaml + short-lived.yaml) "
-        "on ports of their own (free ones with --free-ports). The gateways are listed statically "
+        f"on ports of their own (OTLP gRPC {gateway_defaults.gateway_1_otlp_grpc} and "
+        f"{gateway_defaults.gateway_2_otlp_grpc}, the others in docs/scaling.md; free ones with "
+        "--free-ports). The gateways are listed statically "
         "(otel-collector/gateways-static.yaml): a stopped gateway keeps its share of the ring and its data "
         "is retried from the agent collector's queue until it is back, not moved to the other; automatic "
         "failover needs the DNS resolver (compose, Kubernetes). Combines with --scale-out (docs/scaling.md)",
