@@ -305,4 +305,4 @@ class DetectionLog:
 
     def lines(self) -> Iterator[str]:
         for d in self.entries:
-            yield f"{d.scenario:<18} {d.alert + ' ' + d.status:<45} {d.seconds:6.1f}s  (from {d.since})"
+            yield f"{d.scenario:<22} {d.alert + ' ' + d.status:<48} {d.seconds:6.1f}s  (from {d.since})"

@@ -33,7 +33,8 @@ import pytest
 
 from agent_telemetry import contract
 from agent_telemetry.tooling.fake_provider import Behaviour, FakeProviderServer
-from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack, build_collector
+from agent_telemetry.tooling.stack import ProjectFiles, Stack
+from tests.alerts.conftest import start_profile_stack
 from tests.alerts.harness import (
     AGENT,
     TrafficApp,
@@ -158,19 +159,15 @@ def incident(
     prices_file: Path,
     used_agents: set[str],
 ) -> Iterator[Incident]:
-    build_collector(alerts_project_files)
     state_dir = tmp_path_factory.mktemp("ha-stack")
     with ExitStack() as cleanup:
         stack = cleanup.enter_context(
-            Stack.start(
+            start_profile_stack(
                 state_dir,
-                Ports.free(),
-                traces_endpoint=alerts_trace_sink.url,
-                evaluation_interval="1s",
-                scrape_interval="1s",
-                files=alerts_project_files,
-                rules_dir=profile_rules_dir,
-                alertmanager_route_timings=ROUTE_TIMINGS,
+                alerts_project_files,
+                profile_rules_dir,
+                alerts_trace_sink,
+                route_timings=ROUTE_TIMINGS,
                 alert_log=True,
                 ha=True,
                 alertmanager_peer_timeout=PEER_TIMEOUT,

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack, build_collector
+from agent_telemetry.tooling.stack import ProjectFiles
 from agent_telemetry.tooling.stack.scale_out import ScaleOutPorts
 from tests.alerts import test_alerting_e2e as scenarios
-from tests.alerts.conftest import ROUTE_TIMINGS
+from tests.alerts.conftest import start_profile_stack
 from tests.alerts.harness import (
     AlertStack,
     TimedWebhookSink,
@@ -86,17 +86,12 @@ def alert_stack(
     alert_sink: TimedWebhookSink,
     alerts_trace_sink: OtlpSink,
 ) -> Iterator[AlertStack]:
-    build_collector(alerts_project_files)
-    with Stack.start(
+    with start_profile_stack(
         tmp_path_factory.mktemp("scale-out-alert-stack"),
-        Ports.free(),
+        alerts_project_files,
+        profile_rules_dir,
+        alerts_trace_sink,
         webhook_url=f"{alert_sink.url}{{path}}",
-        traces_endpoint=alerts_trace_sink.url,
-        evaluation_interval="1s",
-        scrape_interval="1s",
-        files=alerts_project_files,
-        rules_dir=profile_rules_dir,
-        alertmanager_route_timings=ROUTE_TIMINGS,
         scale_out=True,
         scale_out_ports=ScaleOutPorts.free(),
     ) as stack:

@@ -45,18 +45,23 @@ def alert_webhook() -> Iterator[WebhookSink]:
         yield sink
 
 
-def _session_stack(
-    state_dir: Path, project_files: ProjectFiles, alert_webhook: WebhookSink, **options
-) -> Stack:
+def start_stack(state_dir: Path, project_files: ProjectFiles, **options) -> Stack:
+    """A native stack on free ports that scrapes and evaluates rules every second; ``options`` go to
+    ``Stack.start``. For a module's stack of its own; the session's stacks are started with it too."""
     return Stack.start(
         state_dir,
         Ports.free(),
-        webhook_url=f"{alert_webhook.url}/alerts",
         evaluation_interval="1s",
         scrape_interval="1s",
         files=project_files,
         **options,
     )
+
+
+def _session_stack(
+    state_dir: Path, project_files: ProjectFiles, alert_webhook: WebhookSink, **options
+) -> Stack:
+    return start_stack(state_dir, project_files, webhook_url=f"{alert_webhook.url}/alerts", **options)
 
 
 @pytest.fixture(scope="session")

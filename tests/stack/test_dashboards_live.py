@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry.tooling.dashboards.compare import FIGURES, OFFSET, VERSION_A, VERSION_B
-from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack
+from agent_telemetry.tooling.stack import ProjectFiles, Stack
 from agent_telemetry.tooling.stack.scale_out import ScaleOutPorts
 from tests.dashboards.panel_queries import (
     MAY_BE_EMPTY_WITHOUT_FAILURES,
@@ -24,7 +24,7 @@ from tests.dashboards.panel_queries import (
     assert_every_variable_resolves,
 )
 from tests.stack import prom
-from tests.stack.conftest import PROFILES
+from tests.stack.conftest import PROFILES, start_stack
 from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -73,13 +73,10 @@ def demo_stack(
     """No other test's telemetry in it: every panel that shows data shows the demo's. On the scale-out
     profile the panels query the Thanos querier, as Grafana's data source for that profile does."""
     scale_out = request.param == "scale-out"
-    with Stack.start(
+    with start_stack(
         tmp_path_factory.mktemp("dashboards-stack"),
-        Ports.free(),
+        project_files,
         traces_endpoint=trace_sink.url,
-        evaluation_interval="1s",
-        scrape_interval="1s",
-        files=project_files,
         alert_log=True,
         scale_out=scale_out,
         scale_out_ports=ScaleOutPorts.free() if scale_out else None,

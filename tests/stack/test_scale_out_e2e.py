@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from agent_telemetry.tooling.fake_provider import FakeProviderServer
-from agent_telemetry.tooling.stack import Ports, ProjectFiles, Stack
+from agent_telemetry.tooling.stack import ProjectFiles, Stack
 from agent_telemetry.tooling.stack.scale_out import INGESTORS, REPLICA_LABEL, ScaleOutPorts
 from tests.alerts.harness import poll
 from tests.stack import prom
+from tests.stack.conftest import start_stack
 from tests.support.processes import environ_without_telemetry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -41,13 +42,10 @@ def storage_stack(
     tmp_path_factory: pytest.TempPathFactory, project_files: ProjectFiles, collector_binary: Path, trace_sink
 ) -> Iterator[Stack]:
     """A scale-out stack of its own: this module kills one of its ingestors."""
-    with Stack.start(
+    with start_stack(
         tmp_path_factory.mktemp("scale-out-kill"),
-        Ports.free(),
+        project_files,
         traces_endpoint=trace_sink.url,
-        evaluation_interval="1s",
-        scrape_interval="1s",
-        files=project_files,
         alert_log=True,
         scale_out=True,
         scale_out_ports=ScaleOutPorts.free(),

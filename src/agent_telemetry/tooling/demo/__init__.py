@@ -102,10 +102,10 @@ ends (once the window no longer holds the fault); the daily-budget ones only aft
 
 With rules from the ``test`` profile (``AGENT_TELEMETRY_RULES_PROFILE=test scripts/run.sh``, or
 ``agent-telemetry rules generate --profile test --output-dir DIR`` then ``agent-telemetry stack up
---rules-dir DIR``: 1-2 min windows, ``for: 0s``), each alert fires within a minute or so of its
-scenario (measured: see the README), the cost spike and quality drift after 2.5 minutes of normal
-history; note that profile's daily budget of 0.01 USD trips AgentDailyBudget* for every agent, even
-on normal traffic.
+--rules-dir DIR``: 1-2 min windows, ``for: 0s``), each alert typically fires a minute or so into its
+scenario, the slow runs' after their 130 s stall (measured times: see the README; a busy machine is
+slower), the cost spike and quality drift after 2.5 minutes of normal history; note that profile's
+daily budget of 0.01 USD trips AgentDailyBudget* for every agent, even on normal traffic.
 
 Providers
 ---------

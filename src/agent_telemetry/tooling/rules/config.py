@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -46,17 +46,32 @@ class ErrorRate(_Model):
         return self
 
 
-class Latency(_Model):
+class _OnBucketBoundary(_Model):
+    """A threshold (the field named ``threshold_field``) that a quantile of ``histogram`` is compared with,
+    or that selects one of its buckets: exact only if the threshold is one of its bucket boundaries."""
+
+    threshold_field: ClassVar[str]
+    histogram: ClassVar[contract.Metric] = contract.REQUEST_DURATION
+
+    @model_validator(mode="after")
+    def _threshold_on_bucket(self) -> _OnBucketBoundary:
+        value, buckets = getattr(self, self.threshold_field), self.histogram.buckets or ()
+        if value not in buckets:
+            raise ValueError(
+                f"{self.threshold_field} {value} is not a bucket boundary of "
+                f"{self.histogram.prometheus_name} {list(buckets)}"
+            )
+        return self
+
+
+class Latency(_OnBucketBoundary):
+    threshold_field: ClassVar[str] = "warning_seconds"
+
     window: Duration
     quantile: Annotated[float, Field(gt=0, lt=1)]
     warning_seconds: Positive
     min_requests: Count
     for_: Duration = Field(alias="for")
-
-    @model_validator(mode="after")
-    def _threshold_on_bucket(self) -> Latency:
-        _require_bucket_boundary(self.warning_seconds, "warning_seconds")
-        return self
 
 
 class DailyBudget(_Model):
@@ -114,17 +129,15 @@ class RunSuccess(_Model):
     for_: Duration = Field(alias="for")
 
 
-class RunDuration(_Model):
+class RunDuration(_OnBucketBoundary):
+    threshold_field: ClassVar[str] = "threshold_seconds"
+    histogram: ClassVar[contract.Metric] = contract.RUN_DURATION
+
     window: Duration
     quantile: Annotated[float, Field(gt=0, lt=1)]
     threshold_seconds: Positive
     min_runs: Count
     for_: Duration = Field(alias="for")
-
-    @model_validator(mode="after")
-    def _threshold_on_bucket(self) -> RunDuration:
-        _require_bucket_boundary(self.threshold_seconds, "threshold_seconds", contract.RUN_DURATION)
-        return self
 
 
 class RunCost(_Model):
@@ -181,14 +194,11 @@ class AvailabilitySLO(_Model):
     target: Annotated[float, Field(gt=0, lt=1)]
 
 
-class LatencySLO(_Model):
+class LatencySLO(_OnBucketBoundary):
+    threshold_field: ClassVar[str] = "threshold_seconds"
+
     target: Annotated[float, Field(gt=0, lt=1)]
     threshold_seconds: Positive
-
-    @model_validator(mode="after")
-    def _threshold_on_bucket(self) -> LatencySLO:
-        _require_bucket_boundary(self.threshold_seconds, "threshold_seconds")
-        return self
 
 
 class SLO(_Model):
@@ -254,17 +264,6 @@ class Thresholds(_Model):
         if unknown:
             raise ValueError(f"ignored_error_types: unknown {unknown}; known: {list(contract.ERROR_TYPES)}")
         return self
-
-
-def _require_bucket_boundary(
-    value: float, name: str, histogram: contract.Metric = contract.REQUEST_DURATION
-) -> None:
-    # Selecting the bucket (SLO) or reading a quantile exactly at the threshold needs a boundary there.
-    buckets = histogram.buckets or ()
-    if value not in buckets:
-        raise ValueError(
-            f"{name} {value} is not a bucket boundary of {histogram.prometheus_name} {list(buckets)}"
-        )
 
 
 def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
