@@ -7,10 +7,24 @@ installed version, and core/sdk_internals.py is the one place to adapt.
 from __future__ import annotations
 
 from importlib.metadata import version
+from typing import Any
 
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import SpanKind
 
 from agent_telemetry.core import sdk_internals
 from agent_telemetry.core.aggregation import deferred_histogram
@@ -123,3 +137,140 @@ def test_held_values_replay_through_a_view_that_drops_attributes_with_delta_temp
     assert _points(provider, reader, held=True) == [
         ({"gen_ai.operation.name": "chat"}, 4, 55.55, (1, 1, 1, 1), 0.05, 50.0)
     ]
+
+
+# -- span attributes --------------------------------------------------------------------------
+CALL_ATTRIBUTES = {
+    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+    "gen_ai.usage.input_tokens": 12,
+    "agent.cost_usd": 0.0025,
+    "gen_ai.request.stream": True,
+    "gen_ai.response.finish_reasons": ("stop", "length"),
+}
+
+
+def _tracer(**provider_options: object) -> tuple[Any, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(**provider_options)  # type: ignore[arg-type]
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider.get_tracer("test"), exporter
+
+
+def _stored(exporter: InMemorySpanExporter) -> list[list[tuple[str, object]]]:
+    return [list(span.attributes.items()) for span in exporter.get_finished_spans()]
+
+
+def _both_ways(attributes: dict[str, Any], **provider_options: object) -> list[list[tuple[str, object]]]:
+    """The attributes of two spans: one given them by set_attributes, one by set_span_attributes."""
+    tracer, exporter = _tracer(**provider_options)
+    for setter in (lambda span: span.set_attributes(attributes), sdk_internals.set_span_attributes):
+        span = tracer.start_span("chat", attributes={"gen_ai.operation.name": "chat"})
+        if setter is sdk_internals.set_span_attributes:
+            setter(span, attributes)
+        else:
+            setter(span)
+        span.end()
+    return _stored(exporter)
+
+
+def test_an_sdk_span_keeps_its_attributes_where_we_store_them_unvalidated():
+    tracer, _ = _tracer()
+    span = tracer.start_span("chat")
+    assert sdk_internals._attribute_store(span, 1) is not None, (
+        f"{SDK}: a span's validated attributes are no longer a dict at span._attributes._dict; "
+        "update set_span_attributes in agent_telemetry/core/sdk_internals.py"
+    )
+
+
+def test_plain_attributes_are_stored_exactly_as_set_attributes_stores_them():
+    by_sdk, by_us = _both_ways(CALL_ATTRIBUTES)
+    assert by_us == by_sdk == [("gen_ai.operation.name", "chat"), *CALL_ATTRIBUTES.items()]
+
+
+def test_values_the_sdk_would_change_go_through_its_validation():
+    odd = {"gen_ai.response.finish_reasons": ["stop"], "agent.none": None, "agent.mixed": ("a", 1)}
+    by_sdk, by_us = _both_ways(odd)
+    assert by_us == by_sdk
+    assert ("gen_ai.response.finish_reasons", ("stop",)) in by_us  # the SDK's copy: a tuple
+
+
+def test_a_value_length_limit_still_truncates():
+    by_sdk, by_us = _both_ways(
+        {"gen_ai.response.id": "resp_123456"}, span_limits=SpanLimits(max_attribute_length=4)
+    )
+    assert by_us == by_sdk == [("gen_ai.operation.name", "chat"), ("gen_ai.response.id", "resp")]
+
+
+def test_an_attribute_count_limit_still_drops_the_oldest():
+    by_sdk, by_us = _both_ways(CALL_ATTRIBUTES, span_limits=SpanLimits(max_span_attributes=2))
+    assert by_us == by_sdk == list(CALL_ATTRIBUTES.items())[-2:]
+
+
+def test_an_ended_span_gets_no_more_attributes():
+    tracer, exporter = _tracer()
+    span = tracer.start_span("chat")
+    span.end()
+    sdk_internals.set_span_attributes(span, CALL_ATTRIBUTES)
+    assert dict(span.attributes) == {}
+    assert _stored(exporter) == [[]]
+
+
+class _Recorder(Sampler):
+    """A sampler that reads the attributes a span starts with."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, object]] = []
+
+    def should_sample(
+        self, parent_context, trace_id, name, kind=None, attributes=None, links=None, trace_state=None
+    ):  # type: ignore[no-untyped-def]
+        self.seen.append(dict(attributes or {}))
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "recorder"
+
+
+class _StartReader(SpanProcessor):
+    """A span processor that reads the attributes a span starts with."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, object]] = []
+
+    def on_start(self, span, parent_context=None):  # type: ignore[no-untyped-def]
+        self.seen.append(dict(span.attributes))
+
+
+START = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", "server.port": 443}
+
+
+def test_a_span_starts_with_the_attributes_it_would_start_with():
+    for sampler in (ALWAYS_ON, ParentBased(TraceIdRatioBased(1.0))):
+        tracer, exporter = _tracer(sampler=sampler)
+        sdk_internals.start_span(tracer, "chat gpt-4o-mini", SpanKind.CLIENT, START).end()
+        tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=START).end()
+        ours, sdk = exporter.get_finished_spans()
+        assert (ours.name, ours.kind, dict(ours.attributes)) == (sdk.name, sdk.kind, dict(sdk.attributes))
+
+
+def test_a_sampler_that_reads_attributes_sees_them_at_the_start():
+    sampler = _Recorder()
+    tracer, _ = _tracer(sampler=ParentBased(sampler))
+    sdk_internals.start_span(tracer, "chat", SpanKind.CLIENT, START).end()
+    assert sampler.seen == [START]
+
+
+def test_a_processor_that_reads_attributes_at_the_start_sees_them():
+    reader = _StartReader()
+    tracer, _ = _tracer()
+    tracer_provider = tracer.span_processor
+    tracer_provider.add_span_processor(reader)
+    sdk_internals.start_span(tracer, "chat", SpanKind.CLIENT, START).end()
+    assert reader.seen == [START]
+
+
+def test_a_span_that_is_not_sampled_gets_no_attributes():
+    tracer, exporter = _tracer(sampler=ALWAYS_OFF)
+    span = sdk_internals.start_span(tracer, "chat", SpanKind.CLIENT, START)
+    span.end()
+    assert (span.is_recording(), exporter.get_finished_spans()) == (False, ())

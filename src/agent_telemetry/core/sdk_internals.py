@@ -3,8 +3,9 @@
 The aggregation must recognise instruments of the API's proxy meter provider (they forward to a real
 instrument once the application sets a provider) and find the callbacks a real SDK instrument already
 carries; ``init()`` must tell the API's proxy meter provider from a real one; the replay of held
-histogram values skips the per-value attribute validation of ``Histogram.record``. None of that has a
-public API. ``tests/instrumentation/test_sdk_internals.py`` checks each assumption against the installed
+histogram values skips the per-value attribute validation of ``Histogram.record``, and a call's span
+attributes skip that of ``Span.set_attributes``. None of that has a public API.
+``tests/instrumentation/test_sdk_internals.py`` checks each assumption against the installed
 OpenTelemetry and names the attribute and the version when a release moves one.
 """
 
@@ -14,6 +15,14 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.sdk.trace import ConcurrentMultiSpanProcessor, SpanProcessor, SynchronousMultiSpanProcessor
+from opentelemetry.sdk.trace import Span as SdkSpan
+from opentelemetry.sdk.trace import Tracer as SdkTracer
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, StaticSampler, TraceIdRatioBased
+from opentelemetry.trace import Span, SpanKind
 
 # opentelemetry-api: a proxy instrument keeps the real one it forwards to here (None until a provider
 # is set).
@@ -107,3 +116,119 @@ def histogram_replayer(histogram: Any) -> Replay | None:
                 aggregation.aggregate(measurement, sample)
 
     return replay
+
+
+# opentelemetry-sdk: a span's attributes. ``Span.set_attributes`` validates every value (type checks,
+# sequence copies: ~1 µs each, half the cost of an empty span for a call's ~15). A call's attributes are
+# ours and of known types, so ``set_span_attributes`` stores them as the SDK stores validated values, in
+# the span's ``BoundedAttributes``, when validation would change nothing: an SDK span that records,
+# has no value-length limit and room for them, and values that are str, bool, int, float or tuples of
+# str. Anything else goes through ``set_attributes``, with the SDK's own checks and warnings.
+_PLAIN_TYPES = frozenset((str, bool, int, float))
+
+
+def _plain(value: object) -> bool:
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return True
+    return kind is tuple and all(type(item) is str for item in value)  # type: ignore[attr-defined]
+
+
+def _attribute_store(span: Any, count: int) -> dict[str, Any] | None:
+    """The dict an SDK span keeps its validated attributes in, when ``count`` more fit without the
+    SDK's limits applying; else None."""
+    if not isinstance(span, SdkSpan):
+        return None
+    bounded = getattr(span, "_attributes", None)
+    if type(bounded) is not BoundedAttributes or bounded.max_value_len is not None or bounded._immutable:
+        return None
+    store = getattr(bounded, "_dict", None)
+    if not isinstance(store, dict) or (bounded.maxlen is not None and len(store) + count > bounded.maxlen):
+        return None
+    return store
+
+
+def set_span_attributes(span: Any, attributes: Mapping[str, Any]) -> None:
+    """``span.set_attributes(attributes)``, without the per-value validation where it changes nothing."""
+    store = _attribute_store(span, len(attributes))
+    if store is not None:
+        for value in attributes.values():
+            if type(value) not in _PLAIN_TYPES and not _plain(value):
+                break
+        else:
+            lock = getattr(span, "_lock", None)
+            if lock is not None:
+                with lock:
+                    if span._end_time is None:
+                        for key, value in attributes.items():
+                            store.pop(key, None)  # a value set again moves to the end, as in the SDK
+                            store[key] = value
+                        return
+    span.set_attributes(attributes)
+
+
+# opentelemetry-sdk: a span's start attributes are validated like any others (``start_span(attributes=)``).
+# They are given at the start for the sampler and the span processors' ``on_start``. Where neither reads
+# them (the SDK's own samplers and export processors, the usual set-up), ``start_span`` gives them right
+# after the start, through ``set_span_attributes``; anything else gets them at the start, validated.
+_BLIND_SAMPLERS = (StaticSampler, TraceIdRatioBased)
+_BLIND_DECISIONS = (StaticSampler.should_sample, TraceIdRatioBased.should_sample)
+_PARENT_BASED_DELEGATES = (
+    "_root",
+    "_remote_parent_sampled",
+    "_remote_parent_not_sampled",
+    "_local_parent_sampled",
+    "_local_parent_not_sampled",
+)
+_QUIET_PROCESSORS = (BatchSpanProcessor, SimpleSpanProcessor)
+
+
+def _sampler_is_blind(sampler: object) -> bool:
+    """The sampler decides without reading the span's attributes (the SDK's built-in samplers)."""
+    if isinstance(sampler, ParentBased):
+        if type(sampler).should_sample is not ParentBased.should_sample:
+            return False
+        return all(_sampler_is_blind(getattr(sampler, name, None)) for name in _PARENT_BASED_DELEGATES)
+    # A subclass with a should_sample of its own may read them.
+    return isinstance(sampler, _BLIND_SAMPLERS) and type(sampler).should_sample in _BLIND_DECISIONS
+
+
+def _processor_is_quiet(processor: object) -> bool:
+    """The processor's ``on_start`` does nothing (the SDK's export processors, or none defined)."""
+    return type(processor) in _QUIET_PROCESSORS or type(processor).on_start is SpanProcessor.on_start
+
+
+# (tracer, its sampler, its processors' tuple) -> whether attributes can wait until after the start:
+# one entry, the instrumentation's tracer; re-checked when the sampler or the processors change.
+_start_checked: tuple[object, object, object, bool] = (None, None, None, False)
+
+
+def _attributes_unread_at_start(tracer: object) -> bool:
+    global _start_checked
+    if type(tracer) is not SdkTracer:
+        return False
+    sampler = getattr(tracer, "sampler", None)
+    multi = getattr(tracer, "span_processor", None)
+    processors = getattr(multi, "_span_processors", None)
+    checked = _start_checked
+    if checked[0] is tracer and checked[1] is sampler and checked[2] is processors:
+        return checked[3]
+    unread = (
+        type(multi) in (SynchronousMultiSpanProcessor, ConcurrentMultiSpanProcessor)
+        and isinstance(processors, tuple)
+        and all(_processor_is_quiet(p) for p in processors)
+        and _sampler_is_blind(sampler)
+    )
+    _start_checked = (tracer, sampler, processors, unread)
+    return unread
+
+
+def start_span(tracer: Any, name: str, kind: SpanKind, attributes: Mapping[str, Any]) -> Span:
+    """``tracer.start_span(name, kind=kind, attributes=attributes)``: the same span, the attributes
+    stored without validation where nothing reads them before they are set."""
+    if _attributes_unread_at_start(tracer):
+        span = tracer.start_span(name, kind=kind)
+        if span.is_recording():
+            set_span_attributes(span, attributes)
+        return span
+    return tracer.start_span(name, kind=kind, attributes=attributes)

@@ -18,6 +18,7 @@ from agent_telemetry.agents.runs import current_run
 from agent_telemetry.agents.tools import records_content
 from agent_telemetry.contract import Attr, Event, EventAttr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
+from agent_telemetry.core.sdk_internals import set_span_attributes, start_span
 from agent_telemetry.core.telemetry import GenAiInstruments, Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, screenshot_facts, to_json_attribute
 from agent_telemetry.instrumentation._trajectory import CallContent
@@ -210,8 +211,8 @@ class Call:
         if with_span:
             attributes = {OPERATION: operation, PROVIDER: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
             attributes.update(span_attributes)
-            self.span: trace.Span = telemetry.tracer.start_span(
-                f"{operation} {model}" if model else operation, kind=SpanKind.CLIENT, attributes=attributes
+            self.span: trace.Span = start_span(
+                telemetry.tracer, f"{operation} {model}" if model else operation, SpanKind.CLIENT, attributes
             )
         else:
             self.span = trace.INVALID_SPAN
@@ -421,7 +422,7 @@ class Call:
                 span_attributes[OUTPUT_MESSAGES] = to_json_attribute(
                     [{"role": "assistant", "content": "".join(self._output_text)}]
                 )
-            span.set_attributes(span_attributes)
+            set_span_attributes(span, span_attributes)
         span.end()
         if self._run is not None:
             details = {
@@ -533,7 +534,7 @@ class Call:
         if self._response_id:
             span_attributes[RESPONSE_ID] = self._response_id
         if self._finish_reasons:
-            span_attributes[FINISH_REASONS] = self._finish_reasons
+            span_attributes[FINISH_REASONS] = tuple(self._finish_reasons)
         if self._usage is not None:
             # The span follows semconv: input_tokens includes cached input. Metrics keep types disjoint.
             output = self._metric_attributes[OPERATION] != EMBEDDINGS
