@@ -139,6 +139,46 @@ def test_held_values_replay_through_a_view_that_drops_attributes_with_delta_temp
     ]
 
 
+# Values with the spans they were recorded in: two in one bucket (the later one is its exemplar), one
+# in a span that is not sampled (no exemplar), one in its own bucket.
+SPANS = [(0.02, 1, True), (0.05, 2, True), (0.5, 3, False), (5.0, 4, True), (50.0, 5, True), (60.0, 6, False)]
+
+
+def _exemplar_points(held: bool) -> list[tuple]:
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
+
+    reader = InMemoryMetricReader()
+    meter = MeterProvider(metric_readers=[reader]).get_meter("m")
+    histogram = (
+        deferred_histogram(meter, "h", "s", "", [0.1, 1, 10])
+        if held
+        else meter.create_histogram("h", unit="s", explicit_bucket_boundaries_advisory=[0.1, 1, 10])
+    )
+    for value, span_id, sampled in SPANS:
+        flags = TraceFlags(TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT)
+        span_context = SpanContext(0xABC, span_id, is_remote=False, trace_flags=flags)
+        if held:
+            histogram.record(value, ATTRIBUTES, span_context=span_context)
+        else:
+            histogram.record(value, ATTRIBUTES, context=set_span_in_context(NonRecordingSpan(span_context)))
+    if held:
+        histogram.flush()
+    return [
+        (p.count, p.sum, tuple(p.bucket_counts), p.min, p.max, [(e.value, e.span_id) for e in p.exemplars])
+        for rm in reader.get_metrics_data().resource_metrics
+        for sm in rm.scope_metrics
+        for p in sm.metrics[0].data.data_points
+    ]
+
+
+def test_held_values_leave_the_exemplars_record_leaves():
+    assert (
+        _exemplar_points(held=True)
+        == _exemplar_points(held=False)
+        == [(6, 115.57, (2, 1, 1, 2), 0.02, 60.0, [(0.05, 2), (5.0, 4), (50.0, 5)])]
+    )
+
+
 # -- span attributes --------------------------------------------------------------------------
 CALL_ATTRIBUTES = {
     "gen_ai.response.model": "gpt-4o-mini-2024-07-18",

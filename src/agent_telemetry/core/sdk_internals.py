@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -50,8 +51,12 @@ def is_proxy_meter_provider(provider: Any) -> bool:
 
 # opentelemetry-sdk: replaying held histogram values. The public ``Histogram.record`` validates and
 # hashes the attributes of every value (~10 µs for six of them); a call's values share one attribute
-# set, so ``histogram_replayer`` does that once per set and hands each value to the SDK's own
-# aggregations, the way ``record`` would (same views, readers, exemplar filter, locks).
+# set, so ``histogram_replayer`` does that once per set and hands the values to the SDK's own
+# aggregations, the way ``record`` would (same views, readers, exemplar filter, locks). Into the SDK's
+# explicit-bucket aggregation with its default exemplar reservoir (one exemplar per bucket, the last
+# value offered), a set's values are merged at once: bucket counts, sum, min and max added under its
+# lock, and only each bucket's last sampled value offered as its exemplar, which is what offering every
+# value would leave. Any other aggregation or reservoir (a View's choice) gets each value.
 Replay = Callable[[Mapping[str, Any] | None, Sequence[tuple[float, Any]]], None]
 
 
@@ -86,36 +91,105 @@ def histogram_replayer(histogram: Any) -> Replay | None:
             return None
         if not all(hasattr(m._view, "_attribute_keys") for m in matches):
             return None
+        merges = _bucket_merger()
     except Exception:
         return None
+
+    def aggregate(aggregation: Any, cleaned: Mapping[str, Any], values: list[tuple[float, Any]]) -> None:
+        now = time.time_ns()
+        if merges(aggregation):
+            for amount, context in _merge_buckets(
+                aggregation, values, lambda v, c: exemplar_filter.should_sample(v, now, cleaned, c)
+            ):
+                aggregation._sample_exemplar(Measurement(amount, now, histogram, context, None), True)
+            return
+        for amount, context in values:
+            # Attributes None: the series has them all, so an exemplar keeps none of its own either way.
+            measurement = Measurement(amount, now, histogram, context, None)
+            aggregation.aggregate(measurement, exemplar_filter.should_sample(amount, now, cleaned, context))
 
     def replay(attributes: Mapping[str, Any] | None, values: Sequence[tuple[float, Any]]) -> None:
         if not histogram._is_enabled():
             return
+        valid = [(amount, context) for amount, context in values if math.isfinite(amount) and amount >= 0]
+        if not valid:
+            return
         cleaned = Measurement(0, 0, histogram, None, attributes).attributes or {}
-        targets = []
         for storage in consumer._reader_storages.values():
             for match in storage._get_or_init_view_instrument_match(histogram):
                 keys = match._view._attribute_keys
                 own = dict(cleaned) if keys is None else {k: v for k, v in cleaned.items() if k in keys}
-                targets.append((match, _hash_attributes(own), own))
-        for amount, context in values:
-            if not math.isfinite(amount) or amount < 0:
-                continue
-            # Attributes None: the series has them all, so an exemplar keeps none of its own either way.
-            measurement = Measurement(amount, time.time_ns(), histogram, context, None)
-            sample = exemplar_filter.should_sample(amount, measurement.time_unix_nano, cleaned, context)
-            for match, key, own in targets:
-                aggregation = None if match._reset_on_collect else match._attributes_aggregation.get(key)
+                key = _hash_attributes(own)
+                if match._reset_on_collect:  # delta: aggregate before a collection can reset it
+                    with match._lock:
+                        aggregate(match._get_or_create_aggregation(key, own), cleaned, valid)
+                    continue
+                aggregation = match._attributes_aggregation.get(key)
                 if aggregation is None:
                     with match._lock:
                         aggregation = match._get_or_create_aggregation(key, own)
-                        if match._reset_on_collect:  # delta: aggregate before a collection can reset it
-                            aggregation.aggregate(measurement, sample)
-                            continue
-                aggregation.aggregate(measurement, sample)
+                aggregate(aggregation, cleaned, valid)
 
     return replay
+
+
+_MERGED_STATE = ("_value", "_sum", "_min", "_max", "_record_min_max", "_boundaries", "_lock", "_reservoir")
+
+
+def _bucket_merger() -> Callable[[Any], bool]:
+    """Whether an aggregation takes a set's values merged at once: the SDK's explicit-bucket one with
+    its default reservoir, holding the state ``_merge_buckets`` adds to."""
+    from opentelemetry.sdk.metrics._internal.aggregation import _ExplicitBucketHistogramAggregation
+    from opentelemetry.sdk.metrics._internal.exemplar import AlignedHistogramBucketExemplarReservoir
+
+    def merges(aggregation: Any) -> bool:
+        return (
+            type(aggregation) is _ExplicitBucketHistogramAggregation
+            and all(hasattr(aggregation, name) for name in _MERGED_STATE)
+            and type(aggregation._reservoir) is AlignedHistogramBucketExemplarReservoir
+            and callable(getattr(aggregation, "_sample_exemplar", None))
+        )
+
+    return merges
+
+
+def _merge_buckets(
+    aggregation: Any, values: list[tuple[float, Any]], sampled: Callable[[float, Any], bool]
+) -> list[tuple[float, Any]]:
+    """Adds ``values`` to an explicit-bucket aggregation as its ``aggregate`` would one by one; returns
+    the values to offer as exemplars, in recording order: each bucket's last one the filter samples."""
+    boundaries = aggregation._boundaries
+    counts = [0] * (len(boundaries) + 1)
+    total: float = 0
+    low, high = math.inf, -math.inf
+    for amount, _ in values:
+        counts[bisect_left(boundaries, amount)] += 1
+        total += amount
+        low = min(low, amount)
+        high = max(high, amount)
+    with aggregation._lock:
+        if aggregation._value is None:
+            aggregation._value = [0] * len(counts)
+        buckets = aggregation._value
+        for index, count in enumerate(counts):
+            if count:
+                buckets[index] += count
+        aggregation._sum += total
+        if aggregation._record_min_max:
+            aggregation._min = min(aggregation._min, low)
+            aggregation._max = max(aggregation._max, high)
+    filled = sum(1 for count in counts if count)
+    offered: set[int] = set()
+    exemplars = []
+    for amount, context in reversed(values):
+        if len(offered) == filled:
+            break
+        index = bisect_left(boundaries, amount)
+        if index not in offered and sampled(amount, context):
+            offered.add(index)
+            exemplars.append((amount, context))
+    exemplars.reverse()
+    return exemplars
 
 
 # opentelemetry-sdk: a span's attributes. ``Span.set_attributes`` validates every value (type checks,
