@@ -38,8 +38,8 @@ METHOD = f"""## How this is measured
   most of the drift of a busy machine; xbare is instrumented / bare. The last table also gives
   fastest instrumented block - fastest bare block, the estimate least sensitive to other work on the
   machine (which only ever adds time): where the two disagree, the machine was busy. A contender
-  that cannot be switched off (OpenLLMetry) is measured unpaired, all bare blocks first: its figure
-  is that fastest - fastest estimate, as a median across minutes of drift means little.
+  that cannot be switched off (OpenLLMetry, OpenLIT) is measured unpaired, all bare blocks first: its
+  figure is that fastest - fastest estimate, as a median across minutes of drift means little.
 - **Paths**, one table each: openai `chat.completions.create`; openai `responses.create` (the
   Responses API: a string input, a one-message output, its own event stream); anthropic
   `messages.create` twice. The anthropic SDK makes a span of its own around each call (its native
@@ -71,6 +71,10 @@ METHOD = f"""## How this is measured
   `OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.01` (read by the SDK's
   `TracerProvider`), as production fleets run: 99 % of the calls get a non-recording span, and
   metrics are recorded for all. Such a call should cost little more than its metrics.
+- A peer that makes no span on a path's calls is not measured there, whatever its wrapper costs: its
+  row says so. A peer that needs a package the others must not see, or whose pins clash with the
+  SDKs measured, runs in a venv of its own with the same versions of everything shared; the Notes
+  say what was relaxed or left out.
 - Every contender exports to an `InMemorySpanExporter` through a `SimpleSpanProcessor` (export cost is
   in the measured process) and an `InMemoryMetricReader`; content capture is off for all
   (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false`, `TRACELOOP_TRACE_CONTENT=false`). Each
@@ -217,7 +221,13 @@ def sdk_table(results: dict[str, dict[str, Any]], path: str) -> list[str]:
         if f is None:
             lines.append(_missing_row(contender, result, sdk))
             continue
+        if contender.peer and f.spans_per_call < 0.5:
+            # Its figures would read as a cheap peer: it does not instrument this call at all.
+            lines.append(_row(contender.label, _uninstrumented(f, path)))
+            continue
         cells = [f"**{contender.label}**" if contender is cs.OURS else contender.label]
+        if f.spans_per_call >= 1.5:  # a span of someone else's in its calls, or a second layer
+            cells[0] += f" ({f.spans_per_call:.0f} spans per call: see Notes)"
         for name in ("plain", "async", stream):
             cells += [
                 _us(f.added[name], f.spread[name]),
@@ -247,8 +257,21 @@ def _missing_row(contender: cs.Contender, result: dict[str, Any], sdk: str) -> s
     if status == "ok":
         reason = f"does not instrument the {sdk} SDK"
     else:
-        reason = f"{status}: {result.get('reason', '')}".replace("|", "\\|")
-    return f"| {contender.label} | {reason} |" + " |" * 11
+        reason = f"{status}: {result['reason']}" if result.get("reason") else status
+    return _row(contender.label, reason)
+
+
+def _row(label: str, reason: str) -> str:
+    """A contender's row with no figures: the one line that says why, across the table."""
+    escaped = reason.replace("|", "\\|")
+    return f"| {label} | {escaped} |" + " |" * 11
+
+
+def _uninstrumented(f: Figures, path: str) -> str:
+    return (
+        f"does not instrument {sc.PATHS[path][1]}: {f.spans_per_call:.2f} spans per call "
+        f"(its figures, {_us(f.added['plain'])} µs per plain call, are not an instrumentation's cost)"
+    )
 
 
 def detail_table(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -505,10 +528,10 @@ def profile_lines(profile: dict[str, Any]) -> list[str]:
 
 
 def machine_lines(results: dict[str, dict[str, Any]], run: RunInfo) -> list[str]:
-    version_sets = [r.get("versions", {}) for r in results.values()]
     merged: dict[str, str] = {}
-    for found in version_sets:
-        merged.update(found)
+    for result in results.values():  # ours first: a version that differs in a peer's venv is its note
+        for name, version in result.get("versions", {}).items():
+            merged.setdefault(name, version)
     load = " / ".join(f"{a:.2f}" for a in run.load[0]) + " → " + " / ".join(f"{a:.2f}" for a in run.load[1])
     return [
         f"- CPU: {cpu_model()} x {os.cpu_count()} (nproc {nproc()})",
