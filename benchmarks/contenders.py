@@ -227,8 +227,6 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
 
     import payloads
 
-    trace.set_tracer_provider(tracer_provider)
-    metrics.set_meter_provider(meter_provider)
     # Its price list, local: by default init() fetches one from GitHub (unreachable here, and a
     # missing model would skip its cost arithmetic, which ours does on every call).
     price = {"promptPrice": 0.001, "completionPrice": 0.002}
@@ -242,6 +240,10 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
         json.dump({"chat": dict.fromkeys(models, price)}, prices)
 
     def on() -> None:
+        # Set when it is switched on, as it needs them, so that bare calls stay the others' bare calls
+        # (a global tracer provider makes the anthropic SDK's native spans record).
+        trace.set_tracer_provider(tracer_provider)
+        metrics.set_meter_provider(meter_provider)
         openlit.init(
             capture_message_content=False,
             disable_batch=True,
@@ -251,10 +253,10 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
 
     notes = [
         "OpenLIT cannot be switched off: bare blocks ran first",
-        "OpenLIT works through the global tracer provider only: with it set, the anthropic SDK's native "
-        "tracing records a span of its own on the path with that tracing on, in bare blocks too (the "
-        "spans while switched off, and 2 spans per call there); its figure there is OpenLIT's work on "
-        "top of that span",
+        "OpenLIT works through the global tracer provider only: once it is set, the anthropic SDK's "
+        "native tracing records a span of its own (2 spans per call on the path with that tracing on); "
+        "OpenLIT's figure there includes that span, which the other peers, given a tracer provider "
+        "directly, leave non-recording",
         "OpenLIT imports each of its instrumentors only if that package is installed: the web-framework "
         "and HTTP-client ones left out of its venv instrument none of the calls measured (the SDKs "
         "send through httpx2)",
