@@ -220,10 +220,11 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
     Its 1.45.0 pins openai<3 and anthropic<1: it runs in its own venv with those pins ignored.
     """
     import json
+    import os
     import tempfile
 
     import openlit
-    from opentelemetry import metrics, trace
+    from opentelemetry import _logs, metrics, trace
 
     import payloads
 
@@ -244,12 +245,16 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
         # (a global tracer provider makes the anthropic SDK's native spans record).
         trace.set_tracer_provider(tracer_provider)
         metrics.set_meter_provider(meter_provider)
+        # Its events go where ours go (queued, then dropped): without a logger provider it would set
+        # up one that prints every event to stdout.
+        _logs.set_logger_provider(_event_logger_provider())
         openlit.init(
             capture_message_content=False,
             disable_batch=True,
             collect_gpu_stats=False,
             pricing_json=prices.name,
         )
+        os.unlink(prices.name)  # read by init()
 
     notes = [
         "OpenLIT cannot be switched off: bare blocks ran first",
