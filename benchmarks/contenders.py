@@ -47,6 +47,16 @@ class Contender:
     packages: tuple[str, ...]
     setup: Callable[[TracerProvider, MeterProvider], Switch]
     peer: bool = True  # False for ours and for the reference floor: not in "best peer"
+    # Packages it imports without declaring them: installed into its own venv only, never beside the
+    # other contenders (``httpx`` there would change what they import).
+    needs: tuple[str, ...] = ()
+    # Its requirements whose version pins are ignored (its packages go in with --no-deps, then the
+    # rest of their requirements): it is measured against our pinned SDKs in its own venv.
+    relax: tuple[str, ...] = ()
+
+    @property
+    def own_venv(self) -> bool:
+        return bool(self.needs or self.relax)
 
 
 def _instrumentors(instrumentors: list[tuple[str, Any]], **kwargs: Any) -> Switch:
@@ -186,9 +196,14 @@ def setup_openllmetry(tracer_provider: TracerProvider, meter_provider: MeterProv
 def setup_openai_v2(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
     from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 
-    return _instrumentors(
+    switch = _instrumentors(
         [("openai", OpenAIInstrumentor())], tracer_provider=tracer_provider, meter_provider=meter_provider
     )
+    switch.notes.append(
+        "it reads server.address/port from the client's base URL only if that is an httpx.URL; "
+        "openai 3's is an httpx2.URL, so it records neither here (a little less work than on openai 1/2)"
+    )
+    return switch
 
 
 def setup_genai_openai(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
@@ -202,20 +217,56 @@ def setup_genai_openai(tracer_provider: TracerProvider, meter_provider: MeterPro
 def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
     """OpenLIT configures itself on the global providers and offers no way back: measured unpaired.
 
-    Not verified here: no OpenLIT release has installed alongside openai 3 / anthropic 2 so far.
+    Its 1.45.0 pins openai<3 and anthropic<1: it runs in its own venv with those pins ignored.
     """
-    import openlit
-    from opentelemetry import metrics, trace
+    import json
+    import os
+    import tempfile
 
-    trace.set_tracer_provider(tracer_provider)
-    metrics.set_meter_provider(meter_provider)
+    import openlit
+    from opentelemetry import _logs, metrics, trace
+
+    import payloads
+
+    # Its price list, local: by default init() fetches one from GitHub (unreachable here, and a
+    # missing model would skip its cost arithmetic, which ours does on every call).
+    price = {"promptPrice": 0.001, "completionPrice": 0.002}
+    models = (
+        payloads.OPENAI_MODEL,
+        payloads.OPENAI_RESPONSE_MODEL,
+        payloads.ANTHROPIC_MODEL,
+        payloads.ANTHROPIC_RESPONSE_MODEL,
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as prices:
+        json.dump({"chat": dict.fromkeys(models, price)}, prices)
 
     def on() -> None:
-        openlit.init(capture_message_content=False, disable_batch=True, collect_gpu_stats=False)
+        # Set when it is switched on, as it needs them, so that bare calls stay the others' bare calls
+        # (a global tracer provider makes the anthropic SDK's native spans record).
+        trace.set_tracer_provider(tracer_provider)
+        metrics.set_meter_provider(meter_provider)
+        # Its events go where ours go (queued, then dropped): without a logger provider it would set
+        # up one that prints every event to stdout.
+        _logs.set_logger_provider(_event_logger_provider())
+        openlit.init(
+            capture_message_content=False,
+            disable_batch=True,
+            collect_gpu_stats=False,
+            pricing_json=prices.name,
+        )
+        os.unlink(prices.name)  # read by init()
 
-    return Switch(
-        on, None, ("openai", "anthropic"), ["OpenLIT cannot be switched off: bare blocks ran first"]
-    )
+    notes = [
+        "OpenLIT cannot be switched off: bare blocks ran first",
+        "OpenLIT works through the global tracer provider only: once it is set, the anthropic SDK's "
+        "native tracing records a span of its own (2 spans per call on the path with that tracing on); "
+        "OpenLIT's figure there includes that span, which the other peers, given a tracer provider "
+        "directly, leave non-recording",
+        "OpenLIT imports each of its instrumentors only if that package is installed: the web-framework "
+        "and HTTP-client ones left out of its venv instrument none of the calls measured (the SDKs "
+        "send through httpx2)",
+    ]
+    return Switch(on, None, ("openai", "anthropic"), notes)
 
 
 OURS = Contender("ours", "agent-telemetry (ours)", (), setup_ours, peer=False)
@@ -245,6 +296,10 @@ CONTENDERS: tuple[Contender, ...] = (
         "OTel openai-v2 2.4b0",
         ("opentelemetry-instrumentation-openai-v2==2.4b0",),
         setup_openai_v2,
+        # It imports httpx (an isinstance check on the base URL), which openai 3 (on httpx2) no longer
+        # installs, and opentelemetry.util.genai.instruments, gone from util-genai 1.2b0 on although
+        # it asks for any release >= 0.4b0.dev: 1.1b0 is the last that has it.
+        needs=("httpx==0.28.1", "opentelemetry-util-genai==1.1b0"),
     ),
     Contender(
         "genai-openai",
@@ -252,7 +307,9 @@ CONTENDERS: tuple[Contender, ...] = (
         ("opentelemetry-instrumentation-genai-openai==1.3b0",),
         setup_genai_openai,
     ),
-    Contender("openlit", "OpenLIT 1.45.0", ("openlit==1.45.0",), setup_openlit),
+    Contender(
+        "openlit", "OpenLIT 1.45.0", ("openlit==1.45.0",), setup_openlit, relax=("openai", "anthropic")
+    ),
 )
 
 

@@ -19,6 +19,7 @@ import gc
 import json
 import os
 import pstats
+import re
 import resource
 import subprocess
 import sys
@@ -47,6 +48,8 @@ import scenarios as sc
 HERE = Path(__file__).resolve().parent
 STATUS_FILE = HERE / ".venv" / "peer-status.json"
 RAW_FILE = HERE / ".venv" / "last-results.json"
+QUICK_RAW_FILE = HERE / ".venv" / "last-only-results.json"  # the same, of the last --only run
+PEER_VENVS = HERE / ".venv" / "peers"  # a venv per contender that needs one (Contender.own_venv)
 
 # Budget: each contender's worker takes ~30-40 s of CPU; the whole run stays under ~6 minutes.
 BLOCK_CPU_S = float(os.environ.get("BENCH_BLOCK_CPU_S", "0.05"))  # CPU seconds per measured block
@@ -323,7 +326,7 @@ def versions() -> dict[str, str]:
         "wrapt",
         "pydantic",
     ]
-    names += [spec.split("==")[0] for c in cs.CONTENDERS for spec in c.packages]
+    names += [spec.split("==")[0] for c in cs.CONTENDERS for spec in (*c.packages, *c.needs)]
     found: dict[str, str] = {}
     for name in names:
         try:
@@ -398,6 +401,8 @@ def worker(key: str, unpaired: bool) -> dict[str, Any]:
         if toggle.switch.off is not None and not sampled and not switches_off_cleanly(toggle, world):
             return {**result, "status": "unclean"}
         switch = toggle.switch
+        if contender.relax:
+            switch.notes.append(relaxed_note(contender))
         bench = Bench(toggle, world.recorder, world.loop)
         todo = [s for s in world.scenarios if s.sdk in switch.sdks]
         measured = measure_all(bench, todo, world.replayer)
@@ -415,6 +420,22 @@ def worker(key: str, unpaired: bool) -> dict[str, Any]:
     if contender is cs.OURS:
         result["contract"] = contract_checks(world.recorder, sampled)
     return result
+
+
+def relaxed_note(contender: cs.Contender) -> str:
+    """What the peer declares and what it ran against, e.g. ``openai (>=1.92.0,<3.0.0)``."""
+    declared = [
+        req
+        for package in contender.packages
+        for req in metadata.requires(requirement_name(package)) or []
+        if requirement_name(req) in contender.relax
+    ]
+    ran = ", ".join(f"{name} {metadata.version(name)}" for name in contender.relax)
+    return f"installed in its own venv with its pins {'; '.join(declared)} ignored; ran against {ran}"
+
+
+def requirement_name(requirement: str) -> str:
+    return re.split(r"[\s=<>!~;(\[]", requirement, maxsplit=1)[0].lower()
 
 
 def rss_mb() -> float:
@@ -558,31 +579,101 @@ def profile_worker() -> dict[str, Any]:
 
 
 # -- orchestrator ---------------------------------------------------------------------------------
-def install_peers() -> dict[str, dict[str, Any]]:
-    """pip-install each peer on its own, never moving a package that is already installed."""
-    pip = [sys.executable, "-m", "pip"]
+def install_peers(only: set[str] | None = None) -> dict[str, dict[str, Any]]:
+    """pip-install each peer on its own, never moving a package that is already installed.
+
+    A peer that needs packages the others must not see, or whose pins are relaxed, gets a venv of its
+    own with the same versions of everything it shares with this one (ours, the SDKs, OpenTelemetry).
+    ``only``: install these contenders (by key), keep the others' last status.
+    """
     frozen = subprocess.run(
-        [*pip, "freeze", "--exclude-editable"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    status: dict[str, dict[str, Any]] = {}
+    status = _read_status() if only else {}
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as constraints:
         constraints.write(frozen.stdout)
     for contender in cs.CONTENDERS:
-        if not contender.packages:
+        if not contender.packages or (only and contender.key not in only):
             continue
         print(f"installing {contender.label} ...", flush=True)
-        done = subprocess.run(
-            [*pip, "install", "--disable-pip-version-check", "-c", constraints.name, *contender.packages],
-            capture_output=True,
-            text=True,
-        )
-        status[contender.key] = {
-            "installed": done.returncode == 0,
-            "reason": "" if done.returncode == 0 else install_failure(done.stdout + done.stderr),
-        }
+        left_out: list[str] = []
+        if contender.own_venv:
+            failure = install_own_venv(contender, constraints.name, left_out)
+        else:
+            failure = pip_install(sys.executable, "-c", constraints.name, *contender.packages)
+        status[contender.key] = {"installed": failure is None, "reason": failure or ""}
+        if left_out:
+            status[contender.key]["left_out"] = left_out
     os.unlink(constraints.name)
     STATUS_FILE.write_text(json.dumps(status, indent=2))
     return status
+
+
+def pip_install(python: str | Path, *args: str) -> str | None:
+    """None when pip succeeds, else the reason from its output."""
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", *args],
+        capture_output=True,
+        text=True,
+    )
+    return None if done.returncode == 0 else install_failure(done.stdout + done.stderr)
+
+
+def peer_python(contender: cs.Contender) -> Path:
+    return PEER_VENVS / contender.key / "bin" / "python"
+
+
+def install_own_venv(contender: cs.Contender, constraints: str, left_out: list[str]) -> str | None:
+    """The contender's venv: ours and the SDKs as pinned here, what it needs, then the contender.
+
+    With relaxed pins, a requirement of the contender that no release satisfies beside the versions
+    pinned here is left out and added to ``left_out`` as "requirement: pip's reason".
+    """
+    python = peer_python(contender)
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(python.parent.parent)], check=True)
+    # What it needs may be pinned differently here (another peer's requirement): its own pin wins.
+    needed = {requirement_name(need) for need in contender.needs}
+    pins = Path(constraints).read_text().splitlines()
+    own_constraints = python.parent.parent / "constraints.txt"
+    own_constraints.write_text("\n".join(p for p in pins if requirement_name(p) not in needed) + "\n")
+    constraints = str(own_constraints)
+    root = str(HERE.parent)
+    failure = pip_install(python, "-c", constraints, "-e", root, "openai", "anthropic", *contender.needs)
+    if failure is not None or not contender.relax:
+        return failure or pip_install(python, "-c", constraints, *contender.packages)
+    failure = pip_install(python, "--no-deps", *contender.packages)
+    if failure is not None:
+        return failure
+    # The rest of its requirements, as it declares them, minus the relaxed ones.
+    listed = subprocess.run(
+        [str(python), "-c", _LIST_REQUIREMENTS, *(requirement_name(p) for p in contender.packages)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rest = [
+        req
+        for req in listed.stdout.splitlines()
+        if req and requirement_name(req) not in contender.relax and "extra ==" not in req
+    ]
+    if pip_install(python, "-c", constraints, *rest) is None:
+        return None
+    for requirement in rest:  # one at a time: which of them cannot be had here, and why
+        failure = pip_install(python, "-c", constraints, requirement)
+        if failure is not None:
+            left_out.append(f"{requirement}: {failure}")
+    return None
+
+
+_LIST_REQUIREMENTS = (
+    "import sys, importlib.metadata as m\n"
+    "for name in sys.argv[1:]:\n"
+    "    print(*(m.requires(name) or []), sep='\\n')"
+)
 
 
 def install_failure(output: str) -> str:
@@ -595,7 +686,19 @@ def install_failure(output: str) -> str:
     return errors[-1] if errors else (lines[-1] if lines else "pip failed")
 
 
-def run_worker(args: list[str], extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+def venv_differences(theirs: dict[str, str]) -> list[str]:
+    """A note for each package whose version in a contender's own venv is not the one here."""
+    ours = versions()
+    return [
+        f"its venv has {name} {version} (the others: {ours[name]})"
+        for name, version in theirs.items()
+        if name in ours and ours[name] != version
+    ]
+
+
+def run_worker(
+    args: list[str], extra_env: dict[str, str] | None = None, python: str | Path = sys.executable
+) -> dict[str, Any]:
     """One fresh interpreter; its result comes back as JSON in a file (stdout is the peers' to spam)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         path = out.name
@@ -603,7 +706,7 @@ def run_worker(args: list[str], extra_env: dict[str, str] | None = None) -> dict
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), *args, "--out", path],
+            [str(python), str(Path(__file__).resolve()), *args, "--out", path],
             capture_output=True,
             text=True,
             env=env,
@@ -620,23 +723,44 @@ def run_worker(args: list[str], extra_env: dict[str, str] | None = None) -> dict
         Path(path).unlink(missing_ok=True)
 
 
-def orchestrate(install: bool, write: Path | None, command: str) -> int:
+def orchestrate(install: bool, write: Path | None, command: str, only: set[str] | None = None) -> int:
+    """Every contender, ours and the floor sampled, the memory runs and the profile; with ``only``
+    (a quick check of some contenders), those contenders and nothing else."""
     started = time.monotonic()
     load_start = os.getloadavg()
-    status = install_peers() if install else _read_status()
+    status = install_peers(only) if install else _read_status()
     results: dict[str, dict[str, Any]] = {}
     for contender in cs.CONTENDERS:
+        if only and contender.key not in only:
+            continue
         peer = status.get(contender.key, {"installed": True})
         if not peer.get("installed", False):
             results[contender.key] = {"status": "not installed", "reason": peer.get("reason", "")}
             print(f"{contender.label}: not installed ({results[contender.key]['reason']})", flush=True)
             continue
         print(f"measuring {contender.label} ...", flush=True)
-        result = run_worker(["--worker", contender.key])
+        python = peer_python(contender) if contender.own_venv else sys.executable
+        result = run_worker(["--worker", contender.key], python=python)
         if result.get("status") == "unclean":
             print(f"{contender.label}: does not switch off cleanly; measuring it unpaired", flush=True)
-            result = run_worker(["--worker", contender.key, "--unpaired"])
+            result = run_worker(["--worker", contender.key, "--unpaired"], python=python)
+        if contender.own_venv and result.get("status") == "ok":
+            if contender.needs:
+                result["notes"].append(f"runs in its own venv, with {', '.join(contender.needs)} added")
+            result["notes"] += venv_differences(result["versions"])
+            if peer.get("left_out"):
+                names = ", ".join(requirement_name(left) for left in peer["left_out"])
+                why = peer["left_out"][0].split(":", 1)[1].split(";", 1)[0].strip()
+                result["notes"].append(
+                    f"left out of its venv, as no release installs beside the versions pinned here "
+                    f"(e.g. {why}): {names}"
+                )
         results[contender.key] = result
+    if only:
+        run = report.RunInfo(command, time.monotonic() - started, (load_start, os.getloadavg()), settings())
+        # Kept apart from the last full run's raw results, which --render uses.
+        QUICK_RAW_FILE.write_text(json.dumps({"results": results, "run": dataclasses.asdict(run)}, indent=1))
+        return publish(results, {}, {}, run, write, contract=cs.OURS.key in only)
     for contender in (cs.OURS, cs.SPAN_FLOOR):  # the same, with traces sampled at 1 %
         print(f"measuring {contender.label}, traces sampled at 1 % ...", flush=True)
         key = contender.key + cs.SAMPLED
@@ -652,12 +776,16 @@ def orchestrate(install: bool, write: Path | None, command: str) -> int:
         command=command,
         seconds=time.monotonic() - started,
         load=(load_start, os.getloadavg()),
-        settings={"block_cpu_s": BLOCK_CPU_S, "pairs": PAIRS, "warmup_cpu_s": WARMUP_CPU_S},
+        settings=settings(),
     )
     # The raw block timings, for a second look or --render (kept in the gitignored venv folder).
     raw = {"results": results, "memory": memory, "profile": profile, "run": dataclasses.asdict(run)}
     RAW_FILE.write_text(json.dumps(raw, indent=1))
     return publish(results, memory, profile, run, write)
+
+
+def settings() -> dict[str, float]:
+    return {"block_cpu_s": BLOCK_CPU_S, "pairs": PAIRS, "warmup_cpu_s": WARMUP_CPU_S}
 
 
 def publish(
@@ -666,13 +794,15 @@ def publish(
     profile: dict[str, Any],
     run: report.RunInfo,
     write: Path | None,
+    contract: bool = True,
 ) -> int:
+    """Print and write the report; non-zero if ``contract`` and our contract check failed."""
     text = report.render(results, memory, profile, run)
     print(text)
     if write is not None:
         write.write_text(text)
         print(f"wrote {write}", flush=True)
-    return 0 if report.contract_ok(results, memory) else 1
+    return 0 if not contract or report.contract_ok(results, memory) else 1
 
 
 def rerender(write: Path | None) -> int:
@@ -697,6 +827,13 @@ def main(argv: list[str] | None = None) -> int:
         "--command", default="bash benchmarks/run.sh", help="the command quoted in the report"
     )
     parser.add_argument("--render", action="store_true", help="only re-render the last run's results")
+    parser.add_argument(
+        "--only",
+        type=lambda text: set(text.split(",")),
+        help="a quick check: set up (with --install-peers) and measure only these contenders, "
+        f"comma-separated ({', '.join(c.key for c in cs.CONTENDERS)}); no sampled, memory or "
+        "profile runs, and the last full run's raw results are kept",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--unpaired", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--memory", choices=MEMORY_RUNS, help=argparse.SUPPRESS)
@@ -713,7 +850,10 @@ def main(argv: list[str] | None = None) -> int:
     if job is None and args.render:
         return rerender(args.write)
     if job is None:
-        return orchestrate(args.install_peers, args.write, args.command)
+        unknown = (args.only or set()) - {c.key for c in cs.CONTENDERS}
+        if unknown:
+            parser.error(f"--only: unknown contender(s) {', '.join(sorted(unknown))}")
+        return orchestrate(args.install_peers, args.write, args.command, args.only)
     args.out.write_text(json.dumps(job()))
     return 0
 

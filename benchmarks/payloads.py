@@ -6,6 +6,7 @@ Streams carry a usage event, as OpenAI does when asked for ``include_usage`` (ev
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,9 +111,14 @@ def _message_item(text: str, status: str) -> dict[str, Any]:
     return {"id": "msg_bench", "type": "message", "status": status, "role": "assistant", "content": content}
 
 
+RESPONSE_ID = "resp_bench"
+# One count for every client of the process: no two responses share an id (see handler).
+_RESPONSE_NUMBERS = itertools.count()
+
+
 def _response(final: bool, text: str = "Refunds within 30 days.") -> dict[str, Any]:
     return {
-        "id": "resp_bench",
+        "id": RESPONSE_ID,
         "object": "response",
         "created_at": 1_700_000_000,
         "status": "completed" if final else "in_progress",
@@ -240,13 +246,21 @@ def handler(bodies: Bodies) -> Callable[[httpx2.Request], httpx2.Response]:
     is the same for every contender and tiny next to the SDK's.
     """
 
+    canned_id = json.dumps(RESPONSE_ID).encode()
+
     def handle(request: httpx2.Request) -> httpx2.Response:
         served = bodies
         if bodies.responses is not None and request.url.path.endswith("/responses"):
             served = bodies.responses
         items = request.headers.get(STREAM_ITEMS_HEADER)
         if items is None:
-            return httpx2.Response(200, headers=_JSON, content=served.complete)
+            content = served.complete
+            if served is bodies.responses:
+                # A new id per response, as the API gives: OpenLLMetry keeps every response by its id
+                # and takes a repeated one for a continuation of the first (which, on openai 3's
+                # types, it then fails to trace).
+                content = content.replace(canned_id, b'"resp_%012d"' % next(_RESPONSE_NUMBERS))
+            return httpx2.Response(200, headers=_JSON, content=content)
         return httpx2.Response(200, headers=_SSE, content=served.streams[int(items)])
 
     return handle

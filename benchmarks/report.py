@@ -38,8 +38,8 @@ METHOD = f"""## How this is measured
   most of the drift of a busy machine; xbare is instrumented / bare. The last table also gives
   fastest instrumented block - fastest bare block, the estimate least sensitive to other work on the
   machine (which only ever adds time): where the two disagree, the machine was busy. A contender
-  that cannot be switched off (OpenLLMetry) is measured unpaired, all bare blocks first: its figure
-  is that fastest - fastest estimate, as a median across minutes of drift means little.
+  that cannot be switched off (OpenLLMetry, OpenLIT) is measured unpaired, all bare blocks first: its
+  figure is that fastest - fastest estimate, as a median across minutes of drift means little.
 - **Paths**, one table each: openai `chat.completions.create`; openai `responses.create` (the
   Responses API: a string input, a one-message output, its own event stream); anthropic
   `messages.create` twice. The anthropic SDK makes a span of its own around each call (its native
@@ -71,6 +71,11 @@ METHOD = f"""## How this is measured
   `OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.01` (read by the SDK's
   `TracerProvider`), as production fleets run: 99 % of the calls get a non-recording span, and
   metrics are recorded for all. Such a call should cost little more than its metrics.
+- A peer that makes no span on a path's calls is not measured there, whatever its wrapper costs: its
+  row says so; where it makes none for one kind of call only (OpenLLMetry 0.62.4 on a non-streamed
+  Responses call), that cell says "no span" and the figure counts in no ratio. A peer that needs a
+  package the others must not see, or whose pins clash with the SDKs measured, runs in a venv of its
+  own with the same versions of everything shared; the Notes say what was relaxed or left out.
 - Every contender exports to an `InMemorySpanExporter` through a `SimpleSpanProcessor` (export cost is
   in the measured process) and an `InMemoryMetricReader`; content capture is off for all
   (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false`, `TRACELOOP_TRACE_CONTENT=false`). Each
@@ -107,7 +112,12 @@ class Figures:
     added: dict[str, float]  # scenario -> added µs per call
     spread: dict[str, float]  # scenario -> half the interquartile range of the added µs
     added_min: dict[str, float]  # scenario -> fastest instrumented block - fastest bare block
-    spans_per_call: float
+    spans_per_call: float  # the median over the scenarios
+    spans: dict[str, float]  # scenario -> spans per instrumented call
+
+    def traced(self, *names: str) -> bool:
+        """Whether these scenarios' calls got a span (a peer that made none did not instrument them)."""
+        return all(self.spans.get(name, 0.0) >= 0.5 for name in names)
 
     @property
     def per_chunk(self) -> float | None:
@@ -139,7 +149,7 @@ def figures(result: dict[str, Any], path: str) -> Figures | None:
     added: dict[str, float] = {}
     spread: dict[str, float] = {}
     added_min: dict[str, float] = {}
-    spans: list[float] = []
+    spans: dict[str, float] = {}
     for key, m in result["scenarios"].items():
         scenario_path, name = key.split(".", 1)
         if scenario_path != path:
@@ -155,10 +165,13 @@ def figures(result: dict[str, Any], path: str) -> Figures | None:
             # machine only ever adds time, so the fastest block of each is the steadier estimate.
             added[name] = added_min[name]
             spread[name] = 0.0
-        spans.append(statistics.median(m["spans_per_call"]))
+        spans[name] = statistics.median(m["spans_per_call"])
     if not added:
         return None
-    return Figures(bare, added, spread, added_min, statistics.median(spans) if spans else 0.0)
+    return Figures(bare, added, spread, added_min, statistics.median(spans.values()), spans)
+
+
+_CHUNK_SCENARIOS = (f"replay{sc.REPLAY_SHORT}", f"replay{sc.REPLAY_LONG}")
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -188,7 +201,7 @@ def _best_peer(all_figures: dict[str, Figures], pick: str) -> float | None:
         value
         for key, f in all_figures.items()
         if key in peers
-        and f.spans_per_call >= 0.5
+        and f.traced(*(_CHUNK_SCENARIOS if pick == "chunk" else (pick,)))
         and (value := _pick(f, pick)) is not None
         and (least is None or value >= least)
     ]
@@ -217,17 +230,29 @@ def sdk_table(results: dict[str, dict[str, Any]], path: str) -> list[str]:
         if f is None:
             lines.append(_missing_row(contender, result, sdk))
             continue
+        if contender.peer and not any(f.traced(name) for name in f.spans):
+            # Its figures would read as a cheap peer: it does not instrument this call at all.
+            lines.append(_row(contender.label, _uninstrumented(f, path)))
+            continue
+        # A peer's figure for calls it made no span for is not an instrumentation's cost.
+        shown = {name: not contender.peer or f.traced(name) for name in f.added}
         cells = [f"**{contender.label}**" if contender is cs.OURS else contender.label]
+        if f.spans_per_call >= 1.5:  # a span of someone else's in its calls, or a second layer
+            cells[0] += f" ({f.spans_per_call:.0f} spans per call: see Notes)"
         for name in ("plain", "async", stream):
-            cells += [
-                _us(f.added[name], f.spread[name]),
-                f"{(f.bare[name] + f.added[name]) / f.bare[name]:.3f}",
-            ]
+            cells += (
+                [_us(f.added[name], f.spread[name]), f"{(f.bare[name] + f.added[name]) / f.bare[name]:.3f}"]
+                if shown[name]
+                else [NO_SPAN, "-"]
+            )
+        plain = f.added["plain"] if shown["plain"] else None
+        chunk_shown = all(shown[name] for name in _CHUNK_SCENARIOS)
+        chunk = f.per_chunk if chunk_shown else None
         cells += [
-            _us(f.per_chunk),
-            _ratio(f.added["plain"], floor_plain),
-            _ratio(f.added["plain"], best["plain"]),
-            _ratio(f.per_chunk, best["chunk"]),
+            _us(chunk) if chunk_shown else NO_SPAN,
+            _ratio(plain, floor_plain),
+            _ratio(plain, best["plain"]),
+            _ratio(chunk, best["chunk"]),
             f"{f.spans_per_call:.2f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -242,13 +267,29 @@ def sdk_table(results: dict[str, dict[str, Any]], path: str) -> list[str]:
     return lines
 
 
+NO_SPAN = "no span: not instrumented"
+
+
 def _missing_row(contender: cs.Contender, result: dict[str, Any], sdk: str) -> str:
     status = result.get("status", "not run")
     if status == "ok":
         reason = f"does not instrument the {sdk} SDK"
     else:
-        reason = f"{status}: {result.get('reason', '')}".replace("|", "\\|")
-    return f"| {contender.label} | {reason} |" + " |" * 11
+        reason = f"{status}: {result['reason']}" if result.get("reason") else status
+    return _row(contender.label, reason)
+
+
+def _row(label: str, reason: str) -> str:
+    """A contender's row with no figures: the one line that says why, across the table."""
+    escaped = reason.replace("|", "\\|")
+    return f"| {label} | {escaped} |" + " |" * 11
+
+
+def _uninstrumented(f: Figures, path: str) -> str:
+    return (
+        f"does not instrument {sc.PATHS[path][1]}: {f.spans_per_call:.2f} spans per call "
+        f"(its figures, {_us(f.added['plain'])} µs per plain call, are not an instrumentation's cost)"
+    )
 
 
 def detail_table(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -505,10 +546,10 @@ def profile_lines(profile: dict[str, Any]) -> list[str]:
 
 
 def machine_lines(results: dict[str, dict[str, Any]], run: RunInfo) -> list[str]:
-    version_sets = [r.get("versions", {}) for r in results.values()]
     merged: dict[str, str] = {}
-    for found in version_sets:
-        merged.update(found)
+    for result in results.values():  # ours first: a version that differs in a peer's venv is its note
+        for name, version in result.get("versions", {}).items():
+            merged.setdefault(name, version)
     load = " / ".join(f"{a:.2f}" for a in run.load[0]) + " → " + " / ".join(f"{a:.2f}" for a in run.load[1])
     return [
         f"- CPU: {cpu_model()} x {os.cpu_count()} (nproc {nproc()})",
