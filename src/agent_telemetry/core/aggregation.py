@@ -136,31 +136,33 @@ class DeferredHistogram(_SeriesCap):
         if self._replay is _UNKNOWN:
             self._replay = sdk_internals.histogram_replayer(histogram)
         replay = self._replay
-        last: tuple[SpanContext | None, Context] = (None, _NO_SPAN)
         # Values grouped by attribute set (calls share their SeriesKey's attributes, so the same object):
-        # replayed together, each set validated and hashed once per collection.
-        groups: dict[int, tuple[Attributes | None, list[tuple[float, Context]]]] = {}
+        # replayed together, each set validated and hashed once per collection. Each keeps the ids of
+        # its span; the context an exemplar needs is made only for the values offered as exemplars.
+        groups: dict[int, tuple[Attributes | None, list[tuple[float, SpanContext | None]]]] = {}
         for amount, attributes, span_context in pending:
-            if span_context is not last[0]:  # a call's values share its span: one context for them
-                last = (span_context, _context_of(span_context))
             group = groups.get(id(attributes))
             if group is None:
-                groups[id(attributes)] = (attributes, [(amount, last[1])])
+                groups[id(attributes)] = (attributes, [(amount, span_context)])
             else:
-                group[1].append((amount, last[1]))
+                group[1].append((amount, span_context))
         for attributes, values in groups.values():
             self._replay_group(histogram, replay, attributes, values)
 
     def _replay_group(
-        self, histogram: Any, replay: Any, attributes: Attributes | None, values: list[tuple[float, Context]]
+        self,
+        histogram: Any,
+        replay: Any,
+        attributes: Attributes | None,
+        values: list[tuple[float, SpanContext | None]],
     ) -> None:
         try:
             bounded = self._bounded(attributes)
             if replay is not None:
-                replay(bounded, values)
+                replay(bounded, values, _context_of)
                 return
-            for amount, context in values:
-                histogram.record(amount, bounded, context=context)
+            for amount, span_context in values:
+                histogram.record(amount, bounded, context=_context_of(span_context))
         except Exception:  # one bad value must not cost the others
             logger.debug("agent-telemetry: histogram values could not be recorded", exc_info=True)
 

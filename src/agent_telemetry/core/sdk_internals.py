@@ -57,12 +57,13 @@ def is_proxy_meter_provider(provider: Any) -> bool:
 # value offered), a set's values are merged at once: bucket counts, sum, min and max added under its
 # lock, and only each bucket's last sampled value offered as its exemplar, which is what offering every
 # value would leave. Any other aggregation or reservoir (a View's choice) gets each value.
-Replay = Callable[[Mapping[str, Any] | None, Sequence[tuple[float, Any]]], None]
+Replay = Callable[[Mapping[str, Any] | None, Sequence[tuple[float, Any]], Callable[[Any], Any]], None]
 
 
 def histogram_replayer(histogram: Any) -> Replay | None:
-    """``replay(attributes, [(amount, context), ...])`` into an SDK histogram, or None where this
-    SDK's internals are not the ones known (then the caller uses ``record``)."""
+    """``replay(attributes, [(amount, span), ...], context_of)`` into an SDK histogram, or None where
+    this SDK's internals are not the ones known (then the caller uses ``record``). ``context_of(span)``
+    makes the context of a value's span (its exemplar's trace), asked only for values that may be one."""
     try:
         from opentelemetry.sdk.metrics._internal._view_instrument_match import (
             _hash_attributes,
@@ -95,23 +96,36 @@ def histogram_replayer(histogram: Any) -> Replay | None:
     except Exception:
         return None
 
-    def aggregate(aggregation: Any, cleaned: Mapping[str, Any], values: list[tuple[float, Any]]) -> None:
+    def aggregate(
+        aggregation: Any,
+        cleaned: Mapping[str, Any],
+        values: list[tuple[float, Any]],
+        context_of: Callable[[Any], Any],
+    ) -> None:
         now = time.time_ns()
         if merges(aggregation):
             for amount, context in _merge_buckets(
-                aggregation, values, lambda v, c: exemplar_filter.should_sample(v, now, cleaned, c)
+                aggregation,
+                values,
+                context_of,
+                lambda v, c: exemplar_filter.should_sample(v, now, cleaned, c),
             ):
                 aggregation._sample_exemplar(Measurement(amount, now, histogram, context, None), True)
             return
-        for amount, context in values:
+        for amount, span in values:
             # Attributes None: the series has them all, so an exemplar keeps none of its own either way.
+            context = context_of(span)
             measurement = Measurement(amount, now, histogram, context, None)
             aggregation.aggregate(measurement, exemplar_filter.should_sample(amount, now, cleaned, context))
 
-    def replay(attributes: Mapping[str, Any] | None, values: Sequence[tuple[float, Any]]) -> None:
+    def replay(
+        attributes: Mapping[str, Any] | None,
+        values: Sequence[tuple[float, Any]],
+        context_of: Callable[[Any], Any],
+    ) -> None:
         if not histogram._is_enabled():
             return
-        valid = [(amount, context) for amount, context in values if math.isfinite(amount) and amount >= 0]
+        valid = [(amount, span) for amount, span in values if math.isfinite(amount) and amount >= 0]
         if not valid:
             return
         cleaned = Measurement(0, 0, histogram, None, attributes).attributes or {}
@@ -122,13 +136,13 @@ def histogram_replayer(histogram: Any) -> Replay | None:
                 key = _hash_attributes(own)
                 if match._reset_on_collect:  # delta: aggregate before a collection can reset it
                     with match._lock:
-                        aggregate(match._get_or_create_aggregation(key, own), cleaned, valid)
+                        aggregate(match._get_or_create_aggregation(key, own), cleaned, valid, context_of)
                     continue
                 aggregation = match._attributes_aggregation.get(key)
                 if aggregation is None:
                     with match._lock:
                         aggregation = match._get_or_create_aggregation(key, own)
-                aggregate(aggregation, cleaned, valid)
+                aggregate(aggregation, cleaned, valid, context_of)
 
     return replay
 
@@ -154,10 +168,14 @@ def _bucket_merger() -> Callable[[Any], bool]:
 
 
 def _merge_buckets(
-    aggregation: Any, values: list[tuple[float, Any]], sampled: Callable[[float, Any], bool]
+    aggregation: Any,
+    values: list[tuple[float, Any]],
+    context_of: Callable[[Any], Any],
+    sampled: Callable[[float, Any], bool],
 ) -> list[tuple[float, Any]]:
     """Adds ``values`` to an explicit-bucket aggregation as its ``aggregate`` would one by one; returns
-    the values to offer as exemplars, in recording order: each bucket's last one the filter samples."""
+    the (value, context) pairs to offer as exemplars, in recording order: each bucket's last value
+    that the filter samples."""
     boundaries = aggregation._boundaries
     counts = [0] * (len(boundaries) + 1)
     total: float = 0
@@ -181,13 +199,15 @@ def _merge_buckets(
     filled = sum(1 for count in counts if count)
     offered: set[int] = set()
     exemplars = []
-    for amount, context in reversed(values):
+    for amount, span in reversed(values):
         if len(offered) == filled:
             break
         index = bisect_left(boundaries, amount)
-        if index not in offered and sampled(amount, context):
-            offered.add(index)
-            exemplars.append((amount, context))
+        if index not in offered:
+            context = context_of(span)
+            if sampled(amount, context):
+                offered.add(index)
+                exemplars.append((amount, context))
     exemplars.reverse()
     return exemplars
 
@@ -199,6 +219,7 @@ def _merge_buckets(
 # has no value-length limit and room for them, and values that are str, bool, int, float or tuples of
 # str. Anything else goes through ``set_attributes``, with the SDK's own checks and warnings.
 _PLAIN_TYPES = frozenset((str, bool, int, float))
+_SDK_SPAN_TYPES: set[type] = set()  # the classes of SDK spans seen (isinstance on them is slow)
 
 
 def _plain(value: object) -> bool:
@@ -211,8 +232,11 @@ def _plain(value: object) -> bool:
 def _attribute_store(span: Any, count: int) -> dict[str, Any] | None:
     """The dict an SDK span keeps its validated attributes in, when ``count`` more fit without the
     SDK's limits applying; else None."""
-    if not isinstance(span, SdkSpan):
-        return None
+    kind = type(span)
+    if kind not in _SDK_SPAN_TYPES:
+        if not isinstance(span, SdkSpan):
+            return None
+        _SDK_SPAN_TYPES.add(kind)
     bounded = getattr(span, "_attributes", None)
     if type(bounded) is not BoundedAttributes or bounded.max_value_len is not None or bounded._immutable:
         return None
