@@ -214,6 +214,7 @@ def _launches(
     alertmanager_route_timings: Mapping[str, str] | None = None,
     ha: bool = False,
     alertmanager_peer_timeout: str | None = None,
+    prometheus_args: Sequence[str] = (),
 ) -> list[_Launch]:
     rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
     alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
@@ -252,6 +253,7 @@ def _launches(
                     "--web.enable-remote-write-receiver",  # the collector pushes metrics here
                     "--web.enable-lifecycle",  # POST /-/reload after editing rules
                     "--enable-feature=exemplar-storage",  # as in compose: trace ids for exemplar links
+                    *prometheus_args,
                 ],
                 f"http://{HOST}:{getattr(ports, port)}/-/ready",
             )
@@ -363,6 +365,7 @@ class Stack:
         alertmanager_peer_timeout: str | None = None,
         scale_out: bool = False,
         scale_out_ports: ScaleOutPorts | None = None,
+        prometheus_args: Sequence[str] = (),
     ) -> Stack:
         """Start every server and wait until each is ready; on any failure stop what was started.
 
@@ -385,6 +388,9 @@ class Stack:
 
         ``scale_out``: Thanos in the place of Prometheus (``scale_out.launches``), on ``scale_out_ports``
         (default: ``ScaleOutPorts()``); ``urls["prometheus"]`` is the Thanos querier.
+
+        ``prometheus_args`` (benchmarks): extra flags for each Prometheus (not the scale-out profile's),
+        e.g. ``--web.enable-admin-api`` for the TSDB snapshot that benchmarks/pipeline measures.
         """
         if ha and scale_out:
             raise StackError("--ha and --scale-out are two topologies: pick one")
@@ -434,6 +440,7 @@ class Stack:
                 alertmanager_route_timings,
                 ha,
                 alertmanager_peer_timeout,
+                prometheus_args,
             )
         services: list[ServiceState] = []
         stack = cls(state_dir, StackState(ports, urls, services))
