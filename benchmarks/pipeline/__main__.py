@@ -1,6 +1,6 @@
 """Synthetic fleets of agent processes through the real pipeline (native collector + Prometheus).
 
-    .venv/bin/python -m benchmarks.pipeline     # 100, 1,000, 10,000 processes, then 1,000 on Thanos: ~20 min
+    .venv/bin/python -m benchmarks.pipeline     # 100, 1,000, 10,000, then 1,000 on Thanos: 20-30 min
     .venv/bin/python -m benchmarks.pipeline --sizes 100 --scale-out-sizes '' --interval 30 --rounds 2
 
 For each size: a fresh `agent_telemetry.tooling.stack` (the committed collector config and Prometheus
