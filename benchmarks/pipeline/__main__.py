@@ -139,10 +139,6 @@ class Block:
     chunks_bytes: int
     index_bytes: int
 
-    @property
-    def bytes_per_sample(self) -> float:
-        return (self.chunks_bytes + self.index_bytes) / max(self.samples, 1)
-
 
 def snapshot_block(prometheus: str, data_dir: Path) -> Block:
     """POST the admin API's snapshot (head included) and sum the blocks it wrote."""
