@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import yaml
+from benchmarks.pipeline import __main__ as bench
 from benchmarks.pipeline import fleet
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.metrics.v1 import metrics_pb2
@@ -75,3 +79,65 @@ def test_the_label_spread_stays_within_the_contract_caps() -> None:
         contract.Attr.TOOL_NAME: fleet.TOOLS,
         contract.Attr.STATUS: 2,
     }
+
+
+def test_a_healthy_fleet_holds_its_failed_call_counters_while_the_others_advance() -> None:
+    process = fleet.make_process(0, 1_000)
+    process.export(2_000)
+    request = ExportMetricsServiceRequest.FromString(process.export(3_000))
+
+    moved = {
+        m.name: {p.as_double for p in m.sum.data_points} for m in _metrics([request]) if m.HasField("sum")
+    }
+
+    assert {name: values for name, values in moved.items() if name in fleet.FAILURE_METRICS} == {
+        contract.REQUEST_ERRORS.otel_name: {0.0},
+        contract.REQUEST_RETRIES.otel_name: {0.0},
+        contract.TOOL_ERRORS.otel_name: {0.0},
+        contract.LABEL_OVERFLOW.otel_name: {0.0},
+        contract.INTERNAL_ERRORS.otel_name: {0.0},
+    }
+    assert moved[contract.REQUESTS.otel_name] == {2.0}
+
+
+def test_the_timed_alert_is_the_call_error_alert_with_the_shortest_for_in_prometheus_rules() -> None:
+    groups = yaml.safe_load(bench.ALERT_RULES.read_text())["groups"]
+    on_call_errors = [r for g in groups for r in g["rules"] if "agent_requests_errors" in r.get("expr", "")]
+    shortest = min(bench.duration_s(r["for"]) for r in on_call_errors if "alert" in r)
+
+    rule = bench.alert_rule()
+
+    assert (rule["alert"], rule["labels"]["severity"], rule["for"]) == (
+        "AgentAvailabilityErrorBudgetBurn",
+        "critical",
+        "2m",
+    )
+    assert bench.duration_s(rule["for"]) == shortest
+
+
+def test_the_alert_probe_fails_more_of_its_calls_than_the_alert_allows() -> None:
+    thresholds = [float(t) for t in re.findall(r"ratio_rate\w+ > ([0-9.]+)", bench.alert_rule()["expr"])]
+
+    assert thresholds == [0.072, 0.072]
+    assert max(thresholds) < bench.ALERT_ERRORS_PER_EXPORT / bench.ALERT_REQUESTS_PER_EXPORT
+
+
+def test_the_alert_probe_exports_its_calls_and_failures_under_its_own_agent() -> None:
+    request = ExportMetricsServiceRequest.FromString(fleet.alert_probe_request(120.0, 30.0, 1_000, 2_000))
+
+    points = {
+        m.name: [
+            (p.as_double, {kv.key: kv.value.string_value for kv in p.attributes}) for p in m.sum.data_points
+        ]
+        for m in _metrics([request])
+    }
+
+    assert {name: [value for value, _ in p] for name, p in points.items()} == {
+        contract.REQUESTS.otel_name: [120.0],
+        contract.REQUEST_ERRORS.otel_name: [30.0],
+    }
+    errors = points[contract.REQUEST_ERRORS.otel_name][0][1]
+    assert (errors[contract.Attr.AGENT_NAME], errors[contract.Attr.ERROR_TYPE]) == (
+        fleet.ALERT_AGENT,
+        "probe",
+    )

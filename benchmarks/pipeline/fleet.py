@@ -9,6 +9,10 @@ The label spread (bounded, like the contract's caps): ``AGENTS`` agents, each wi
 ``MODELS`` (two providers), three tools of ``TOOLS``, one version of ``VERSIONS`` per process and one
 feature of ``FEATURES``; one process in ``COMPUTER_USE_EVERY`` is a computer-use agent (actions,
 screenshots). Per process: two run statuses, one error type, every token type.
+
+The fleet is healthy: its failure counters (call errors, retries, tool errors, folded labels, our own
+internal errors) exist but do not move, so no error-rate alert fires for it. The alert probe
+(``alert_probe_request``) is the one agent that fails.
 """
 
 from __future__ import annotations
@@ -46,6 +50,19 @@ COMPUTER_USE_METRICS = frozenset(
         contract.SCREENSHOT_SIZE,
     )
 )
+# Held at 0: a healthy fleet's calls do not fail (the alert probe's do) and no label is folded.
+FAILURE_METRICS = frozenset(
+    m.otel_name
+    for m in (
+        contract.REQUEST_ERRORS,
+        contract.REQUEST_RETRIES,
+        contract.TOOL_ERRORS,
+        contract.LABEL_OVERFLOW,
+        contract.INTERNAL_ERRORS,
+    )
+)
+MARKER_AGENT = "pipebench-marker"
+ALERT_AGENT = "pipebench-alert"
 
 
 def label_values(index: int) -> dict[str, tuple[str, ...]]:
@@ -102,12 +119,13 @@ class Process:
     index: int
     request: ExportMetricsServiceRequest
     sums: list[metrics_pb2.NumberDataPoint] = field(default_factory=list)
+    failures: list[metrics_pb2.NumberDataPoint] = field(default_factory=list)  # restamped, held
     histograms: list[metrics_pb2.HistogramDataPoint] = field(default_factory=list)
     series: int = 0  # Prometheus series of its points, without target_info
 
     @property
     def points(self) -> int:
-        return len(self.sums) + len(self.histograms)
+        return len(self.sums) + len(self.failures) + len(self.histograms)
 
     def export(self, now_ns: int) -> bytes:
         """The next export: every point restamped at ``now_ns``, counters and histograms advanced."""
@@ -115,6 +133,8 @@ class Process:
         for point in self.sums:
             point.time_unix_nano = now_ns
             point.as_double += step
+        for point in self.failures:
+            point.time_unix_nano = now_ns
         for point in self.histograms:
             point.time_unix_nano = now_ns
             point.count += 1
@@ -152,7 +172,8 @@ def make_process(index: int, start_ns: int, service_prefix: str = "agent-svc") -
                 out.sum.is_monotonic = True
                 point = out.sum.data_points.add(start_time_unix_nano=start_ns, as_double=0.0)
                 point.attributes.extend(_key_values(attributes))
-                process.sums.append(point)
+                held = metric.otel_name in FAILURE_METRICS
+                (process.failures if held else process.sums).append(point)
             else:
                 out.histogram.aggregation_temporality = CUMULATIVE
                 point = out.histogram.data_points.add(
@@ -169,33 +190,47 @@ def make_fleet(size: int, start_ns: int) -> list[Process]:
     return [make_process(index, start_ns) for index in range(size)]
 
 
-def marker_request(value: float, start_ns: int, now_ns: int) -> bytes:
-    """A single counter point on its own resource: the freshness probe (its value identifies it)."""
+def _single_agent_request(
+    service: str, agent: str, counters: Sequence[tuple[contract.Metric, float]], start_ns: int, now_ns: int
+) -> bytes:
+    """One process of its own (``service``) exporting a point of each counter, labelled ``agent``."""
     request = ExportMetricsServiceRequest()
     resource_metrics = request.resource_metrics.add()
     resource_metrics.resource.attributes.extend(
         _key_values(
             {
-                contract.ResourceAttr.SERVICE_NAME: "pipebench-marker",
-                contract.ResourceAttr.SERVICE_INSTANCE_ID: "marker",
+                contract.ResourceAttr.SERVICE_NAME: service,
+                contract.ResourceAttr.SERVICE_INSTANCE_ID: service,
             }
         )
     )
-    metric = resource_metrics.scope_metrics.add().metrics.add(
-        name=contract.REQUESTS.otel_name, unit=contract.REQUESTS.unit
-    )
-    metric.sum.aggregation_temporality = CUMULATIVE
-    metric.sum.is_monotonic = True
-    point = metric.sum.data_points.add(start_time_unix_nano=start_ns, time_unix_nano=now_ns, as_double=value)
-    point.attributes.extend(
-        _key_values(
-            {
-                key: MARKER_AGENT if key == Attr.AGENT_NAME else "marker"
-                for key in contract.REQUESTS.attributes
-            }
+    scope_metrics = resource_metrics.scope_metrics.add()
+    for counter, value in counters:
+        metric = scope_metrics.metrics.add(name=counter.otel_name, unit=counter.unit)
+        metric.sum.aggregation_temporality = CUMULATIVE
+        metric.sum.is_monotonic = True
+        point = metric.sum.data_points.add(
+            start_time_unix_nano=start_ns, time_unix_nano=now_ns, as_double=value
         )
-    )
+        point.attributes.extend(
+            _key_values({key: agent if key == Attr.AGENT_NAME else "probe" for key in counter.attributes})
+        )
     return request.SerializeToString()
 
 
-MARKER_AGENT = "pipebench-marker"
+def marker_request(value: float, start_ns: int, now_ns: int) -> bytes:
+    """A single counter point on its own resource: the freshness probe (its value identifies it)."""
+    return _single_agent_request(
+        "pipebench-marker", MARKER_AGENT, [(contract.REQUESTS, value)], start_ns, now_ns
+    )
+
+
+def alert_probe_request(requests: float, errors: float, start_ns: int, now_ns: int) -> bytes:
+    """The alert probe's export: its calls and failed calls so far (``error_type`` "probe", not cancelled)."""
+    return _single_agent_request(
+        "pipebench-alert",
+        ALERT_AGENT,
+        [(contract.REQUESTS, requests), (contract.REQUEST_ERRORS, errors)],
+        start_ns,
+        now_ns,
+    )

@@ -232,6 +232,7 @@ def _launches(
     ha: bool = False,
     alertmanager_peer_timeout: str | None = None,
     gateway_ports: GatewayPorts | None = None,
+    prometheus_args: Sequence[str] = (),
 ) -> list[Launch]:
     rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
     alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
@@ -269,6 +270,7 @@ def _launches(
                     "--web.enable-remote-write-receiver",  # the collector pushes metrics here
                     "--web.enable-lifecycle",  # POST /-/reload after editing rules
                     "--enable-feature=exemplar-storage",  # as in compose: trace ids for exemplar links
+                    *prometheus_args,
                 ],
                 f"http://{HOST}:{getattr(ports, port)}/-/ready",
             )
@@ -370,6 +372,7 @@ class Stack:
         scale_out_ports: ScaleOutPorts | None = None,
         gateways: bool = False,
         gateway_ports: GatewayPorts | None = None,
+        prometheus_args: Sequence[str] = (),
     ) -> Stack:
         """Start every server and wait until each is ready; on any failure stop what was started.
 
@@ -396,6 +399,8 @@ class Stack:
         ``gateways``: an agent collector (otel-collector/agent.yaml with gateways-static.yaml) on the
         collector's ports in ``ports``, load-balancing to two gateways (config.yaml + short-lived.yaml) on
         ``gateway_ports`` (default: ``GatewayPorts()``); ``urls`` gains each gateway's addresses.
+        ``prometheus_args`` (benchmarks): extra flags for each Prometheus (not the scale-out profile's),
+        e.g. ``--web.enable-admin-api`` for the TSDB snapshot that benchmarks/pipeline measures.
         """
         if ha and scale_out:
             raise StackError("--ha and --scale-out are two topologies: pick one")
@@ -454,6 +459,7 @@ class Stack:
                 ha,
                 alertmanager_peer_timeout,
                 gateway_ports,
+                prometheus_args,
             )
         services: list[ServiceState] = []
         stack = cls(state_dir, StackState(ports, urls, services))
