@@ -319,12 +319,7 @@ def _is_retired(provider: object) -> bool:
 def _new_tracer_provider(resource: Resource, settings: Settings) -> TracerProvider | None:
     if settings.spans_exporter == "none":
         return None  # the global proxy: spans cost next to nothing, and an app's later provider is used
-    if settings.spans_exporter == "console":
-        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
-
-        exporter: Any = ConsoleSpanExporter()
-    else:
-        exporter = _otlp_exporter("trace", settings.otlp_traces_protocol)
+    exporter = _exporter("trace", settings.spans_exporter, settings.otlp_traces_protocol)
     provider = TracerProvider(resource=resource, shutdown_on_exit=False)
     provider.add_span_processor(BatchSpanProcessor(exporter))
     if not _is_retired(trace.get_tracer_provider()):
@@ -335,13 +330,9 @@ def _new_tracer_provider(resource: Resource, settings: Settings) -> TracerProvid
 
 def _new_meter_provider(resource: Resource, settings: Settings) -> MeterProvider:
     readers: list[MetricReader] = []
-    if settings.metrics_exporter == "otlp":
-        exporter = _otlp_exporter("metric", settings.otlp_metrics_protocol)
+    if settings.metrics_exporter in ("otlp", "console"):
+        exporter = _exporter("metric", settings.metrics_exporter, settings.otlp_metrics_protocol)
         readers.append(PeriodicExportingMetricReader(exporter))
-    elif settings.metrics_exporter == "console":
-        from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
-
-        readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
     elif settings.metrics_exporter == "prometheus":
         readers.append(_prometheus_reader(settings))
     provider = MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
@@ -355,12 +346,7 @@ def _new_logger_provider(resource: Resource, settings: Settings) -> LoggerProvid
     """Events go through a batch processor: emitting one only queues it, the export runs in a thread."""
     if settings.events_exporter == "none":
         return None
-    if settings.events_exporter == "console":
-        from opentelemetry.sdk._logs.export import ConsoleLogExporter
-
-        exporter: Any = ConsoleLogExporter()
-    else:
-        exporter = _otlp_exporter("log", settings.otlp_logs_protocol)
+    exporter = _exporter("log", settings.events_exporter, settings.otlp_logs_protocol)
     provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
     if not _is_retired(_logs.get_logger_provider()):
@@ -383,6 +369,18 @@ def _emit_session_start(
         Events(logger_provider, enabled=True).emit(Event.SESSION_START, attributes)
     except Exception as exc:  # never the application's problem
         logger.warning("agent-telemetry: could not emit the session start event: %s", exc)
+
+
+def _exporter(signal: str, choice: str, protocol: OtlpProtocol) -> Any:
+    """The exporter a signal's setting names: ``console`` (stdout), else OTLP."""
+    if choice == "console":
+        from opentelemetry.sdk._logs.export import ConsoleLogExporter
+        from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        console = {"trace": ConsoleSpanExporter, "log": ConsoleLogExporter, "metric": ConsoleMetricExporter}
+        return console[signal]()
+    return _otlp_exporter(signal, protocol)
 
 
 def _otlp_exporter(signal: str, protocol: OtlpProtocol) -> Any:
