@@ -157,8 +157,8 @@ THANOS_FILE_OPTIONS = ("--receive.hashrings-file",)
 
 
 def native_files() -> set[Path]:
-    """What the native stack runs: each ``*_config`` of ProjectFiles as committed (stack.py), the rule and
-    template directories those name, the secrets dir the receivers read; and the Grafana provisioning and
+    """What the native stack runs: each ``*_config`` of ProjectFiles as committed (stack.py) but the
+    native-only static gateway list, the rule and template directories those name, the secrets dir the receivers read; and the Grafana provisioning and
     dashboards `agent-telemetry dashboards generate` writes (Grafana runs under compose only)."""
     files = ProjectFiles(REPO)
     configs = {getattr(files, name) for name in dir(ProjectFiles) if name.endswith("_config")}
@@ -170,7 +170,10 @@ def native_files() -> set[Path]:
         SCALE_OUT_DATASOURCES,  # the scale-out profile's (the Thanos querier)
     }
     thanos = {files.thanos_hashring}  # stack up --scale-out
-    return configs | named_dirs | {REPO / "secrets"} | grafana | thanos
+    # Native only: `stack up --gateways` lists its gateways statically; compose finds them by DNS
+    # (agent.yaml's own resolver), so it never mounts the static overlay.
+    native_only = {files.collector_gateways_static_config}
+    return (configs - native_only) | named_dirs | {REPO / "secrets"} | grafana | thanos
 
 
 def expected_mounts(service: dict[str, Any]) -> dict[str, Path]:
