@@ -209,6 +209,8 @@ NOT_RUN_HERE: dict[str, str] = {
     "docker compose -f docker-compose.yml -f docker-compose.gateways.yml up -d": "no Docker engine; the tier "
     "files it mounts are checked in tests/stack/test_gateway_files.py and run natively in "
     "tests/stack/test_gateways_e2e.py",
+    "agent-telemetry stack up --gateways": "run as a user would (up, status, down; alone and with --scale-out) "
+    "in tests/stack/test_gateways_stack_e2e.py",
     "agent-telemetry stack up --scale-out": "run through Stack.start(scale_out=True) in "
     "tests/stack/test_scale_out_e2e.py, test_contract_e2e.py and test_dashboards_live.py",
     "docker compose --profile scale-out up -d": "no Docker engine; the profile's files are checked in "
