@@ -16,7 +16,7 @@ import socket
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,7 @@ from tests.stack import prom
 from tests.stack.agent_process import AgentProcess
 from tests.stack.sdk_processes import DELTA, PROCESSES, run_processes
 from tests.support.sinks import OtlpSink
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -212,13 +213,6 @@ def _wait_for_totals(url: str, service: str, want: list[float]) -> None:
         time.sleep(0.5)
 
 
-def _wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.5)
-
-
 def test_a_killed_gateway_hands_its_processes_to_the_other_and_takes_them_back_without_a_reset(
     tiers: Tiers, running_stack: Stack, tmp_path: Path
 ):
@@ -251,7 +245,7 @@ def test_a_killed_gateway_hands_its_processes_to_the_other_and_takes_them_back_w
         assert survivor.accepted_points() > before
 
         tiers.start_gateway(victim)
-        _wait_until(lambda: victim.accepted_points() > 0, "the restarted gateway got no points back")
+        wait_until(lambda: victim.accepted_points() > 0, "the restarted gateway got no points back", WAIT_S)
         for agent in agents:
             agent.calls(3)
         _wait_for_totals(url, service, [15.0, 15.0])

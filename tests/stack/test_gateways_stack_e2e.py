@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from agent_telemetry.tooling.stack.process import is_running
 from tests.stack import prom
 from tests.stack.agent_process import AgentProcess
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -52,13 +51,6 @@ def _jaeger_traces(jaeger_url: str, service: str) -> int:
     query = urllib.parse.urlencode({"service": service, "limit": "1000", "lookback": "1h"})
     with urllib.request.urlopen(f"{jaeger_url}/api/traces?{query}", timeout=5) as response:
         return len(json.load(response)["data"] or [])
-
-
-def _wait_until(condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.5)
 
 
 # Each storage profile the tiers write to, and its servers (`stack up` prints Thanos's querier as
@@ -104,13 +96,15 @@ def test_stack_up_gateways_carries_two_processes_through_both_gateways_exactly(
                 agent.calls(CALLS)
 
             promql = f'sum by (instance) (agent_requests_total{{job="{service}"}})'
-            _wait_until(
+            wait_until(
                 lambda: sorted(prom.query(urls["prometheus"], promql).values()) == [f"{CALLS}", f"{CALLS}"],
                 f"{promql}: not {CALLS} for each of the two processes",
+                WAIT_S,
             )
-            _wait_until(
+            wait_until(
                 lambda: _jaeger_traces(urls["jaeger"], service) == 2 * CALLS,
                 f"Jaeger does not hold the {2 * CALLS} traces of {service}",
+                WAIT_S,
             )
         # Metrics are routed by process, traces by trace id over the two gateways: both carried data.
         for gateway in GATEWAYS:
