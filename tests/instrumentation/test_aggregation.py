@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 from agent_telemetry import OpenAIInstrumentor, Settings
 from agent_telemetry.core import aggregation as _aggregation
-from agent_telemetry.core.aggregation import deferred_histogram, summed_counter
+from agent_telemetry.core.aggregation import SeriesKey, backlog, deferred_histogram, summed_counter
 from agent_telemetry.core.telemetry import set_active
 from tests.conftest import metric_points
 
@@ -225,3 +225,38 @@ def test_past_the_series_cap_a_histogram_folds_new_attribute_sets(
 
     counts = {attrs["gen_ai.agent.name"]: p.count for attrs, p in metric_points(reader, "h")}
     assert (counts, histogram.series) == ({"a": 2, "b": 1, "_other": 2}, 3)
+
+
+def test_held_records_are_expanded_at_the_start_of_a_collection(
+    meter: Any, reader: InMemoryMetricReader
+) -> None:
+    counter = summed_counter(meter, "c", "1", "")
+    series = SeriesKey(LABELS)
+    held = backlog(lambda records: counter.add_all({series: sum(records)}))
+    for amount in (1, 2, 3):
+        held.add(amount)
+
+    assert [p.value for _, p in metric_points(reader, "c")] == [6]
+
+
+def test_past_the_queue_limit_a_record_is_expanded_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_aggregation, "MAX_PENDING", 2)
+    expanded: list[list[int]] = []
+    held = backlog(expanded.append)
+    for record in (1, 2, 3):
+        held.add(record)
+    held.drain()
+
+    assert expanded == [[3], [1, 2]]
+
+
+def test_counts_added_in_a_batch_fold_past_the_series_cap(
+    meter: Any, reader: InMemoryMetricReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_aggregation, "MAX_SERIES", 2)
+    counter = summed_counter(meter, "c", "1", "")
+    counter.add_all({SeriesKey({"gen_ai.agent.name": name}): 1 for name in ("a", "b", "c", "d")})
+    counter.add_all({SeriesKey({"gen_ai.agent.name": "a"}): 1})
+
+    values = {attrs["gen_ai.agent.name"]: p.value for attrs, p in metric_points(reader, "c")}
+    assert (values, counter.series) == ({"a": 2, "b": 1, "_other": 2}, 3)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from opentelemetry.attributes import BoundedAttributes
@@ -222,11 +222,18 @@ _PLAIN_TYPES = frozenset((str, bool, int, float))
 _SDK_SPAN_TYPES: set[type] = set()  # the classes of SDK spans seen (isinstance on them is slow)
 
 
-def _plain(value: object) -> bool:
-    kind = type(value)
-    if kind in _PLAIN_TYPES:
+_TUPLE = frozenset((tuple,))
+
+
+def _all_plain(values: Collection[Any]) -> bool:
+    """Every value a str, bool, int, float or tuple of str: the types checked in one pass in C, the
+    tuples' items (finish reasons) after that."""
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_TYPES:
         return True
-    return kind is tuple and all(type(item) is str for item in value)  # type: ignore[attr-defined]
+    if kinds - _PLAIN_TYPES != _TUPLE:
+        return False
+    return all(type(item) is str for value in values if type(value) is tuple for item in value)
 
 
 def _attribute_store(span: Any, count: int) -> dict[str, Any] | None:
@@ -249,19 +256,16 @@ def _attribute_store(span: Any, count: int) -> dict[str, Any] | None:
 def set_span_attributes(span: Any, attributes: Mapping[str, Any]) -> None:
     """``span.set_attributes(attributes)``, without the per-value validation where it changes nothing."""
     store = _attribute_store(span, len(attributes))
-    if store is not None:
-        for value in attributes.values():
-            if type(value) not in _PLAIN_TYPES and not _plain(value):
-                break
-        else:
-            lock = getattr(span, "_lock", None)
-            if lock is not None:
-                with lock:
-                    if span._end_time is None:
-                        for key, value in attributes.items():
-                            store.pop(key, None)  # a value set again moves to the end, as in the SDK
-                            store[key] = value
-                        return
+    if store is not None and _all_plain(attributes.values()):
+        lock = getattr(span, "_lock", None)
+        if lock is not None:
+            with lock:
+                if span._end_time is None:
+                    if store:
+                        for key in store.keys() & attributes.keys():
+                            del store[key]  # a value set again moves to the end, as in the SDK
+                    store.update(attributes)
+                    return
     span.set_attributes(attributes)
 
 
@@ -324,9 +328,19 @@ def _attributes_unread_at_start(tracer: object) -> bool:
 def start_span(tracer: Any, name: str, kind: SpanKind, attributes: Mapping[str, Any]) -> Span:
     """``tracer.start_span(name, kind=kind, attributes=attributes)``: the same span, the attributes
     stored without validation where nothing reads them before they are set."""
+    span, later = start_span_deferred(tracer, name, kind, attributes)
+    if later is not None:
+        set_span_attributes(span, later)
+    return span
+
+
+def start_span_deferred(
+    tracer: Any, name: str, kind: SpanKind, attributes: Mapping[str, Any]
+) -> tuple[Span, Mapping[str, Any] | None]:
+    """``start_span``, leaving the attributes to the caller where nothing reads them at the start: the
+    span and the attributes to set (before any others) when it ends, or None if it has them already.
+    A call's span then takes all its attributes in one ``set_span_attributes``."""
     if _attributes_unread_at_start(tracer):
         span = tracer.start_span(name, kind=kind)
-        if span.is_recording():
-            set_span_attributes(span, attributes)
-        return span
-    return tracer.start_span(name, kind=kind, attributes=attributes)
+        return span, attributes if span.is_recording() else None
+    return tracer.start_span(name, kind=kind, attributes=attributes), None

@@ -20,6 +20,7 @@ from agent_telemetry.config import Settings
 from agent_telemetry.context import current_agent_name, current_agent_version
 from agent_telemetry.contract import ResourceAttr
 from agent_telemetry.core.aggregation import SeriesKeys, deferred_histogram, summed_counter
+from agent_telemetry.core.call_metrics import CallMetrics
 from agent_telemetry.core.events import INFO, Events
 from agent_telemetry.core.labels import LabelLimits
 from agent_telemetry.redaction import redact, use_patterns
@@ -76,21 +77,9 @@ class Telemetry:
                 }
             )
         self.instruments: dict[contract.Metric, Any] = made
-        # The instruments of the hot path, as attributes: one lookup less per call.
-        self.requests = made[contract.REQUESTS]
         self.request_errors = made[contract.REQUEST_ERRORS]
-        self.duration = made[contract.REQUEST_DURATION]
-        self.time_to_first_token = made[contract.TIME_TO_FIRST_TOKEN]
-        self.tokens = made[contract.TOKENS]
-        self.cost = made[contract.COST]
-        self.unpriced_requests = made[contract.UNPRICED_REQUESTS]
-        self.unreported_usage_requests = made[contract.UNREPORTED_USAGE_REQUESTS]
         self._label_overflow = made[contract.LABEL_OVERFLOW]
         self._internal_errors = made[contract.INTERNAL_ERRORS]
-        # The semantic conventions' gen_ai.client.* histograms, or None when switched off.
-        self.gen_ai = GenAiInstruments(made) if settings.gen_ai_metrics else None
-        # Their attribute sets, hashed once per distinct set.
-        self.gen_ai_series = SeriesKeys()
         # A call's metric attributes, hashed once per distinct set rather than once per counter per call.
         self.series_keys = SeriesKeys()
         resource = (
@@ -105,6 +94,8 @@ class Telemetry:
             or contract.UNKNOWN_VERSION
         )
         self.labels = self._label_limits(made, settings)
+        # What a finished call records into (its requests, duration, tokens, cost, gen_ai.client.*).
+        self.calls = CallMetrics(made, self.labels, settings.gen_ai_metrics)
         self._reported_failures: set[str] = set()
         self._lock = threading.Lock()
         self.events = Events(logger_provider, settings.events_enabled)
@@ -172,19 +163,6 @@ class Telemetry:
 
     def _label_folded(self, label: str) -> None:
         self._label_overflow.add(1, {contract.Attr.LABEL: label})
-
-
-class GenAiInstruments:
-    """The gen_ai.client.* histograms (semantic conventions), as attributes for the hot path."""
-
-    __slots__ = ("duration", "time_per_output_chunk", "time_to_first_chunk", "token_usage")
-
-    def __init__(self, made: dict[contract.Metric, Any]) -> None:
-        self.duration = made[contract.GEN_AI_OPERATION_DURATION]
-        self.token_usage = made[contract.GEN_AI_TOKEN_USAGE]
-        self.time_to_first_chunk = made[contract.GEN_AI_TIME_TO_FIRST_CHUNK]
-        # None unless opted in (AGENT_TELEMETRY_METRICS=...,gen_ai_chunks): one value per stream chunk.
-        self.time_per_output_chunk = made.get(contract.GEN_AI_TIME_PER_OUTPUT_CHUNK)
 
 
 def _instrument(provider: MeterProvider, meter: metrics.Meter, metric: contract.Metric) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from agent_telemetry import contract, errors
@@ -18,8 +18,8 @@ from agent_telemetry.agents.runs import current_run
 from agent_telemetry.agents.tools import records_content
 from agent_telemetry.contract import Attr, Event, EventAttr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
-from agent_telemetry.core.sdk_internals import set_span_attributes, start_span
-from agent_telemetry.core.telemetry import GenAiInstruments, Telemetry
+from agent_telemetry.core.sdk_internals import set_span_attributes, start_span_deferred
+from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, screenshot_facts, to_json_attribute
 from agent_telemetry.instrumentation._trajectory import CallContent
 from agent_telemetry.redaction import exception_attributes, redact_content
@@ -102,33 +102,6 @@ def _add_usage_attributes(attributes: dict[str, AttributeValue], usage: Usage, o
         attributes[REASONING_TOKENS] = usage.reasoning_tokens
 
 
-def _gen_ai_series(
-    telemetry: Telemetry,
-    values: tuple[str, str, str, str | None, object, object],
-) -> SeriesKey:
-    """The attributes of a call's gen_ai.client.* data points (semantic conventions): operation and
-    provider, and those of model, response model, server address and port that are known; bounded
-    like ``_series`` (a set with a folded value is not remembered, so each fold counts)."""
-    keys = telemetry.gen_ai_series
-    series = keys.get(values)
-    if series is not None:
-        return series
-    operation, provider, model, response_model, address, port = values
-    attributes: dict[str, str] = {OPERATION: operation, PROVIDER: provider}
-    if model:
-        attributes[REQUEST_MODEL] = model
-    if response_model:
-        attributes[RESPONSE_MODEL_LABEL] = response_model
-    if isinstance(address, str) and address:
-        attributes[SERVER_ADDRESS] = address
-        if isinstance(port, int):
-            attributes[SERVER_PORT] = port  # type: ignore[assignment]  # an int, as the conventions say
-    bounded = telemetry.labels.bound(attributes)
-    if bounded is attributes:
-        return keys.remember(values, attributes)
-    return SeriesKey(bounded)
-
-
 class Call:
     """The span and metrics of one call. ``end()`` records everything exactly once."""
 
@@ -153,6 +126,7 @@ class Call:
         "_server",
         "_span_context",
         "_start",
+        "_start_attributes",
         "_telemetry",
         "_usage",
         "billing",
@@ -190,7 +164,7 @@ class Call:
         self._first_chunk_at: float | None = None
         self._last_chunk_at: float | None = None
         # The gaps between a stream's chunks, for gen_ai.client.operation.time_per_output_chunk.
-        gen_ai = telemetry.gen_ai
+        gen_ai = telemetry.calls.gen_ai
         self._chunk_gaps: list[float] | None = (
             [] if gen_ai is not None and gen_ai.time_per_output_chunk is not None else None
         )
@@ -211,11 +185,13 @@ class Call:
         if with_span:
             attributes = {OPERATION: operation, PROVIDER: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
             attributes.update(span_attributes)
-            self.span: trace.Span = start_span(
+            # Where no sampler or processor reads them at the start, the span gets its start
+            # attributes at its end, with the rest: one batch instead of two.
+            self.span, self._start_attributes = start_span_deferred(
                 telemetry.tracer, f"{operation} {model}" if model else operation, SpanKind.CLIENT, attributes
             )
         else:
-            self.span = trace.INVALID_SPAN
+            self.span, self._start_attributes = trace.INVALID_SPAN, None
         self._start = time.perf_counter()
 
     # -- while the call runs -------------------------------------------------------------------
@@ -385,15 +361,14 @@ class Call:
         # The call's own span as the values' exemplar: their exemplars link latency to this trace.
         # Only its ids: a held-back value must not keep the finished span alive until the next collection.
         span_context = span.get_span_context() if recording else None
-        series = self._series
-        telemetry.requests.add_to(1, series)
-        telemetry.duration.record(elapsed, attributes, span_context=span_context)
+        ttft = None
         if self._first_token_at is not None:
             ttft = self._first_token_at - self._start
-            telemetry.time_to_first_token.record(ttft, attributes, span_context=span_context)
             span_attributes[TIME_TO_FIRST_TOKEN] = ttft
+        first_chunk = None
         if self._first_chunk_at is not None:
-            span_attributes[TIME_TO_FIRST_CHUNK] = self._first_chunk_at - self._start
+            first_chunk = self._first_chunk_at - self._start
+            span_attributes[TIME_TO_FIRST_CHUNK] = first_chunk
         if self._resends:
             span_attributes[RESEND_COUNT] = self._resends
         error_type = None
@@ -411,9 +386,36 @@ class Call:
                 span.add_event(
                     EXCEPTION_EVENT, exception_attributes(error, capture_content=self.capture_content)
                 )
-        cost = self._record_usage_and_cost(series) if self.billing == BILLED else None
-        if telemetry.gen_ai is not None:
-            self._record_gen_ai(telemetry.gen_ai, elapsed, error_type, span_context)
+        billed = self.billing == BILLED
+        cost = self._cost() if billed else None
+        gen_ai = None
+        if telemetry.calls.gen_ai is not None:
+            address, port = self._server
+            gen_ai = (
+                attributes[OPERATION],
+                self.provider,
+                # The model as agent.* has it, already bounded: a folded model is one fold per call.
+                attributes[REQUEST_MODEL] if self._request_model else "",
+                self._response_model,
+                address,
+                port,
+            )
+        telemetry.calls.add(
+            (
+                self._series,
+                elapsed,
+                span_context,
+                ttft,
+                billed,
+                self._usage,
+                error is not None,
+                cost,
+                gen_ai,
+                error_type,
+                first_chunk,
+                self._chunk_gaps,
+            )
+        )
         if recording:
             if cost is not None:
                 span_attributes[COST_USD] = cost
@@ -422,7 +424,8 @@ class Call:
                 span_attributes[OUTPUT_MESSAGES] = to_json_attribute(
                     [{"role": "assistant", "content": "".join(self._output_text)}]
                 )
-            set_span_attributes(span, span_attributes)
+            start = self._start_attributes
+            set_span_attributes(span, {**start, **span_attributes} if start else span_attributes)
         span.end()
         if self._run is not None:
             details = {
@@ -478,53 +481,6 @@ class Call:
                 event[COST_USD] = cost
         telemetry.emit_event(STEP_EVENT if is_step else USAGE_EVENT, event, context=self._context_of_span())
 
-    def _record_gen_ai(
-        self,
-        gen_ai: GenAiInstruments,
-        elapsed: float,
-        error_type: str | None,
-        span_context: SpanContext | None,
-    ) -> None:
-        """The semantic conventions' gen_ai.client.* data points of this call."""
-        address, port = self._server
-        agent_attributes = self._metric_attributes
-        series = _gen_ai_series(
-            self._telemetry,
-            (
-                agent_attributes[OPERATION],
-                self.provider,
-                # The model as agent.* has it, already bounded: a folded model is one fold per call.
-                agent_attributes[REQUEST_MODEL] if self._request_model else "",
-                self._response_model,
-                address,
-                port,
-            ),
-        )
-        attributes = series.attributes
-        gen_ai.duration.record(
-            elapsed,
-            series.with_label(ERROR_TYPE, error_type).attributes if error_type else attributes,
-            span_context=span_context,
-        )
-        usage = self._usage
-        if usage is not None and self.billing == BILLED:
-            # The conventions' input tokens include cached ones (as gen_ai.usage.input_tokens does).
-            tokens = gen_ai.token_usage
-            # No exemplars on token counts and chunk gaps (they link latency to traces): an exemplar
-            # costs the SDK's reservoir work on every replayed value.
-            tokens.record(
-                usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
-                series.with_label(TOKEN_TYPE, "input").attributes,
-            )
-            if agent_attributes[OPERATION] != EMBEDDINGS:  # embeddings have no output tokens at all
-                tokens.record(usage.output_tokens, series.with_label(TOKEN_TYPE, "output").attributes)
-        if self._first_chunk_at is not None:
-            gen_ai.time_to_first_chunk.record(
-                self._first_chunk_at - self._start, attributes, span_context=span_context
-            )
-        if self._chunk_gaps and gen_ai.time_per_output_chunk is not None:
-            gen_ai.time_per_output_chunk.record_many(self._chunk_gaps, attributes, span_context=None)
-
     def _operation_is_step(self) -> bool:
         return self._metric_attributes[OPERATION] == "chat" and self.billing == BILLED
 
@@ -540,33 +496,19 @@ class Call:
             output = self._metric_attributes[OPERATION] != EMBEDDINGS
             _add_usage_attributes(span_attributes, self._usage, output=output)
 
-    def _record_usage_and_cost(self, series: SeriesKey) -> float | None:
-        telemetry = self._telemetry
+    def _cost(self) -> float | None:
+        """The call's cost in USD, from the prices of its model; None when unknown (warned once)."""
         usage = self._usage
         if usage is None:
-            # A failed call bills nothing; a successful one whose usage never reached us is counted.
-            if self._error is None:
-                telemetry.unreported_usage_requests.add_to(1, series)
             return None
-        tokens = telemetry.tokens
-        for token_type, count in (
-            ("input", usage.input_tokens),
-            ("output", usage.output_tokens),
-            ("cache_read", usage.cache_read_tokens),
-            ("cache_write", usage.cache_write_tokens),
-        ):
-            if count:
-                tokens.add_to(count, series.with_label(TOKEN_TYPE, token_type))
         # The response names the exact snapshot (gpt-4o-2024-08-06) where the request used an alias.
         model = self._response_model or self._request_model
-        price_book = telemetry.price_book
-        cost = price_book.cost(self.provider, model, usage) if price_book is not None else None
-        if cost is None and price_book is not None and model != self._request_model:
+        price_book = self._telemetry.price_book
+        if price_book is None:
+            return None
+        cost = price_book.cost(self.provider, model, usage)
+        if cost is None and model != self._request_model:
             cost = price_book.cost(self.provider, self._request_model, usage)
         if cost is None:
-            telemetry.unpriced_requests.add_to(1, series)
-            if price_book is not None:
-                price_book.warn_unpriced_once(self.provider, model)
-            return None
-        telemetry.cost.add_to(cost, series)
+            price_book.warn_unpriced_once(self.provider, model)
         return cost
