@@ -178,13 +178,10 @@ def _merge_buckets(
     that the filter samples."""
     boundaries = aggregation._boundaries
     counts = [0] * (len(boundaries) + 1)
-    total: float = 0
-    low, high = math.inf, -math.inf
-    for amount, _ in values:
+    amounts = [amount for amount, _ in values]
+    for amount in amounts:
         counts[bisect_left(boundaries, amount)] += 1
-        total += amount
-        low = min(low, amount)
-        high = max(high, amount)
+    total, low, high = sum(amounts), min(amounts), max(amounts)
     with aggregation._lock:
         if aggregation._value is None:
             aggregation._value = [0] * len(counts)
@@ -233,7 +230,12 @@ def _all_plain(values: Collection[Any]) -> bool:
         return True
     if kinds - _PLAIN_TYPES != _TUPLE:
         return False
-    return all(type(item) is str for value in values if type(value) is tuple for item in value)
+    for value in values:
+        if type(value) is tuple:
+            for item in value:
+                if type(item) is not str:
+                    return False
+    return True
 
 
 def _attribute_store(span: Any, count: int) -> dict[str, Any] | None:
