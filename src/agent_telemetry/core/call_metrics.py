@@ -21,14 +21,6 @@ from agent_telemetry.core.aggregation import SeriesKey, SeriesKeys, backlog
 from agent_telemetry.core.labels import LabelLimits
 from agent_telemetry.usage import Usage
 
-OPERATION = Attr.OPERATION_NAME
-PROVIDER = Attr.PROVIDER_NAME
-REQUEST_MODEL = Attr.REQUEST_MODEL
-RESPONSE_MODEL = Attr.RESPONSE_MODEL
-SERVER_ADDRESS = Attr.SERVER_ADDRESS
-SERVER_PORT = Attr.SERVER_PORT
-TOKEN_TYPE = Attr.TOKEN_TYPE
-ERROR_TYPE = Attr.ERROR_TYPE
 EMBEDDINGS = "embeddings"  # gen_ai.operation.name
 
 # What identifies a call's gen_ai.client.* attribute set: operation, provider, request model (as the
@@ -130,15 +122,15 @@ class CallMetrics:
         if series is not None:
             return series
         operation, provider, model, response_model, address, port = values
-        attributes: dict[str, str] = {OPERATION: operation, PROVIDER: provider}
+        attributes: dict[str, str] = {Attr.OPERATION_NAME: operation, Attr.PROVIDER_NAME: provider}
         if model:
-            attributes[REQUEST_MODEL] = model
+            attributes[Attr.REQUEST_MODEL] = model
         if response_model:
-            attributes[RESPONSE_MODEL] = response_model
+            attributes[Attr.RESPONSE_MODEL] = response_model
         if isinstance(address, str) and address:
-            attributes[SERVER_ADDRESS] = address
+            attributes[Attr.SERVER_ADDRESS] = address
             if isinstance(port, int):
-                attributes[SERVER_PORT] = port  # type: ignore[assignment]  # an int, as the conventions say
+                attributes[Attr.SERVER_PORT] = port  # type: ignore[assignment]  # an int, as the conventions say
         bounded = self.labels.bound(attributes)
         if bounded is attributes:
             return keys.remember(values, attributes)
@@ -190,7 +182,7 @@ class CallMetrics:
                         ("cache_write", usage.cache_write_tokens),
                     ):
                         if count:
-                            _count(tokens, series.with_label(TOKEN_TYPE, token_type), count)
+                            _count(tokens, series.with_label(Attr.TOKEN_TYPE, token_type), count)
                     if cost is None:
                         _count(unpriced, series, 1)
                     else:
@@ -201,7 +193,7 @@ class CallMetrics:
             gen_attributes = gen_series.attributes
             if error_type:
                 gen_durations.append(
-                    (elapsed, gen_series.with_label(ERROR_TYPE, error_type).attributes, span_context)
+                    (elapsed, gen_series.with_label(Attr.ERROR_TYPE, error_type).attributes, span_context)
                 )
             else:
                 gen_durations.append((elapsed, gen_attributes, span_context))
@@ -212,12 +204,12 @@ class CallMetrics:
                 gen_tokens.append(
                     (
                         usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
-                        gen_series.with_label(TOKEN_TYPE, "input").attributes,
+                        gen_series.with_label(Attr.TOKEN_TYPE, "input").attributes,
                         None,
                     )
                 )
                 if gen_ai[0] != EMBEDDINGS:  # embeddings have no output tokens at all
-                    output = gen_series.with_label(TOKEN_TYPE, "output").attributes
+                    output = gen_series.with_label(Attr.TOKEN_TYPE, "output").attributes
                     gen_tokens.append((usage.output_tokens, output, None))
             if first_chunk is not None:
                 gen_first_chunks.append((first_chunk, gen_attributes, span_context))

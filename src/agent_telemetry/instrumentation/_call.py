@@ -18,6 +18,7 @@ from agent_telemetry.agents.runs import current_run
 from agent_telemetry.agents.tools import records_content
 from agent_telemetry.contract import Attr, Event, EventAttr, SpanAttr
 from agent_telemetry.core.aggregation import SeriesKey
+from agent_telemetry.core.call_metrics import EMBEDDINGS
 from agent_telemetry.core.sdk_internals import set_span_attributes, start_span_deferred
 from agent_telemetry.core.telemetry import Telemetry
 from agent_telemetry.instrumentation._content import OUTPUT_MESSAGES, screenshot_facts, to_json_attribute
@@ -30,7 +31,6 @@ OPERATION = Attr.OPERATION_NAME
 PROVIDER = Attr.PROVIDER_NAME
 REQUEST_MODEL = Attr.REQUEST_MODEL
 AGENT_NAME = Attr.AGENT_NAME
-TOKEN_TYPE = Attr.TOKEN_TYPE
 ERROR_TYPE = Attr.ERROR_TYPE
 RESPONSE_MODEL = SpanAttr.RESPONSE_MODEL
 RESPONSE_ID = SpanAttr.RESPONSE_ID
@@ -44,7 +44,6 @@ COST_USD = SpanAttr.COST_USD
 TIME_TO_FIRST_TOKEN = SpanAttr.TIME_TO_FIRST_TOKEN
 RESEND_COUNT = SpanAttr.RESEND_COUNT
 TIME_TO_FIRST_CHUNK = SpanAttr.TIME_TO_FIRST_CHUNK
-RESPONSE_MODEL_LABEL = Attr.RESPONSE_MODEL
 SERVER_ADDRESS = Attr.SERVER_ADDRESS
 SERVER_PORT = Attr.SERVER_PORT
 EXCEPTION_EVENT = SpanAttr.EXCEPTION_EVENT
@@ -54,8 +53,6 @@ DURATION = EventAttr.DURATION
 USAGE_EVENT = Event.USAGE
 STEP_EVENT = Event.STEP
 INFERENCE_DETAILS_EVENT = Event.INFERENCE_DETAILS
-
-EMBEDDINGS = "embeddings"  # gen_ai.operation.name
 
 # What a call does with the usage its response reports.
 BILLED = "billed"  # a billed call: tokens and cost are recorded
