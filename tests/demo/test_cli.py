@@ -4,10 +4,12 @@ Ctrl-C with exit status 0 and a summary."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from agent_telemetry.tooling.demo.fleet import DEFAULT_RATE
 from agent_telemetry.tooling.demo.scenarios import Scenario
 
 ROOT = Path(__file__).parents[2]
+CTRL_C_EXIT_WAIT_S = 60  # generous: Ctrl-C cuts the slow calls short, the flush is bounded at 3 s
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -62,8 +65,25 @@ def test_bad_arguments_exit_2(argv, capsys):
     assert exit_info.value.code == 2
 
 
+@contextlib.contextmanager
+def sigint_at_its_default_in_children() -> Iterator[None]:
+    """Children started inside get Ctrl-C (SIGINT) at its default, as a program a terminal runs does.
+
+    A shell script's background job (``pytest ... &``, which is how a long CI run is often started)
+    ignores SIGINT, children inherit an ignored signal, and Python keeps it ignored: Ctrl-C would rightly
+    not stop the demo. A handled signal, in contrast, is back at its default in a child after exec; and
+    unlike ``preexec_fn`` this is safe in a process with threads.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _start(*argv: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The interpreter's fatal-signal handler: a demo that hangs dumps its threads on SIGABRT.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     return subprocess.Popen(
         [
@@ -84,12 +104,37 @@ def _start(*argv: str) -> subprocess.Popen[str]:
     )
 
 
+def test_a_child_gets_sigint_at_its_default_even_when_this_process_ignores_it():
+    # As when the test run is a shell script's background job: the Ctrl-C test's premise.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with sigint_at_its_default_in_children():
+            child = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # restored
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert child.stdout == "True\n"  # Ctrl-C raises KeyboardInterrupt in it
+
+
 @pytest.mark.slow  # two demo processes, each importing the SDKs and running a fleet
 def test_the_process_stops_by_itself_and_on_ctrl_c():
     # Both processes at once: most of each one's time is importing the SDKs. The interrupted one's slow
     # calls take 110 s (time scale 10): it exits within the 60 s bound only if Ctrl-C cuts them short.
-    timed = _start("--duration", "1.5s", "--progress-interval", "0.5")
-    interrupted = _start("--scenario", "latency-spike", "--progress-interval", "0.5", "--time-scale", "10")
+    with sigint_at_its_default_in_children():
+        timed = _start("--duration", "1.5s", "--progress-interval", "0.5")
+        interrupted = _start(
+            "--scenario", "latency-spike", "--progress-interval", "0.5", "--time-scale", "10"
+        )
     try:
         # Wait for the interrupted one to show progress twice (slow calls are in flight), then Ctrl-C.
         assert interrupted.stdout is not None
@@ -99,7 +144,10 @@ def test_the_process_stops_by_itself_and_on_ctrl_c():
             assert line, "".join(lines)
             lines.append(line)
         interrupted.send_signal(signal.SIGINT)
-        out, err = interrupted.communicate(timeout=60)
+        try:
+            out, err = interrupted.communicate(timeout=CTRL_C_EXIT_WAIT_S)
+        except subprocess.TimeoutExpired:
+            pytest.fail(still_running_after_ctrl_c(interrupted), pytrace=False)
         timed_out, timed_err = timed.communicate(timeout=120)
     finally:
         for process in (timed, interrupted):
@@ -118,3 +166,25 @@ def test_the_process_stops_by_itself_and_on_ctrl_c():
     assert int(rows["total"][1]) > 0  # calls
     assert rows["total"][2] == "0"  # errors
     assert "Traceback" not in timed_err
+
+
+def still_running_after_ctrl_c(process: subprocess.Popen[str]) -> str:
+    """What a demo still running after Ctrl-C shows: whether it ignores SIGINT, where each of its threads
+    is (faulthandler's dump on SIGABRT, which ends it), and the end of its output."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        ignored = int(status.split("SigIgn:")[1].split()[0], 16) & 1 << (signal.SIGINT - 1)
+        sigint = "ignored" if ignored else "not ignored"
+    except (OSError, IndexError, ValueError):
+        sigint = "unknown (no /proc)"
+    process.send_signal(signal.SIGABRT)
+    try:
+        out, err = process.communicate(timeout=30)  # keeps what the first communicate() read
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+    return (
+        f"the demo did not exit within {CTRL_C_EXIT_WAIT_S} s of Ctrl-C (SIGINT {sigint} in it)\n"
+        f"--- stderr (the end: faulthandler's dump of every thread) ---\n{err[-12000:]}\n"
+        f"--- stdout (the end) ---\n{out[-6000:]}"
+    )

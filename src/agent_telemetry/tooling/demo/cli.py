@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import sys
-import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -26,6 +25,7 @@ from agent_telemetry.tooling.demo.scenarios import (
     parse_schedule,
 )
 from agent_telemetry.tooling.extras import missing_extra
+from agent_telemetry.tooling.signals import SignalStop
 
 SERVICE_NAME = "agent-telemetry-demo"
 DEFAULT_EXPORT_INTERVAL_MS = "5000"  # the SDK's default is 60 s: far too slow to watch a demo
@@ -158,8 +158,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     exporter = _start_telemetry(args.metrics_exporter)
     _banner(out, config, args.duration, exporter)
 
-    stop = threading.Event()
-    previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # docker stop, CI teardown
+    stop = SignalStop()
+    previous_term = signal.signal(signal.SIGTERM, stop.request)  # docker stop, CI teardown
     status = 0
     try:
         drive(

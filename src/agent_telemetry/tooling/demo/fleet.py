@@ -227,6 +227,12 @@ def _admin(base_url: str, method: str, payload: dict[str, Any] | None = None) ->
         return result
 
 
+class Stop(Protocol):
+    """What ``drive`` waits on between ticks: a ``threading.Event``, or a ``SignalStop`` (SIGTERM)."""
+
+    def wait(self, timeout: float) -> bool: ...
+
+
 class ProgressSink(Protocol):
     def update(self, status: Status) -> None: ...
     def summary(self, status: Status, reason: str) -> None: ...
@@ -237,7 +243,7 @@ def drive(
     *,
     duration_s: float | None,
     interval_s: float,
-    stop: threading.Event,
+    stop: Stop,
     progress: ProgressSink,
 ) -> tuple[Status, str]:
     """Run ``fleet`` until ``duration_s``, ``stop`` (SIGTERM) or Ctrl-C; show progress; stop it cleanly.

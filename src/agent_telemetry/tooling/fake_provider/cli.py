@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import signal
-import threading
 from typing import Any
 
 from agent_telemetry.tooling.fake_provider.behaviour import Behaviour
 from agent_telemetry.tooling.fake_provider.server import FakeProviderServer
+from agent_telemetry.tooling.signals import SignalStop
 
 # A bare ``--error-rate R`` splits R evenly over the two faults agents most often meet.
 _DEFAULT_FAULTS = (429, 500)
@@ -64,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"fake-provider: {exc}")
         return 2
-    done = threading.Event()
+    done = SignalStop()
     # SIGTERM (docker stop, CI teardown) should stop as cleanly as Ctrl-C.
-    previous = signal.signal(signal.SIGTERM, lambda *_: done.set())
+    previous = signal.signal(signal.SIGTERM, done.request)
     try:
         with FakeProviderServer(
             args.host, args.port, behaviour=behaviour, log_requests=args.log_requests
