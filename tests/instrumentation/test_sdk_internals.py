@@ -314,3 +314,41 @@ def test_a_span_that_is_not_sampled_gets_no_attributes():
     span = sdk_internals.start_span(tracer, "chat", SpanKind.CLIENT, START)
     span.end()
     assert (span.is_recording(), exporter.get_finished_spans()) == (False, ())
+
+
+def _spanless_exemplars(held: bool, exemplar_filter: object) -> list[tuple]:
+    reader = InMemoryMetricReader()
+    meter = MeterProvider(metric_readers=[reader], exemplar_filter=exemplar_filter).get_meter("m")
+    histogram = (
+        deferred_histogram(meter, "h", "{token}", "", [1, 10])
+        if held
+        else meter.create_histogram("h", unit="{token}", explicit_bucket_boundaries_advisory=[1, 10])
+    )
+    for value in (0.5, 2, 3, 20):
+        histogram.record(value, ATTRIBUTES)  # no span: a token count
+    if held:
+        histogram.flush()
+    return [
+        [(e.value, e.span_id) for e in p.exemplars]
+        for rm in reader.get_metrics_data().resource_metrics
+        for sm in rm.scope_metrics
+        for p in sm.metrics[0].data.data_points
+    ]
+
+
+def test_values_without_a_span_leave_the_exemplars_record_leaves_under_each_sdk_filter():
+    from opentelemetry.sdk.metrics._internal.exemplar import (
+        AlwaysOffExemplarFilter,
+        AlwaysOnExemplarFilter,
+        TraceBasedExemplarFilter,
+    )
+
+    made = {
+        kind.__name__: (_spanless_exemplars(True, kind()), _spanless_exemplars(False, kind()))
+        for kind in (AlwaysOnExemplarFilter, AlwaysOffExemplarFilter, TraceBasedExemplarFilter)
+    }
+    assert made == {
+        "AlwaysOnExemplarFilter": ([[(0.5, None), (3, None), (20, None)]],) * 2,
+        "AlwaysOffExemplarFilter": ([[]],) * 2,
+        "TraceBasedExemplarFilter": ([[]],) * 2,
+    }

@@ -93,6 +93,19 @@ def histogram_replayer(histogram: Any) -> Replay | None:
         if not all(hasattr(m._view, "_attribute_keys") for m in matches):
             return None
         merges = _bucket_merger()
+        from opentelemetry.sdk.metrics._internal.exemplar import (
+            AlwaysOffExemplarFilter,
+            AlwaysOnExemplarFilter,
+            TraceBasedExemplarFilter,
+        )
+
+        # The SDK's own filters decide by the context alone, not by the value: for the values recorded
+        # without a span (token counts), one decision stands for all of them.
+        context_only = type(exemplar_filter) in (
+            AlwaysOffExemplarFilter,
+            AlwaysOnExemplarFilter,
+            TraceBasedExemplarFilter,
+        )
     except Exception:
         return None
 
@@ -109,6 +122,7 @@ def histogram_replayer(histogram: Any) -> Replay | None:
                 values,
                 context_of,
                 lambda v, c: exemplar_filter.should_sample(v, now, cleaned, c),
+                context_only,
             ):
                 aggregation._sample_exemplar(Measurement(amount, now, histogram, context, None), True)
             return
@@ -172,10 +186,12 @@ def _merge_buckets(
     values: list[tuple[float, Any]],
     context_of: Callable[[Any], Any],
     sampled: Callable[[float, Any], bool],
+    context_only: bool = False,
 ) -> list[tuple[float, Any]]:
     """Adds ``values`` to an explicit-bucket aggregation as its ``aggregate`` would one by one; returns
     the (value, context) pairs to offer as exemplars, in recording order: each bucket's last value
-    that the filter samples."""
+    that the filter samples. ``context_only``: the filter's decision depends on the context alone, so
+    the values without a span (all in one context) are asked about once."""
     boundaries = aggregation._boundaries
     counts = [0] * (len(boundaries) + 1)
     amounts = [amount for amount, _ in values]
@@ -196,13 +212,20 @@ def _merge_buckets(
     filled = sum(1 for count in counts if count)
     offered: set[int] = set()
     exemplars = []
+    spanless: bool | None = None  # the decision for the values without a span, once asked
     for amount, span in reversed(values):
         if len(offered) == filled:
             break
         index = bisect_left(boundaries, amount)
         if index not in offered:
             context = context_of(span)
-            if sampled(amount, context):
+            if span is None and context_only:
+                if spanless is None:
+                    spanless = sampled(amount, context)
+                if spanless:
+                    offered.add(index)
+                    exemplars.append((amount, context))
+            elif sampled(amount, context):
                 offered.add(index)
                 exemplars.append((amount, context))
     exemplars.reverse()
