@@ -55,6 +55,9 @@ PEER_VENVS = HERE / ".venv" / "peers"  # a venv per contender that needs one (Co
 BLOCK_CPU_S = float(os.environ.get("BENCH_BLOCK_CPU_S", "0.05"))  # CPU seconds per measured block
 PAIRS = int(os.environ.get("BENCH_PAIRS", "21"))  # bare/instrumented block pairs per scenario
 WARMUP_CPU_S = 0.15  # per mode and scenario, before measuring
+# Ours and the floor, whose ratio is the headline: this many workers each, alternating (ours, floor,
+# ours, ...), their pairs pooled, so that minutes of drift on a shared machine fall on both alike.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 MEMORY_CALLS = int(os.environ.get("BENCH_MEMORY_CALLS", "100000"))
 MEMORY_WARMUP = 2_000
 # The many-tool-names run: this many distinct tool names over MEMORY_CALLS calls.
@@ -730,8 +733,14 @@ def orchestrate(install: bool, write: Path | None, command: str, only: set[str] 
     load_start = os.getloadavg()
     status = install_peers(only) if install else _read_status()
     results: dict[str, dict[str, Any]] = {}
+    alternating = [c for c in (cs.OURS, cs.SPAN_FLOOR) if not only or c.key in only]
+    for round_ in range(ROUNDS):
+        for contender in alternating:
+            print(f"measuring {contender.label} (round {round_ + 1} of {ROUNDS}) ...", flush=True)
+            result = run_worker(["--worker", contender.key])
+            results[contender.key] = pooled(results.get(contender.key), result)
     for contender in cs.CONTENDERS:
-        if only and contender.key not in only:
+        if (only and contender.key not in only) or contender in alternating:
             continue
         peer = status.get(contender.key, {"installed": True})
         if not peer.get("installed", False):
@@ -784,8 +793,25 @@ def orchestrate(install: bool, write: Path | None, command: str, only: set[str] 
     return publish(results, memory, profile, run, write)
 
 
+def pooled(earlier: dict[str, Any] | None, result: dict[str, Any]) -> dict[str, Any]:
+    """One contender's results over its rounds: each scenario's block timings appended in order (the
+    pairs stay pairs); a failed round, or a round whose contract check failed, is what is reported."""
+    if earlier is None or earlier.get("status") != "ok":
+        return result if earlier is None else earlier
+    if result.get("status") != "ok":
+        return result
+    for key, measured in result["scenarios"].items():
+        into = earlier["scenarios"][key]
+        for field_name in ("bare_us", "instr_us", "spans_per_call"):
+            into[field_name] += measured[field_name]
+        into["bare_spans"] += measured["bare_spans"]
+    if not all(check[-1] for check in result.get("contract", [])):
+        earlier["contract"] = result["contract"]
+    return earlier
+
+
 def settings() -> dict[str, float]:
-    return {"block_cpu_s": BLOCK_CPU_S, "pairs": PAIRS, "warmup_cpu_s": WARMUP_CPU_S}
+    return {"block_cpu_s": BLOCK_CPU_S, "pairs": PAIRS, "warmup_cpu_s": WARMUP_CPU_S, "rounds": ROUNDS}
 
 
 def publish(

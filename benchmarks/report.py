@@ -40,6 +40,8 @@ METHOD = f"""## How this is measured
   machine (which only ever adds time): where the two disagree, the machine was busy. A contender
   that cannot be switched off (OpenLLMetry, OpenLIT) is measured unpaired, all bare blocks first: its
   figure is that fastest - fastest estimate, as a median across minutes of drift means little.
+  Ours and the floor, whose ratio is the verdict, each run in {{rounds}} fresh workers, alternating
+  (ours, the floor, ours, ...), their pairs pooled: drift over the minutes of a run falls on both.
 - **Paths**, one table each: openai `chat.completions.create`; openai `responses.create` (the
   Responses API: a string input, a one-message output, its own event stream); anthropic
   `messages.create` twice. The anthropic SDK makes a span of its own around each call (its native
@@ -556,7 +558,8 @@ def machine_lines(results: dict[str, dict[str, Any]], run: RunInfo) -> list[str]
         f"- Python {platform.python_version()} ({platform.python_implementation()}), {platform.platform()}",
         f"- load average (1/5/15 min) at start → end: {load}",
         f"- run took {run.seconds:.0f} s wall; blocks of {run.settings['block_cpu_s']} s CPU, "
-        f"{run.settings['pairs']:.0f} pairs per scenario, "
+        f"{run.settings['pairs']:.0f} pairs per scenario per worker "
+        f"({run.settings.get('rounds', 1):.0f} workers each for ours and the floor), "
         f"{run.settings['warmup_cpu_s']} s CPU warm-up per mode",
         "- packages: " + ", ".join(f"{k} {v}" for k, v in sorted(merged.items())),
     ]
@@ -602,7 +605,14 @@ def render(
         out += [f"## {sc.PATHS[path][1]}: µs of CPU added per call", "", *sdk_table(results, path), ""]
     out += ["## Traces sampled at 1 % (ours and the floor): µs of CPU added per call", ""]
     out += [*sampled_table(results), ""]
-    out += [METHOD.format(pairs=int(run.settings["pairs"]), block=run.settings["block_cpu_s"]), ""]
+    out += [
+        METHOD.format(
+            pairs=int(run.settings["pairs"]),
+            block=run.settings["block_cpu_s"],
+            rounds=int(run.settings.get("rounds", 1)),
+        ),
+        "",
+    ]
     out += ["## Contract check (ours, every instrumented call of the timing run)", ""]
     out += [*contract_lines("", results.get(cs.OURS.key, {}).get("contract")), ""]
     sampled_checks = results.get(cs.OURS.key + SAMPLED, {}).get("contract")
