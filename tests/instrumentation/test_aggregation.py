@@ -239,15 +239,15 @@ def test_held_records_are_expanded_at_the_start_of_a_collection(
     assert [p.value for _, p in metric_points(reader, "c")] == [6]
 
 
-def test_past_the_queue_limit_a_record_is_expanded_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_aggregation, "MAX_PENDING", 2)
+def test_a_full_backlog_is_expanded_before_the_next_record_is_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_aggregation, "MAX_BACKLOG", 2)
     expanded: list[list[int]] = []
     held = backlog(expanded.append)
     for record in (1, 2, 3):
         held.add(record)
     held.drain()
 
-    assert expanded == [[3], [1, 2]]
+    assert expanded == [[1, 2], [3]]
 
 
 def test_counts_added_in_a_batch_fold_past_the_series_cap(

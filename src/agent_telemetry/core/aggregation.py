@@ -331,12 +331,18 @@ class SummedCounter(_SeriesCap):
         return len(self._sums)
 
 
+# Records a backlog holds (a finished call's is ~0.6 KB). A full backlog is expanded at once, in the
+# thread that adds to it: the same work a collection would do, done earlier, so that what waits for a
+# reader that collects rarely (or never) stays near 1 MB.
+MAX_BACKLOG = 2048
+
+
 class Backlog:
     """Records of finished work, turned into counter sums and histogram values when a reader collects.
 
     Why: a call's data points go to up to eight instruments; appending one record costs a fraction of
     that, and a collection expands the records together, each series looked up once per batch. Held
-    records are bounded like histogram values: past MAX_PENDING, a record is expanded at once.
+    records are bounded: a full backlog (MAX_BACKLOG) is expanded before the next record is added.
     """
 
     __slots__ = ("__weakref__", "_expand", "_records")
@@ -349,10 +355,9 @@ class Backlog:
 
     def add(self, record: Any) -> None:
         records = self._records
-        if len(records) < MAX_PENDING:
-            records.append(record)
-        else:
-            self._expand([record])
+        if len(records) >= MAX_BACKLOG:
+            self.drain()
+        records.append(record)
 
     def drain(self) -> None:
         batch: list[Any] = []
