@@ -118,16 +118,6 @@ class DeferredHistogram(_SeriesCap):
         if histogram is not None:
             histogram.record(amount, self._bounded(attributes), context=_context_of(span_context))
 
-    def record_many(
-        self, amounts: list[float], attributes: Attributes | None, *, span_context: SpanContext | None
-    ) -> None:
-        """``record`` of each amount (a stream's chunk gaps), under one lock."""
-        with self._lock:
-            room = MAX_PENDING - len(self._pending)
-            self._pending.extend((amount, attributes, span_context) for amount in amounts[:room])
-        for amount in amounts[max(room, 0) :]:
-            self.record(amount, attributes, span_context=span_context)
-
     def extend(self, values: list[tuple[int | float, Attributes | None, SpanContext | None]]) -> None:
         """``record`` of each ``(amount, attributes, span_context)``, under one lock."""
         with self._lock:
@@ -320,7 +310,7 @@ class SummedCounter(_SeriesCap):
             self._sums[folded] = self._sums.get(folded, 0) + amount
 
     def observe(self, options: CallbackOptions) -> Iterable[Observation]:
-        _flush_histograms()
+        _flush_held()
         with self._lock:
             sums = list(self._sums.items())
         return [Observation(total, dict(key)) for key, total in sums]
@@ -436,7 +426,9 @@ def deferred_histogram(
         return histogram
 
 
-def _flush_histograms() -> None:
+def _flush_held() -> None:
+    """Every backlog expanded, then every histogram's held values replayed: run by each counter's
+    callback, so before the SDK reads any sum or histogram of a collection."""
     for backlog_ref in _backlogs:
         held = backlog_ref()
         if held is not None:

@@ -148,6 +148,7 @@ class CallMetrics:
         gen_durations: _Values = []
         gen_tokens: _Values = []
         gen_first_chunks: _Values = []
+        gen_chunk_gaps: _Values = []
         instruments = self.gen_ai
         per_chunk = instruments.time_per_output_chunk if instruments is not None else None
         for (
@@ -191,12 +192,8 @@ class CallMetrics:
                 continue
             gen_series = self.gen_ai_attributes(gen_ai)
             gen_attributes = gen_series.attributes
-            if error_type:
-                gen_durations.append(
-                    (elapsed, gen_series.with_label(Attr.ERROR_TYPE, error_type).attributes, span_context)
-                )
-            else:
-                gen_durations.append((elapsed, gen_attributes, span_context))
+            failed_series = gen_series.with_label(Attr.ERROR_TYPE, error_type) if error_type else gen_series
+            gen_durations.append((elapsed, failed_series.attributes, span_context))
             if usage is not None and billed:
                 # The conventions' input tokens include cached ones (as gen_ai.usage.input_tokens
                 # does). No exemplars on token counts and chunk gaps (they link latency to traces):
@@ -214,7 +211,7 @@ class CallMetrics:
             if first_chunk is not None:
                 gen_first_chunks.append((first_chunk, gen_attributes, span_context))
             if chunk_gaps and per_chunk is not None:
-                per_chunk.record_many(chunk_gaps, gen_attributes, span_context=None)
+                gen_chunk_gaps.extend((gap, gen_attributes, None) for gap in chunk_gaps)
         self.requests.add_all(requests)
         self.duration.extend(durations)
         if ttfts:
@@ -232,6 +229,7 @@ class CallMetrics:
                 (instruments.duration, gen_durations),
                 (instruments.token_usage, gen_tokens),
                 (instruments.time_to_first_chunk, gen_first_chunks),
+                (per_chunk, gen_chunk_gaps),
             ):
                 if values:
                     histogram.extend(values)

@@ -222,10 +222,10 @@ def _merge_buckets(
             if span is None and context_only:
                 if spanless is None:
                     spanless = sampled(amount, context)
-                if spanless:
-                    offered.add(index)
-                    exemplars.append((amount, context))
-            elif sampled(amount, context):
+                chosen = spanless
+            else:
+                chosen = sampled(amount, context)
+            if chosen:
                 offered.add(index)
                 exemplars.append((amount, context))
     exemplars.reverse()
@@ -296,8 +296,8 @@ def set_span_attributes(span: Any, attributes: Mapping[str, Any]) -> None:
 
 # opentelemetry-sdk: a span's start attributes are validated like any others (``start_span(attributes=)``).
 # They are given at the start for the sampler and the span processors' ``on_start``. Where neither reads
-# them (the SDK's own samplers and export processors, the usual set-up), ``start_span`` gives them right
-# after the start, through ``set_span_attributes``; anything else gets them at the start, validated.
+# them (the SDK's own samplers and export processors, the usual set-up), ``start_span_deferred`` leaves
+# them to the span's end, through ``set_span_attributes``; anything else gets them at the start, validated.
 _BLIND_SAMPLERS = (StaticSampler, TraceIdRatioBased)
 _BLIND_DECISIONS = (StaticSampler.should_sample, TraceIdRatioBased.should_sample)
 _PARENT_BASED_DELEGATES = (
@@ -350,21 +350,13 @@ def _attributes_unread_at_start(tracer: object) -> bool:
     return unread
 
 
-def start_span(tracer: Any, name: str, kind: SpanKind, attributes: Mapping[str, Any]) -> Span:
-    """``tracer.start_span(name, kind=kind, attributes=attributes)``: the same span, the attributes
-    stored without validation where nothing reads them before they are set."""
-    span, later = start_span_deferred(tracer, name, kind, attributes)
-    if later is not None:
-        set_span_attributes(span, later)
-    return span
-
-
 def start_span_deferred(
     tracer: Any, name: str, kind: SpanKind, attributes: Mapping[str, Any]
 ) -> tuple[Span, Mapping[str, Any] | None]:
-    """``start_span``, leaving the attributes to the caller where nothing reads them at the start: the
-    span and the attributes to set (before any others) when it ends, or None if it has them already.
-    A call's span then takes all its attributes in one ``set_span_attributes``."""
+    """``tracer.start_span(name, kind=kind, attributes=attributes)``, leaving the attributes to the
+    caller where nothing reads them at the start: the span and the attributes to set (before any
+    others, with ``set_span_attributes``) when it ends, or None if it has them already. A call's span
+    then takes all its attributes in one batch, stored without validation."""
     if _attributes_unread_at_start(tracer):
         span = tracer.start_span(name, kind=kind)
         return span, attributes if span.is_recording() else None
