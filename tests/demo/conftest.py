@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from agent_telemetry import Settings
 from agent_telemetry.tooling.demo.fleet import Fleet, FleetConfig, Status
 from agent_telemetry.tooling.demo.scenarios import Scenario, Schedule
 from tests.conftest import Recorded, instrumented
+from tests.support import waiting
 
 # Fast enough for a test: the latency spike's 11 s calls take 0.33 s, tool and action pauses shrink too.
 TIME_SCALE = 0.03
@@ -62,8 +62,4 @@ def run_fleet(real_prices: str) -> Iterator[Callable[..., tuple[Status, Recorded
 
 def wait_until(condition: Callable[[], bool], bound_s: float = UNTIL_BOUND_S) -> None:
     """Checks ``condition`` a few times a second until it holds; fails after ``bound_s``."""
-    deadline = time.monotonic() + bound_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"the condition did not hold within {bound_s:g} s")
-        time.sleep(0.1)
+    waiting.wait_until(condition, f"the condition did not hold within {bound_s:g} s", bound_s, poll_s=0.1)
