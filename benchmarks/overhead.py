@@ -163,6 +163,8 @@ class Measured:
     bare_us: list[float] = field(default_factory=list)  # per call, one per block
     instr_us: list[float] = field(default_factory=list)
     spans_per_call: list[float] = field(default_factory=list)
+    # Histogram values recorded per call (all scopes; counters' adds cannot be counted from a reader).
+    histogram_values_per_call: list[float] = field(default_factory=list)
     bare_spans: int = 0  # spans from blocks with the instrumentation off: must stay 0
 
 
@@ -177,6 +179,7 @@ class Bench:
     def block(self, scenario: sc.Scenario, n: int, instrumented: bool, m: Measured | None) -> None:
         self.toggle.set(instrumented)
         self.recorder.drain_spans()  # whatever came before is not this block's
+        values_before = histogram_values(self.recorder.reader) if m is not None and instrumented else 0
         # Each block ends with a metrics collection, bare blocks too: work an instrumentation leaves
         # for collection time is then counted, and the collection's own cost cancels out of the pair.
         elapsed = run_calls(scenario, n, self.loop, self.recorder.reader.get_metrics_data)
@@ -188,6 +191,7 @@ class Bench:
         if instrumented:
             m.instr_us.append(elapsed / n / 1000)
             m.spans_per_call.append(spans / n)
+            m.histogram_values_per_call.append((histogram_values(self.recorder.reader) - values_before) / n)
         else:
             m.bare_us.append(elapsed / n / 1000)
             m.bare_spans += spans
@@ -252,6 +256,19 @@ def metric_totals(reader: InMemoryMetricReader, scope: str | None = None) -> dic
                 value = sum(getattr(p, "count", None) or getattr(p, "value", 0) for p in points)
                 totals[metric.name] = totals.get(metric.name, 0) + value
     return totals
+
+
+def histogram_values(reader: InMemoryMetricReader) -> int:
+    """How many values every histogram of every scope has recorded so far (cumulative temporality)."""
+    data = reader.get_metrics_data()
+    return sum(
+        getattr(point, "count", 0)
+        for rm in (data.resource_metrics if data else ())
+        for sm in rm.scope_metrics
+        for metric in sm.metrics
+        if type(metric.data).__name__.endswith("Histogram")
+        for point in metric.data.data_points
+    )
 
 
 def token_totals(reader: InMemoryMetricReader) -> dict[str, float]:
@@ -519,8 +536,11 @@ def memory_worker(kind: str) -> dict[str, Any]:
     samples = [(0, rss_mb())]
     objects_start = len(gc.get_objects())
     start = time.process_time()
+    step_cpu_us: list[float] = []  # CPU per call of each step's calls (collections and gc not included)
     for done in range(step, total + 1, step):
+        step_start = time.process_time()
         calls(step)
+        step_cpu_us.append((time.process_time() - step_start) / step * 1e6)
         collected = bool(collect_every) and done % collect_every == 0
         if collected:
             collect()
@@ -536,6 +556,7 @@ def memory_worker(kind: str) -> dict[str, Any]:
         "rss_instrumented_mb": rss_instrumented,
         "warmup_calls": MEMORY_WARMUP,
         "rss_samples": samples,
+        "step_cpu_us": step_cpu_us,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gc_objects": [objects_start, len(gc.get_objects())],
         "collections_s": collections,
@@ -802,7 +823,7 @@ def pooled(earlier: dict[str, Any] | None, result: dict[str, Any]) -> dict[str, 
         return result
     for key, measured in result["scenarios"].items():
         into = earlier["scenarios"][key]
-        for field_name in ("bare_us", "instr_us", "spans_per_call"):
+        for field_name in ("bare_us", "instr_us", "spans_per_call", "histogram_values_per_call"):
             into[field_name] += measured[field_name]
         into["bare_spans"] += measured["bare_spans"]
     if not all(check[-1] for check in result.get("contract", [])):

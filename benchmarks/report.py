@@ -65,6 +65,10 @@ METHOD = f"""## How this is measured
   once (for bare and instrumented alike), because the SDKs' own parsing (~100 µs a chunk for openai)
   would drown a 1 µs signal. Fixed per-call costs cancel out of the difference. The naive estimate
   (stream-of-50 added - plain added) / 50 is in the last table for comparison.
+- **histogram values/plain call**: the values a plain call adds to every histogram of every
+  contender's scope (read from the metric reader around each instrumented block; counters' adds
+  cannot be counted that way). A contender with 0 records no latency or token histogram for that path:
+  its cost is a span's, with attributes, and no metrics.
 - **vs best peer** = ours (or that peer) / the lowest figure among the peers that ran and make a span
   for that path's calls (spans/call ≥ 0.5); below 1 is better. A peer's plain figure below the floor
   of the same run (possible only for an unpaired measurement on a busy machine) is left out of "best
@@ -74,8 +78,8 @@ METHOD = f"""## How this is measured
   `TracerProvider`), as production fleets run: 99 % of the calls get a non-recording span, and
   metrics are recorded for all. Such a call should cost little more than its metrics.
 - A peer that makes no span on a path's calls is not measured there, whatever its wrapper costs: its
-  row says so; where it makes none for one kind of call only (OpenLLMetry 0.62.4 on a non-streamed
-  Responses call), that cell says "no span" and the figure counts in no ratio. A peer that needs a
+  row says so; where it makes none for one kind of call only, that cell says "no span" and the
+  figure counts in no ratio. A peer that needs a
   package the others must not see, or whose pins clash with the SDKs measured, runs in a venv of its
   own with the same versions of everything shared; the Notes say what was relaxed or left out.
 - Every contender exports to an `InMemorySpanExporter` through a `SimpleSpanProcessor` (export cost is
@@ -116,6 +120,7 @@ class Figures:
     added_min: dict[str, float]  # scenario -> fastest instrumented block - fastest bare block
     spans_per_call: float  # the median over the scenarios
     spans: dict[str, float]  # scenario -> spans per instrumented call
+    histogram_values: dict[str, float]  # scenario -> histogram values recorded per instrumented call
 
     def traced(self, *names: str) -> bool:
         """Whether these scenarios' calls got a span (a peer that made none did not instrument them)."""
@@ -152,6 +157,7 @@ def figures(result: dict[str, Any], path: str) -> Figures | None:
     spread: dict[str, float] = {}
     added_min: dict[str, float] = {}
     spans: dict[str, float] = {}
+    values: dict[str, float] = {}
     for key, m in result["scenarios"].items():
         scenario_path, name = key.split(".", 1)
         if scenario_path != path:
@@ -168,9 +174,11 @@ def figures(result: dict[str, Any], path: str) -> Figures | None:
             added[name] = added_min[name]
             spread[name] = 0.0
         spans[name] = statistics.median(m["spans_per_call"])
+        if m.get("histogram_values_per_call"):  # results of runs before the column have none
+            values[name] = statistics.median(m["histogram_values_per_call"])
     if not added:
         return None
-    return Figures(bare, added, spread, added_min, statistics.median(spans.values()), spans)
+    return Figures(bare, added, spread, added_min, statistics.median(spans.values()), spans, values)
 
 
 _CHUNK_SCENARIOS = (f"replay{sc.REPLAY_SHORT}", f"replay{sc.REPLAY_LONG}")
@@ -220,8 +228,9 @@ def sdk_table(results: dict[str, dict[str, Any]], path: str) -> list[str]:
     stream = f"stream{sc.STREAM_ITEMS}"
     lines = [
         "| contender | plain | xbare | async | xbare | stream of 50 (whole call) | xbare "
-        "| per chunk | plain vs floor | plain vs best peer | chunk vs best peer | spans/call |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| per chunk | plain vs floor | plain vs best peer | chunk vs best peer | spans/call "
+        "| histogram values/plain call |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     best = {what: _best_peer(all_figures, what) for what in ("plain", "chunk")}
     floor = all_figures.get(cs.SPAN_FLOOR.key)
@@ -256,6 +265,7 @@ def sdk_table(results: dict[str, dict[str, Any]], path: str) -> list[str]:
             _ratio(plain, best["plain"]),
             _ratio(chunk, best["chunk"]),
             f"{f.spans_per_call:.2f}",
+            f"{f.histogram_values['plain']:.2f}" if "plain" in f.histogram_values else "-",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     bare = next(iter(all_figures.values()), None)
@@ -284,7 +294,7 @@ def _missing_row(contender: cs.Contender, result: dict[str, Any], sdk: str) -> s
 def _row(label: str, reason: str) -> str:
     """A contender's row with no figures: the one line that says why, across the table."""
     escaped = reason.replace("|", "\\|")
-    return f"| {label} | {escaped} |" + " |" * 11
+    return f"| {label} | {escaped} |" + " |" * 12
 
 
 def _uninstrumented(f: Figures, path: str) -> str:
@@ -482,6 +492,10 @@ def memory_lines(memory: dict[str, Any]) -> list[str]:
             for point in run["rss_samples"]
         )
         lines.append(f"- {kind}, RSS in MB after N calls (* right after a collection): {points}")
+        if run.get("step_cpu_us"):
+            # Held values must not make later calls dearer: flat, also far from the last collection.
+            per_step = ", ".join(f"{us:.0f}" for us in run["step_cpu_us"])
+            lines.append(f"  CPU per call (bare SDK call included) in each step, µs: {per_step}")
         if run.get("collections_s"):
             slowest = max(seconds for _, seconds in run["collections_s"])
             lines.append(

@@ -89,7 +89,7 @@ def test_histogram_values_reach_the_reader_at_collection(meter: Any, reader: InM
     assert (point.count, point.sum, list(point.bucket_counts)) == (3, 55.5, [1, 1, 1])
 
 
-def test_past_the_queue_limit_values_go_to_the_sdk_directly(
+def test_a_full_queue_is_replayed_into_the_sdk_by_the_thread_that_fills_it(
     meter: Any, reader: InMemoryMetricReader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_aggregation, "MAX_PENDING", 3)
@@ -97,9 +97,21 @@ def test_past_the_queue_limit_values_go_to_the_sdk_directly(
     for value in (1, 2, 3, 4):
         histogram.record(value, LABELS)
 
-    # No counter on this meter, so nothing replays the queue: the reader sees the direct value only.
+    # No counter on this meter, so no collection replays the queue: the reader sees the three values
+    # replayed when the queue filled, and the fourth still waits.
     ((_, point),) = metric_points(reader, "h")
-    assert (len(histogram._pending), point.count, point.sum) == (3, 1, 4)
+    assert (len(histogram._pending), point.count, point.sum, list(point.bucket_counts)) == (1, 3, 6, [1, 2])
+
+
+def test_a_batch_that_fills_the_queue_is_replayed_whole(
+    meter: Any, reader: InMemoryMetricReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_aggregation, "MAX_PENDING", 3)
+    histogram = deferred_histogram(meter, "h", "s", "", [1.0])
+    histogram.extend([(0.5, LABELS, None), (2.0, LABELS, None), (3.0, LABELS, None), (4.0, LABELS, None)])
+
+    ((_, point),) = metric_points(reader, "h")
+    assert (len(histogram._pending), point.count, point.sum) == (0, 4, 9.5)
 
 
 def test_a_histogram_value_keeps_the_trace_of_the_context_it_was_recorded_in(

@@ -40,8 +40,10 @@ Attributes = Mapping[str, str]
 
 logger = logging.getLogger("agent_telemetry")
 
-# Queued values per histogram. Past this (a reader that collects rarely, or none), values go to the
-# SDK directly, as with a plain Histogram: memory stays bounded and no call pays for a whole queue.
+# Queued values per histogram. A full queue (a reader that collects rarely, or none: 60 s between
+# exports at 140 calls/s fills it) is replayed into the SDK at once by the thread that fills it, the
+# work a collection would do, done earlier: memory stays bounded, and each value still costs ~1 µs
+# instead of the ~15 µs of a ``Histogram.record`` of its own (one call in 8,192 pays ~5 ms for all).
 MAX_PENDING = 8192
 
 # Distinct attribute sets per instrument. The OpenTelemetry SDK keeps at most 2,000 per metric (then
@@ -111,20 +113,20 @@ class DeferredHistogram(_SeriesCap):
         if context is not None and span_context is None:
             span_context = trace.get_current_span(context).get_span_context()
         with self._lock:
-            if len(self._pending) < MAX_PENDING:
-                self._pending.append((amount, attributes, span_context))
-                return
-        histogram = self._histogram()
-        if histogram is not None:
-            histogram.record(amount, self._bounded(attributes), context=_context_of(span_context))
+            pending = self._pending
+            pending.append((amount, attributes, span_context))
+            full = len(pending) >= MAX_PENDING
+        if full:
+            self.flush()
 
     def extend(self, values: list[tuple[int | float, Attributes | None, SpanContext | None]]) -> None:
         """``record`` of each ``(amount, attributes, span_context)``, under one lock."""
         with self._lock:
-            room = MAX_PENDING - len(self._pending)
-            self._pending.extend(values[:room])
-        for amount, attributes, span_context in values[max(room, 0) :]:
-            self.record(amount, attributes, span_context=span_context)
+            pending = self._pending
+            pending.extend(values)
+            full = len(pending) >= MAX_PENDING
+        if full:
+            self.flush()
 
     def flush(self) -> None:
         with self._lock:

@@ -55,6 +55,9 @@ FinishedCall: TypeAlias = tuple[
     list[float] | None,
 ]
 
+# agent.tokens' token types, in the order of a series' sums in ``expand``.
+_TOKEN_TYPES = ("input", "output", "cache_read", "cache_write")
+
 # Histogram values: (amount, attributes, the exemplar's span).
 _Values: TypeAlias = list[tuple[float, Mapping[str, str], SpanContext | None]]
 
@@ -142,7 +145,10 @@ class CallMetrics:
         unreported: dict[SeriesKey, int | float] = {}
         unpriced: dict[SeriesKey, int | float] = {}
         costs: dict[SeriesKey, int | float] = {}
-        tokens: dict[SeriesKey, int | float] = {}
+        # Per series, its input, output, cache read and cache write tokens: summed here, labelled once.
+        token_sums: dict[SeriesKey, list[int]] = {}
+        # Per gen_ai series, the attributes of its input and output token values.
+        token_attributes: dict[SeriesKey, tuple[Mapping[str, str], Mapping[str, str]]] = {}
         durations: _Values = []
         ttfts: _Values = []
         gen_durations: _Values = []
@@ -176,14 +182,13 @@ class CallMetrics:
                     if not failed:
                         _count(unreported, series, 1)
                 else:
-                    for token_type, count in (
-                        ("input", usage.input_tokens),
-                        ("output", usage.output_tokens),
-                        ("cache_read", usage.cache_read_tokens),
-                        ("cache_write", usage.cache_write_tokens),
-                    ):
-                        if count:
-                            _count(tokens, series.with_label(Attr.TOKEN_TYPE, token_type), count)
+                    sums = token_sums.get(series)
+                    if sums is None:
+                        sums = token_sums[series] = [0, 0, 0, 0]
+                    sums[0] += usage.input_tokens
+                    sums[1] += usage.output_tokens
+                    sums[2] += usage.cache_read_tokens
+                    sums[3] += usage.cache_write_tokens
                     if cost is None:
                         _count(unpriced, series, 1)
                     else:
@@ -195,23 +200,29 @@ class CallMetrics:
             failed_series = gen_series.with_label(Attr.ERROR_TYPE, error_type) if error_type else gen_series
             gen_durations.append((elapsed, failed_series.attributes, span_context))
             if usage is not None and billed:
+                typed = token_attributes.get(gen_series)
+                if typed is None:
+                    typed = token_attributes[gen_series] = (
+                        gen_series.with_label(Attr.TOKEN_TYPE, "input").attributes,
+                        gen_series.with_label(Attr.TOKEN_TYPE, "output").attributes,
+                    )
                 # The conventions' input tokens include cached ones (as gen_ai.usage.input_tokens
                 # does). No exemplars on token counts and chunk gaps (they link latency to traces):
                 # an exemplar costs the SDK's reservoir work on every replayed value.
                 gen_tokens.append(
-                    (
-                        usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
-                        gen_series.with_label(Attr.TOKEN_TYPE, "input").attributes,
-                        None,
-                    )
+                    (usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens, typed[0], None)
                 )
                 if gen_ai[0] != EMBEDDINGS:  # embeddings have no output tokens at all
-                    output = gen_series.with_label(Attr.TOKEN_TYPE, "output").attributes
-                    gen_tokens.append((usage.output_tokens, output, None))
+                    gen_tokens.append((usage.output_tokens, typed[1], None))
             if first_chunk is not None:
                 gen_first_chunks.append((first_chunk, gen_attributes, span_context))
             if chunk_gaps and per_chunk is not None:
                 gen_chunk_gaps.extend((gap, gen_attributes, None) for gap in chunk_gaps)
+        tokens: dict[SeriesKey, int | float] = {}
+        for series, sums in token_sums.items():
+            for token_type, count in zip(_TOKEN_TYPES, sums, strict=True):
+                if count:
+                    tokens[series.with_label(Attr.TOKEN_TYPE, token_type)] = count
         self.requests.add_all(requests)
         self.duration.extend(durations)
         if ttfts:

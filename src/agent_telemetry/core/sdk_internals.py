@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from opentelemetry.attributes import BoundedAttributes
@@ -139,9 +141,15 @@ def histogram_replayer(histogram: Any) -> Replay | None:
     ) -> None:
         if not histogram._is_enabled():
             return
-        valid = [(amount, span) for amount, span in values if math.isfinite(amount) and amount >= 0]
-        if not valid:
+        amounts = [amount for amount, _ in values]
+        if not amounts:
             return
+        valid = values
+        # One check for the usual batch (every value finite and >= 0: so is their sum, and the least).
+        if not (math.isfinite(sum(amounts)) and min(amounts) >= 0):
+            valid = [(amount, span) for amount, span in values if math.isfinite(amount) and amount >= 0]
+            if not valid:
+                return
         cleaned = Measurement(0, 0, histogram, None, attributes).attributes or {}
         for storage in consumer._reader_storages.values():
             for match in storage._get_or_init_view_instrument_match(histogram):
@@ -195,8 +203,8 @@ def _merge_buckets(
     boundaries = aggregation._boundaries
     counts = [0] * (len(boundaries) + 1)
     amounts = [amount for amount, _ in values]
-    for amount in amounts:
-        counts[bisect_left(boundaries, amount)] += 1
+    for index, count in Counter(map(partial(bisect_left, boundaries), amounts)).items():
+        counts[index] = count
     total, low, high = sum(amounts), min(amounts), max(amounts)
     with aggregation._lock:
         if aggregation._value is None:
@@ -212,20 +220,21 @@ def _merge_buckets(
     filled = sum(1 for count in counts if count)
     offered: set[int] = set()
     exemplars = []
-    spanless: bool | None = None  # the decision for the values without a span, once asked
+    # The values without a span (token counts), under a filter that decides by the context alone:
+    # one decision for all of them, and none scanned when it is no (the SDK's default filter).
+    skip_spanless = False
+    if context_only:
+        spanless = next((amount for amount, span in values if span is None), None)
+        skip_spanless = spanless is not None and not sampled(spanless, context_of(None))
     for amount, span in reversed(values):
         if len(offered) == filled:
             break
+        if span is None and skip_spanless:
+            continue
         index = bisect_left(boundaries, amount)
         if index not in offered:
             context = context_of(span)
-            if span is None and context_only:
-                if spanless is None:
-                    spanless = sampled(amount, context)
-                chosen = spanless
-            else:
-                chosen = sampled(amount, context)
-            if chosen:
+            if (span is None and context_only) or sampled(amount, context):
                 offered.add(index)
                 exemplars.append((amount, context))
     exemplars.reverse()
