@@ -227,6 +227,23 @@ def test_a_run_is_an_invoke_agent_span_naming_its_agent_and_provider(recorded, f
     assert (run.name, run.attributes["gen_ai.provider.name"]) == ("invoke_agent support-bot", "openai")
 
 
+def test_a_run_names_the_model_its_calls_asked_for(recorded, fake, openai_client) -> None:
+    with agent_telemetry.agent_run("support-bot"):
+        openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    run = next(s for s in recorded.spans() if s.name.startswith("invoke_agent"))
+    assert run.attributes["gen_ai.request.model"] == "gpt-4o-mini"
+
+
+def test_a_run_whose_calls_asked_for_several_models_names_none(recorded, fake, openai_client) -> None:
+    with agent_telemetry.agent_run("support-bot"):
+        openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        openai_client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    run = next(s for s in recorded.spans() if s.name.startswith("invoke_agent"))
+    assert "gen_ai.request.model" not in run.attributes
+
+
 def test_a_tool_is_an_execute_tool_span(recorded, fake, openai_client) -> None:
     fake.enqueue(Reply(tool_calls=[ToolCall("lookup_order", {"order_id": 7})]))
     with agent_telemetry.agent_run("support-bot"):

@@ -122,6 +122,8 @@ class Run:
         # The providers of the run's calls: the invoke_agent span names the provider when there is one
         # (semantic conventions: required; a run that used several names none).
         self._providers: set[str] = set()
+        # Likewise the model its calls asked for (conditionally required): None until one, "" past one.
+        self._request_model: str | None = None
 
     # -- what the calls inside the run report ----------------------------------------------------
     def check_budget(self) -> None:
@@ -158,9 +160,12 @@ class Run:
         usage: Usage | None,
         cost_usd: float | None,
         details: dict[str, Any] | None = None,
+        request_model: str = "",
     ) -> None:
         """An LLM call made inside the run has ended (called by the SDK instrumentation)."""
         with self._lock:
+            if request_model and self._request_model != request_model:
+                self._request_model = request_model if self._request_model is None else ""
             if is_step:
                 self.steps += 1
             if usage is not None:
@@ -285,6 +290,8 @@ class Run:
             span.set_attribute(SpanAttr.COST_USD, self.cost_usd)
             if len(self._providers) == 1:
                 span.set_attribute(Attr.PROVIDER_NAME, next(iter(self._providers)))
+            if self._request_model:
+                span.set_attribute(Attr.REQUEST_MODEL, self._request_model)
             if error is not None:
                 span.set_attribute(Attr.ERROR_TYPE, type(error).__name__)
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))

@@ -438,7 +438,11 @@ class Call:
                 except Exception as exc:  # the run's steps, tokens and cost must be counted all the same
                     telemetry.internal_error("call.content", exc)
             self._run.add_call(
-                is_step=self._operation_is_step(), usage=self._usage, cost_usd=cost, details=details
+                is_step=self._operation_is_step(),
+                usage=self._usage,
+                cost_usd=cost,
+                details=details,
+                request_model=self._request_model,
             )
         if telemetry.events.enabled:
             self._emit_events(elapsed, cost, error_type, span_attributes if recording else None)
