@@ -14,7 +14,7 @@ import pytest
 
 from agent_telemetry.tooling.fake_provider import FakeProviderServer
 from tests.stack import prom
-from tests.support.processes import MY_AGENT, environ_without_telemetry
+from tests.support.processes import MY_AGENT, environ_without_telemetry, exporting_once_at_exit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -27,11 +27,7 @@ def test_two_processes_of_one_service_are_counted_exactly(running_stack, tmp_pat
     with FakeProviderServer() as fake:
         env = {
             **environ_without_telemetry(),
-            "AGENT_TELEMETRY_ENABLED": "true",
-            "FAKE_OPENAI_URL": fake.openai_base_url,
-            "OTEL_SERVICE_NAME": SERVICE,
-            "OTEL_EXPORTER_OTLP_ENDPOINT": running_stack.urls["otlp_http"],
-            "OTEL_METRIC_EXPORT_INTERVAL": "600000",  # one cumulative export each, at exit
+            **exporting_once_at_exit(fake.openai_base_url, running_stack.urls["otlp_http"], SERVICE),
         }
         for _ in range(2):
             result = subprocess.run(

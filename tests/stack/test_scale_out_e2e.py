@@ -20,7 +20,7 @@ from agent_telemetry.tooling.stack.scale_out import INGESTORS, REPLICA_LABEL, Sc
 from tests.alerts.harness import poll
 from tests.stack import prom
 from tests.stack.conftest import start_stack
-from tests.support.processes import environ_without_telemetry
+from tests.support.processes import environ_without_telemetry, exporting_once_at_exit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -59,11 +59,7 @@ def _run_agent(stack: Stack, service: str, calls: int, tmp_path: Path) -> None:
     with FakeProviderServer() as fake:
         env = {
             **environ_without_telemetry(),
-            "AGENT_TELEMETRY_ENABLED": "true",
-            "FAKE_OPENAI_URL": fake.openai_base_url,
-            "OTEL_SERVICE_NAME": service,
-            "OTEL_EXPORTER_OTLP_ENDPOINT": stack.urls["otlp_http"],
-            "OTEL_METRIC_EXPORT_INTERVAL": "600000",  # one cumulative export, at exit
+            **exporting_once_at_exit(fake.openai_base_url, stack.urls["otlp_http"], service),
             "CALLS": str(calls),
         }
         result = subprocess.run(
