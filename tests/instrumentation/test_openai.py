@@ -1,6 +1,8 @@
 """The openai SDK, for real, against the fake provider: spans and metrics with exact values."""
 
 import base64
+import gc
+import weakref
 
 import openai
 import pytest
@@ -59,6 +61,27 @@ def test_server_port_follows_a_client_moved_to_another_base_url(recorded, fake, 
         openai_client.base_url = other.openai_base_url
         openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         ports = [fake.port, other.port]
+    assert [span.attributes["server.port"] for span in recorded.spans()] == ports
+
+
+def test_a_client_is_not_kept_alive_by_what_we_remember_of_its_server(recorded, fake):
+    client = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-test", max_retries=0)
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    collected = weakref.ref(client)
+    del client
+    gc.collect()
+    assert collected() is None
+
+
+def test_a_new_client_at_another_address_gets_its_own_server_attributes(recorded, fake, openai_client):
+    openai_client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    with FakeProviderServer() as other:
+        for _ in range(2):
+            client = openai.OpenAI(base_url=other.openai_base_url, api_key="sk-test", max_retries=0)
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            del client
+            gc.collect()  # its id may go to the next client
+        ports = [fake.port, other.port, other.port]
     assert [span.attributes["server.port"] for span in recorded.spans()] == ports
 
 

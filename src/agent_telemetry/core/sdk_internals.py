@@ -12,11 +12,13 @@ OpenTelemetry and names the attribute and the version when a release moves one.
 from __future__ import annotations
 
 import math
+import operator
 import time
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
+from itertools import chain, compress
 from typing import Any
 
 from opentelemetry.attributes import BoundedAttributes
@@ -251,23 +253,21 @@ _PLAIN_TYPES = frozenset((str, bool, int, float))
 _SDK_SPAN_TYPES: set[type] = set()  # the classes of SDK spans seen (isinstance on them is slow)
 
 
-_TUPLE = frozenset((tuple,))
+_PLAIN_OR_TUPLE = _PLAIN_TYPES | {tuple}
+_STR = frozenset((str,))
+_is_tuple_type = partial(operator.is_, tuple)
 
 
 def _all_plain(values: Collection[Any]) -> bool:
-    """Every value a str, bool, int, float or tuple of str: the types checked in one pass in C, the
-    tuples' items (finish reasons) after that."""
+    """Every value a str, bool, int, float or tuple of str: the values' types, then the tuples' items'
+    (finish reasons), each checked in one pass in C."""
     kinds = set(map(type, values))
     if kinds <= _PLAIN_TYPES:
         return True
-    if kinds - _PLAIN_TYPES != _TUPLE:
+    if not kinds <= _PLAIN_OR_TUPLE:
         return False
-    for value in values:
-        if type(value) is tuple:
-            for item in value:
-                if type(item) is not str:
-                    return False
-    return True
+    tuples = compress(values, map(_is_tuple_type, map(type, values)))
+    return set(map(type, chain.from_iterable(tuples))) <= _STR
 
 
 def _attribute_store(span: Any, count: int) -> dict[str, Any] | None:

@@ -53,11 +53,12 @@ class NumericParams:
         return attributes
 
 
-# client -> (the base URL object it was read from, its attributes). openai 3 computes ``base_url`` on
-# every access (~5 µs); the URL object the client stores only changes when the application sets another.
-_server_attributes: weakref.WeakKeyDictionary[Any, tuple[object, dict[str, AttributeValue]]] = (
-    weakref.WeakKeyDictionary()
-)
+# id(client) -> (a weak reference to it, the base URL object they were read from, its attributes).
+# openai 3 computes ``base_url`` on every access (~5 µs); the URL object the client stores only changes
+# when the application sets another. Keyed by id, with a weak reference that removes the entry when the
+# client is collected (before its id can be reused): one dict lookup per call, where a WeakKeyDictionary
+# makes a weak reference per lookup.
+_server_attributes: dict[int, tuple[weakref.ref[Any], object, dict[str, AttributeValue]]] = {}
 
 
 def server_attributes(resource: object) -> dict[str, AttributeValue]:
@@ -67,13 +68,23 @@ def server_attributes(resource: object) -> dict[str, AttributeValue]:
     # openai's module-level client (``openai.chat...``) reads ``openai.base_url`` on every access.
     if stored_url is None or type(client).__module__.endswith("_module_client"):
         return _read_server_attributes(client)
-    try:
-        cached = _server_attributes.get(client)
-        if cached is None or cached[0] is not stored_url:
-            cached = _server_attributes[client] = (stored_url, _read_server_attributes(client))
-    except TypeError:  # a client that cannot be weakly referenced: read every time
-        return _read_server_attributes(client)
-    return dict(cached[1])
+    cached = _server_attributes.get(id(client))
+    if cached is None or cached[1] is not stored_url or cached[0]() is not client:
+        attributes = _read_server_attributes(client)
+        key = id(client)
+
+        def forget(ref: weakref.ref[Any]) -> None:
+            entry = _server_attributes.get(key)
+            if entry is not None and entry[0] is ref:  # not a newer client that got the same id
+                del _server_attributes[key]
+
+        try:
+            ref = cached[0] if cached is not None and cached[0]() is client else weakref.ref(client, forget)
+        except TypeError:  # a client that cannot be weakly referenced: read every time
+            return attributes
+        _server_attributes[key] = (ref, stored_url, attributes)
+        return dict(attributes)
+    return dict(cached[2])
 
 
 def _read_server_attributes(client: object) -> dict[str, AttributeValue]:

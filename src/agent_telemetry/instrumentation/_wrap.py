@@ -108,6 +108,8 @@ def read_complete_response(op: Operation, call: Call, response: Any) -> None:
 def raw_mode(kwargs: Mapping[str, Any]) -> str | None:
     """``"true"`` under ``with_raw_response``, ``"stream"`` under ``with_streaming_response``."""
     headers = kwargs.get("extra_headers")
+    if headers is None:  # the usual call: no isinstance against an ABC
+        return None
     if isinstance(headers, Mapping):
         value = headers.get(RAW_RESPONSE_HEADER)
         return value if isinstance(value, str) else None
