@@ -12,8 +12,9 @@ One incident, shared by the tests of this module (each checks one behaviour of i
 4. a third agent, ``ha-after``, starts failing: its page has only the survivors to go through;
 5. the faults end, the pages resolve; the apps stop and their calls are counted against replica b.
 
-Test timings: Prometheus evaluates every second; Alertmanager waits 1 s before a group's first notification
-and 20 s between updates of a group, and cluster members wait 2 s per position (see ROUTE_TIMINGS).
+Test timings: Prometheus evaluates every second; Alertmanager waits 1.5 s before a group's first notification
+and 20 s between updates of a group, and cluster members wait 2 s per position (see ROUTE_TIMINGS); the
+members probe each other every 3 s (see CLUSTER_PROBE).
 """
 
 from __future__ import annotations
@@ -54,8 +55,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 # was flushed unless the gossiped log says it was sent. A change that lands inside that wait is sent
 # again from the stale view (Alertmanager's HA is at-least-once), so the wait must be short next to
 # group_interval, as 15s is next to the shipped 5m; the test keeps that ratio.
-ROUTE_TIMINGS = {"group_wait": "1s", "group_interval": "20s", "repeat_interval": "1h"}
+# The members must also flush the same alerts: group_wait half an evaluation off the 1 s evaluation
+# interval puts every flush (1.5 s + 20 s x n after the group's first alert) between two evaluations, so an
+# alert fired one evaluation after the group's first (a page after its warning) never reaches the members
+# at the instant they flush, where one could include it and the other not (then each sends its own view).
+ROUTE_TIMINGS = {"group_wait": "1500ms", "group_interval": "20s", "repeat_interval": "1h"}
 PEER_TIMEOUT = "2s"
+# Positions come from each member's failure detector (memberlist): a peer that misses a probe and is not
+# heard from within 4 probe intervals is dropped, and a member that has dropped the one before it counts
+# itself first too and sends at once: the only way both survivors could send the new page in the same
+# second, as they once did. With the defaults (500ms, 1s) a 6 s stall of a survivor on this shared 2-core
+# machine is enough; with these, 17 s is not, and the killed member is dropped after ~18 s instead of ~6 s.
+CLUSTER_PROBE = ("--cluster.probe-timeout=2s", "--cluster.probe-interval=3s")
 ALERT = "AgentHighErrorRate"
 INCIDENT, SILENCED, AFTER = "ha-incident", "ha-silenced", "ha-after"
 FAULT = {429: 0.5}  # half of the calls rate limited: far past the critical error ratio
@@ -104,6 +115,11 @@ def _settled(stack: Stack) -> bool:
     return all(c["status"] == "ready" and len(c["peers"]) == 3 for c in clusters)
 
 
+def _first(stack: Stack, ams: list[str]) -> list[str]:
+    """The Alertmanagers of ``ams`` that count themselves first in the cluster (position 0): the senders."""
+    return [am for am in ams if _metric(stack.urls[am], "alertmanager_peer_position") == 0]
+
+
 def _notifier(stack: Stack) -> str:
     """The Alertmanager at position 0 of the cluster: the one that sends (the others wait their turn and then
     find the notification in the gossiped notification log)."""
@@ -146,6 +162,7 @@ class Incident:
     fired_by_replicas: list[str]  # replicas that had the page firing before the kills
     held_by: list[str]  # Alertmanagers that held the page before the kills
     killed: list[str]  # services, in the order they were killed
+    survivors_peers_lost: dict[str, float]  # survivor -> peers it dropped after the killed one
     calls: dict[str, int]  # agent -> calls the fake provider answered
     counted: dict[str, float]  # agent -> sum of the request counter on the surviving replica
 
@@ -171,6 +188,7 @@ def incident(
                 alert_log=True,
                 ha=True,
                 alertmanager_peer_timeout=PEER_TIMEOUT,
+                alertmanager_args=CLUSTER_PROBE,
             )
         )
         poll("HA stack settled", lambda: _settled(stack), 60)
@@ -237,10 +255,15 @@ def incident(
         killed = ["prometheus", SERVICES[notifier]]
         survivors = [am for am in ALERTMANAGERS if am != notifier]
         poll(
-            "the survivors' cluster has two members",
-            lambda: all(len(_cluster(stack.urls[am])["peers"]) == 2 for am in survivors),
-            60,
+            "the survivors' cluster has two members, one of them first",
+            lambda: (
+                all(len(_cluster(stack.urls[am])["peers"]) == 2 for am in survivors)
+                and len(_first(stack, survivors)) == 1
+            ),
+            90,
         )
+        left = "alertmanager_cluster_peers_left_total"
+        peers_left = {am: _metric(stack.urls[am], left) for am in survivors}
 
         # 4. A third agent starts failing: a new page, for the survivors alone to send.
         agents[AFTER].behaviour.update(error_rates=FAULT)
@@ -265,7 +288,10 @@ def incident(
         with contextlib.suppress(AssertionError):
             poll("survivor's counters", lambda: _counted(stack) == calls, 30)
         counted = _counted(stack)
-        yield Incident(stack, alert_log, silence_id, gossiped, fired_by, held_by, killed, calls, counted)
+        lost = {am: _metric(stack.urls[am], left) - peers_left[am] for am in survivors}
+        yield Incident(
+            stack, alert_log, silence_id, gossiped, fired_by, held_by, killed, lost, calls, counted
+        )
 
 
 def _counted(stack: Stack) -> dict[str, float]:
@@ -309,6 +335,13 @@ def test_killing_a_prometheus_and_the_notifying_alertmanager_mid_alert_neither_r
     # resolution, sent by a survivor, once.
     assert len(_notifications(incident.alert_log, "FIRING", INCIDENT)) == 1
     assert len(_notifications(incident.alert_log, "RESOLVED", INCIDENT)) == 1
+
+
+def test_the_survivors_keep_sight_of_each_other_from_the_kill_to_the_end(incident: Incident):
+    # What once-only notification rests on: a survivor that dropped the other would be first too and send
+    # every notification a second time (docs/runbooks/ha/AlertmanagerSplitBrain.md).
+    assert incident.survivors_peers_lost == {am: 0.0 for am in incident.survivors_peers_lost}
+    assert len(incident.survivors_peers_lost) == 2
 
 
 def test_a_page_that_starts_after_the_kills_is_notified_and_resolved_once_by_the_survivors(

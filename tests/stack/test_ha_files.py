@@ -8,8 +8,9 @@ import subprocess
 import yaml
 
 from agent_telemetry.tooling.stack import native_configs as render
-from agent_telemetry.tooling.stack.binaries import engine_tool
+from agent_telemetry.tooling.stack.binaries import Binaries, engine_tool
 from agent_telemetry.tooling.stack.ports import Ports
+from agent_telemetry.tooling.stack.stack import _launches
 
 PORTS = Ports(
     otlp_grpc=1,
@@ -137,3 +138,19 @@ def test_the_compose_ha_override_runs_the_default_commands_but_for_config_and_cl
         *default["otel-collector"]["command"],
         "--config=/etc/otelcol/ha.yaml",
     ]
+
+
+def test_extra_alertmanager_flags_go_to_each_member_of_the_native_cluster_and_to_nothing_else(
+    project_files, tmp_path
+):
+    engines = Binaries(
+        *(tmp_path / name for name in ("otelcol", "prometheus", "alertmanager", "victorialogs"))
+    )
+    flags = ["--cluster.probe-timeout=2s", "--cluster.probe-interval=3s"]
+    traces = "http://127.0.0.1:1"  # elsewhere: no Jaeger
+    launches = _launches(
+        project_files, engines, tmp_path, PORTS, None, traces, None, None, ha=True, alertmanager_args=flags
+    )
+    with_flags = [launch.name for launch in launches if launch.argv[-2:] == flags]
+    assert with_flags == ["alertmanager", "alertmanager-b", "alertmanager-c"]
+    assert sum(arg in flags for launch in launches for arg in launch.argv) == 6

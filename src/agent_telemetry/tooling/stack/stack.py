@@ -233,6 +233,7 @@ def _launches(
     alertmanager_peer_timeout: str | None = None,
     gateway_ports: GatewayPorts | None = None,
     prometheus_args: Sequence[str] = (),
+    alertmanager_args: Sequence[str] = (),
 ) -> list[Launch]:
     rule_files = [rules_dir.resolve() / "*.yml"] if rules_dir is not None else None
     alertmanager_yml = _alertmanager_yml(files, state_dir, webhook_url, alertmanager_route_timings)
@@ -248,7 +249,8 @@ def _launches(
                 web,
                 gossip if ha else None,
                 alertmanager_peer_timeout,
-            ),
+            )
+            + list(alertmanager_args),
             f"http://{HOST}:{getattr(ports, web)}/-/ready",
         )
         for name, web, gossip in (ALERTMANAGER_CLUSTER if ha else ALERTMANAGER_CLUSTER[:1])
@@ -373,6 +375,7 @@ class Stack:
         gateways: bool = False,
         gateway_ports: GatewayPorts | None = None,
         prometheus_args: Sequence[str] = (),
+        alertmanager_args: Sequence[str] = (),
     ) -> Stack:
         """Start every server and wait until each is ready; on any failure stop what was started.
 
@@ -401,6 +404,8 @@ class Stack:
         ``gateway_ports`` (default: ``GatewayPorts()``); ``urls`` gains each gateway's addresses.
         ``prometheus_args`` (benchmarks): extra flags for each Prometheus (not the scale-out profile's),
         e.g. ``--web.enable-admin-api`` for the TSDB snapshot that benchmarks/pipeline measures.
+        ``alertmanager_args`` (tests): extra flags for each Alertmanager (not the scale-out profile's), e.g.
+        the cluster's ``--cluster.probe-interval``.
         """
         if ha and scale_out:
             raise StackError("--ha and --scale-out are two topologies: pick one")
@@ -460,6 +465,7 @@ class Stack:
                 alertmanager_peer_timeout,
                 gateway_ports,
                 prometheus_args,
+                alertmanager_args,
             )
         services: list[ServiceState] = []
         stack = cls(state_dir, StackState(ports, urls, services))
