@@ -222,17 +222,17 @@ def _merge_buckets(
     filled = sum(1 for count in counts if count)
     offered: set[int] = set()
     exemplars = []
-    # The values without a span (token counts), under a filter that decides by the context alone:
-    # one decision for all of them, and none scanned when it is no (the SDK's default filter).
-    skip_spanless = False
     if context_only:
-        spanless = next((amount for amount, span in values if span is None), None)
-        skip_spanless = spanless is not None and not sampled(spanless, context_of(None))
+        # The values without a span (token counts), under a filter that decides by the context alone:
+        # one decision for all of them; when it is no (the SDK's default filter), none is looked at.
+        spanned = [value for value in values if value[1] is not None]
+        if len(spanned) < len(values):
+            spanless = next(amount for amount, span in values if span is None)
+            if not sampled(spanless, context_of(None)):
+                values = spanned
     for amount, span in reversed(values):
         if len(offered) == filled:
             break
-        if span is None and skip_spanless:
-            continue
         index = bisect_left(boundaries, amount)
         if index not in offered:
             context = context_of(span)
