@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from opentelemetry.util.types import AttributeValue
@@ -68,23 +69,24 @@ def server_attributes(resource: object) -> dict[str, AttributeValue]:
     # openai's module-level client (``openai.chat...``) reads ``openai.base_url`` on every access.
     if stored_url is None or type(client).__module__.endswith("_module_client"):
         return _read_server_attributes(client)
-    cached = _server_attributes.get(id(client))
-    if cached is None or cached[1] is not stored_url or cached[0]() is not client:
-        attributes = _read_server_attributes(client)
-        key = id(client)
+    key = id(client)
+    cached = _server_attributes.get(key)
+    if cached is not None and cached[1] is stored_url and cached[0]() is client:
+        return dict(cached[2])
+    attributes = _read_server_attributes(client)
+    try:
+        ref = weakref.ref(client, partial(_forget_server, key))
+    except TypeError:  # a client that cannot be weakly referenced: read every time
+        return attributes
+    _server_attributes[key] = (ref, stored_url, attributes)
+    return dict(attributes)
 
-        def forget(ref: weakref.ref[Any]) -> None:
-            entry = _server_attributes.get(key)
-            if entry is not None and entry[0] is ref:  # not a newer client that got the same id
-                del _server_attributes[key]
 
-        try:
-            ref = cached[0] if cached is not None and cached[0]() is client else weakref.ref(client, forget)
-        except TypeError:  # a client that cannot be weakly referenced: read every time
-            return attributes
-        _server_attributes[key] = (ref, stored_url, attributes)
-        return dict(attributes)
-    return dict(cached[2])
+def _forget_server(key: int, ref: weakref.ref[Any]) -> None:
+    """A client's entry, removed when it is collected (unless a newer client got the same id)."""
+    entry = _server_attributes.get(key)
+    if entry is not None and entry[0] is ref:
+        del _server_attributes[key]
 
 
 def _read_server_attributes(client: object) -> dict[str, AttributeValue]:
