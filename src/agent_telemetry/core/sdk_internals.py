@@ -117,6 +117,7 @@ def histogram_replayer(histogram: Any) -> Replay | None:
         aggregation: Any,
         cleaned: Mapping[str, Any],
         values: list[tuple[float, Any]],
+        amounts: list[float],
         context_of: Callable[[Any], Any],
     ) -> None:
         now = time.time_ns()
@@ -124,6 +125,7 @@ def histogram_replayer(histogram: Any) -> Replay | None:
             for amount, context in _merge_buckets(
                 aggregation,
                 values,
+                amounts,
                 context_of,
                 lambda v, c: exemplar_filter.should_sample(v, now, cleaned, c),
                 context_only,
@@ -152,6 +154,7 @@ def histogram_replayer(histogram: Any) -> Replay | None:
             valid = [(amount, span) for amount, span in values if math.isfinite(amount) and amount >= 0]
             if not valid:
                 return
+            amounts = [amount for amount, _ in valid]
         cleaned = Measurement(0, 0, histogram, None, attributes).attributes or {}
         for storage in consumer._reader_storages.values():
             for match in storage._get_or_init_view_instrument_match(histogram):
@@ -160,13 +163,15 @@ def histogram_replayer(histogram: Any) -> Replay | None:
                 key = _hash_attributes(own)
                 if match._reset_on_collect:  # delta: aggregate before a collection can reset it
                     with match._lock:
-                        aggregate(match._get_or_create_aggregation(key, own), cleaned, valid, context_of)
+                        aggregate(
+                            match._get_or_create_aggregation(key, own), cleaned, valid, amounts, context_of
+                        )
                     continue
                 aggregation = match._attributes_aggregation.get(key)
                 if aggregation is None:
                     with match._lock:
                         aggregation = match._get_or_create_aggregation(key, own)
-                aggregate(aggregation, cleaned, valid, context_of)
+                aggregate(aggregation, cleaned, valid, amounts, context_of)
 
     return replay
 
@@ -194,17 +199,18 @@ def _bucket_merger() -> Callable[[Any], bool]:
 def _merge_buckets(
     aggregation: Any,
     values: list[tuple[float, Any]],
+    amounts: list[float],
     context_of: Callable[[Any], Any],
     sampled: Callable[[float, Any], bool],
     context_only: bool = False,
 ) -> list[tuple[float, Any]]:
-    """Adds ``values`` to an explicit-bucket aggregation as its ``aggregate`` would one by one; returns
-    the (value, context) pairs to offer as exemplars, in recording order: each bucket's last value
-    that the filter samples. ``context_only``: the filter's decision depends on the context alone, so
-    the values without a span (all in one context) are asked about once."""
+    """Adds ``values`` (their ``amounts``, in the same order) to an explicit-bucket aggregation as its
+    ``aggregate`` would one by one; returns the (value, context) pairs to offer as exemplars, in
+    recording order: each bucket's last value that the filter samples. ``context_only``: the filter's
+    decision depends on the context alone, so the values without a span (all in one context) are asked
+    about once."""
     boundaries = aggregation._boundaries
     counts = [0] * (len(boundaries) + 1)
-    amounts = [amount for amount, _ in values]
     for index, count in Counter(map(partial(bisect_left, boundaries), amounts)).items():
         counts[index] = count
     total, low, high = sum(amounts), min(amounts), max(amounts)
