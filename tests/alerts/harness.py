@@ -44,11 +44,12 @@ T = TypeVar("T")
 
 
 def poll(what: str, check: Callable[[], T | None], timeout: float) -> T:
-    """``check()`` every POLL_S until it returns something other than None/False; AssertionError after."""
+    """``check()`` every POLL_S until it returns something truthy (not None, False or an empty result such as
+    a query's ``[]``); AssertionError after."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
-        if result is not None and result is not False:
+        if result:
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:g}s")

@@ -229,7 +229,7 @@ def incident(
         for name in (INCIDENT, SILENCED):
             agents[name].behaviour.update(error_rates=FAULT)
 
-        poll("page notified", lambda: _notifications(alert_log, "FIRING", INCIDENT) or None, NOTIFY_TIMEOUT_S)
+        poll("page notified", lambda: _notifications(alert_log, "FIRING", INCIDENT), NOTIFY_TIMEOUT_S)
 
         def everywhere() -> tuple[list[str], list[str]] | None:
             fired_by = [
@@ -267,9 +267,7 @@ def incident(
 
         # 4. A third agent starts failing: a new page, for the survivors alone to send.
         agents[AFTER].behaviour.update(error_rates=FAULT)
-        poll(
-            "new page notified", lambda: _notifications(alert_log, "FIRING", AFTER) or None, NOTIFY_TIMEOUT_S
-        )
+        poll("new page notified", lambda: _notifications(alert_log, "FIRING", AFTER), NOTIFY_TIMEOUT_S)
 
         # 5. The faults end; the pages resolve; the apps stop (flushing their last counts).
         for fake in agents.values():
@@ -277,7 +275,7 @@ def incident(
         for name in (INCIDENT, AFTER):
             poll(
                 f"{name}: page resolved",
-                lambda name=name: _notifications(alert_log, "RESOLVED", name) or None,
+                lambda name=name: _notifications(alert_log, "RESOLVED", name),
                 RESOLVE_TIMEOUT_S,
             )
         for app in apps:
