@@ -73,6 +73,69 @@ def _instrumentors(instrumentors: list[tuple[str, Any]], **kwargs: Any) -> Switc
     return Switch(on, off, tuple(sdk for sdk, _ in instrumentors))
 
 
+_MISSING = object()
+
+
+def _sdk_attributes(sdks: tuple[str, ...]) -> dict[tuple[int, str], tuple[Any, Any]]:
+    """Every attribute of the SDKs' modules and of the classes they define: ``{(id(owner), name):
+    (owner, value)}``, where an instrumentation puts its wrappers."""
+    import sys
+
+    found: dict[tuple[int, str], tuple[Any, Any]] = {}
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module_name.split(".", 1)[0] not in sdks:
+            continue
+        for name, value in list(vars(module).items()):
+            found[(id(module), name)] = (module, value)
+            if isinstance(value, type) and value.__module__ == module_name:
+                for attr, member in list(vars(value).items()):
+                    found[(id(value), attr)] = (value, member)
+    return found
+
+
+def _wraps(patched: Any, original: Any) -> bool:
+    """``patched`` is a wrapper (``__wrapped__``, as wrapt's and functools' set it), of ``original`` at
+    its core: what an instrumentation replaced, not what importing or first use changed."""
+    inner = patched
+    while inner is not original:
+        inner = getattr(inner, "__wrapped__", _MISSING)
+        if inner is _MISSING:
+            return False
+    return patched is not original
+
+
+def _by_swapping(switch: Switch) -> Switch:
+    """A switch for a contender whose own way back does not take it out (or that has none): switched on
+    once, then switched off and on by putting back the SDK attributes it replaced, and its replacements.
+
+    Only what was there before is swapped (the harness's calls import the SDK modules first), and what
+    it changed outside the SDKs' modules stays on while off: a check on every worker (no span while
+    off, one layer when on again) tells whether that is enough; if not it is measured unpaired.
+    """
+    swaps: list[tuple[Any, str, Any, Any]] = []  # (owner, name, original, wrapper)
+    instrumented = False
+
+    def on() -> None:
+        nonlocal instrumented
+        if not instrumented:
+            before = _sdk_attributes(switch.sdks)
+            switch.on()
+            instrumented = True
+            for key, (owner, patched) in _sdk_attributes(switch.sdks).items():
+                if key in before and _wraps(patched, before[key][1]):
+                    swaps.append((owner, key[1], before[key][1], patched))
+            return
+        for owner, name, _, patched in swaps:
+            setattr(owner, name, patched)
+
+    def off() -> None:
+        for owner, name, original, _ in swaps:
+            setattr(owner, name, original)
+
+    note = "switched off and on by swapping the SDK methods it wrapped with their originals"
+    return Switch(on, off, switch.sdks, [*switch.notes, note])
+
+
 # -- ours -----------------------------------------------------------------------------------------
 class _StubPriceBook:
     """Stands in while ``agent_telemetry.pricing`` cannot be imported: a flat, made-up price."""
@@ -186,10 +249,12 @@ def setup_openllmetry(tracer_provider: TracerProvider, meter_provider: MeterProv
     from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
     from opentelemetry.instrumentation.openai import OpenAIInstrumentor
 
-    return _instrumentors(
-        [("openai", OpenAIInstrumentor()), ("anthropic", AnthropicInstrumentor())],
-        tracer_provider=tracer_provider,
-        meter_provider=meter_provider,
+    return _by_swapping(
+        _instrumentors(
+            [("openai", OpenAIInstrumentor()), ("anthropic", AnthropicInstrumentor())],
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+        )
     )
 
 
@@ -215,7 +280,7 @@ def setup_genai_openai(tracer_provider: TracerProvider, meter_provider: MeterPro
 
 
 def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Switch:
-    """OpenLIT configures itself on the global providers and offers no way back: measured unpaired.
+    """OpenLIT configures itself on the global providers and offers no way back of its own.
 
     Its 1.45.0 pins openai<3 and anthropic<1: it runs in its own venv with those pins ignored.
     """
@@ -257,7 +322,6 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
         os.unlink(prices.name)  # read by init()
 
     notes = [
-        "OpenLIT cannot be switched off: bare blocks ran first",
         "OpenLIT works through the global tracer provider only: once it is set, the anthropic SDK's "
         "native tracing records a span of its own (2 spans per call on the path with that tracing on); "
         "OpenLIT's figure there includes that span, which the other peers, given a tracer provider "
@@ -266,7 +330,7 @@ def setup_openlit(tracer_provider: TracerProvider, meter_provider: MeterProvider
         "and HTTP-client ones left out of its venv instrument none of the calls measured (the SDKs "
         "send through httpx2)",
     ]
-    return Switch(on, None, ("openai", "anthropic"), notes)
+    return _by_swapping(Switch(on, None, ("openai", "anthropic"), notes))
 
 
 OURS = Contender("ours", "agent-telemetry (ours)", (), setup_ours, peer=False)

@@ -414,7 +414,7 @@ def worker(key: str, unpaired: bool) -> dict[str, Any]:
         if unpaired and toggle.switch.off is not None:
             toggle.switch.off = None
             toggle.switch.notes.append(
-                "uninstrument() does not take it out (calls still make spans, and instrument() again "
+                "switching it off does not take it out (calls still make spans, or switching on again "
                 "stacks a second layer): measured unpaired, every bare block before instrumenting once"
             )
         # Sampled, a probe call makes a span 1 % of the time: the check needs every call's span.

@@ -38,8 +38,11 @@ METHOD = f"""## How this is measured
   most of the drift of a busy machine; xbare is instrumented / bare. The last table also gives
   fastest instrumented block - fastest bare block, the estimate least sensitive to other work on the
   machine (which only ever adds time): where the two disagree, the machine was busy. A contender
-  that cannot be switched off (OpenLLMetry, OpenLIT) is measured unpaired, all bare blocks first: its
-  figure is that fastest - fastest estimate, as a median across minutes of drift means little.
+  whose own way back does not take it out (OpenLLMetry's `uninstrument()` leaves spans on; OpenLIT has
+  none) is switched on once, then off and on by putting back the SDK attributes it replaced, and its
+  replacements. Every worker first checks that a contender switched off makes no span and, switched on
+  again, no second layer; one that fails is measured unpaired, all bare blocks first, its figure the
+  fastest - fastest estimate, as a median across minutes of drift means little (its notes say so).
   Ours and the floor, whose ratio is the verdict, each run in {{rounds}} fresh workers, alternating
   (ours, the floor, ours, ...), their pairs pooled: drift over the minutes of a run falls on both.
 - **Paths**, one table each: openai `chat.completions.create`; openai `responses.create` (the

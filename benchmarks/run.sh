@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CPU overhead of agent-telemetry vs its peers, per call and per stream chunk; writes docs/performance.md.
 #
-#   bash benchmarks/run.sh            # ~5 minutes on 2 cores
+#   bash benchmarks/run.sh            # ~17-20 minutes on 2 cores
 #
 # Creates benchmarks/.venv (gitignored) on first use with our package (editable), the SDK versions
 # below and each peer, then runs benchmarks/overhead.py. Peers are kept out of the dev venv on purpose.
