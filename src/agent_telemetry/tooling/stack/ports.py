@@ -5,22 +5,33 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import socket
+import threading
 from dataclasses import dataclass
 from typing import TypeVar
 
 HOST = "127.0.0.1"  # native runs never listen beyond this machine
 P = TypeVar("P")
 
+# Every port this process has handed out. A stack picks its ports in several sets (Ports, ScaleOutPorts,
+# GatewayPorts), each after the sockets of the one before are closed, and the system may hand a port
+# just closed out again: two servers of one stack then got the same port.
+_handed_out: set[int] = set()
+_lock = threading.Lock()
+
 
 def free_ports(cls: type[P]) -> P:
-    """A ``cls`` (a dataclass of int port fields) with one free port per field. All sockets stay open until
-    every port is chosen, so none repeats."""
-    with contextlib.ExitStack() as stack:
-        ports = []
-        for _ in dataclasses.fields(cls):
+    """A ``cls`` (a dataclass of int port fields) with one free port per field, none of them handed out
+    before by this process. All sockets stay open until every port is chosen, so none repeats."""
+    wanted = len(dataclasses.fields(cls))  # type: ignore[arg-type]
+    with _lock, contextlib.ExitStack() as stack:
+        ports: list[int] = []
+        while len(ports) < wanted:
             sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
             sock.bind((HOST, 0))
-            ports.append(sock.getsockname()[1])
+            port = sock.getsockname()[1]
+            if port not in _handed_out:
+                _handed_out.add(port)
+                ports.append(port)
     return cls(*ports)
 
 
