@@ -17,37 +17,32 @@ class TwoPorts:
     second: int
 
 
-class _ScriptedSocket:
-    """A socket whose bind(port 0) gets the next port of a script, as the system may hand one out again
-    once its socket is closed."""
+class _BoundSocket:
+    """Stands in for a socket bound to port 0: the system's choice comes from a script."""
 
-    script: Iterator[int]
+    def __init__(self, port: int) -> None:
+        self.port = port
 
-    def __init__(self, *args: object) -> None:
-        self.port = 0
-
-    def __enter__(self) -> _ScriptedSocket:
+    def __enter__(self) -> _BoundSocket:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         pass
 
-    def bind(self, address: tuple[str, int]) -> None:
-        self.port = next(self.script)
-
     def getsockname(self) -> tuple[str, int]:
         return (ports.HOST, self.port)
 
 
-@pytest.fixture
-def system_ports(monkeypatch: pytest.MonkeyPatch) -> type[_ScriptedSocket]:
+def _system_choosing(monkeypatch: pytest.MonkeyPatch, choices: list[int]) -> None:
+    """The system hands out ``choices`` in turn, as it may hand a port out again once its socket is
+    closed."""
+    script: Iterator[int] = iter(choices)
     monkeypatch.setattr(ports, "_handed_out", set())
-    monkeypatch.setattr(ports.socket, "socket", _ScriptedSocket)
-    return _ScriptedSocket
+    monkeypatch.setattr(ports, "_bound_to_a_free_port", lambda: _BoundSocket(next(script)))
 
 
-def test_a_port_the_system_hands_out_again_is_skipped(system_ports: type[_ScriptedSocket]) -> None:
-    system_ports.script = iter([41001, 41002, 41002, 41001, 41003, 41004])
+def test_a_port_the_system_hands_out_again_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    _system_choosing(monkeypatch, [41001, 41002, 41002, 41001, 41003, 41004])
     assert free_ports(TwoPorts) == TwoPorts(41001, 41002)
     assert free_ports(TwoPorts) == TwoPorts(41003, 41004)
 
@@ -55,4 +50,3 @@ def test_a_port_the_system_hands_out_again_is_skipped(system_ports: type[_Script
 def test_real_sets_of_ports_never_share_a_port() -> None:
     picked = [port for _ in range(20) for port in vars(free_ports(TwoPorts)).values()]
     assert len(set(picked)) == 40
-    assert all(isinstance(port, int) and port > 0 for port in picked)

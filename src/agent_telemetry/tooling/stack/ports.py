@@ -19,16 +19,20 @@ _handed_out: set[int] = set()
 _lock = threading.Lock()
 
 
+def _bound_to_a_free_port() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((HOST, 0))
+    return sock
+
+
 def free_ports(cls: type[P]) -> P:
     """A ``cls`` (a dataclass of int port fields) with one free port per field, none of them handed out
     before by this process. All sockets stay open until every port is chosen, so none repeats."""
-    wanted = len(dataclasses.fields(cls))  # type: ignore[arg-type]
+    wanted = len(dataclasses.fields(cls))
     with _lock, contextlib.ExitStack() as stack:
         ports: list[int] = []
         while len(ports) < wanted:
-            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind((HOST, 0))
-            port = sock.getsockname()[1]
+            port = stack.enter_context(_bound_to_a_free_port()).getsockname()[1]
             if port not in _handed_out:
                 _handed_out.add(port)
                 ports.append(port)
